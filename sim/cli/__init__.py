@@ -1,0 +1,88 @@
+"""Command line: ``sim run [OVERRIDES...]`` and ``sim report DIR``.
+
+Only this package imports Hydra. A single run is composed and validated with
+Hydra's compose API before anything is launched, so a bad config exits 2
+with the key, the value and the rule, and writes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+USAGE = """usage: sim run [OVERRIDES...] [-m]   run a scenario (Hydra overrides; -m sweeps)
+       sim report DIR                rebuild tables and figures of a run or sweep directory
+       sim --version
+
+examples:
+  sim run scenario=kursk_2024 intervention=interpreters_x2 replications=16 seed=7
+  sim run compare_to=perfect_comms
+  sim run -m intervention=none,strict_roe,iff_markings hydra/launcher=joblib
+  sim run --cfg job          (print the composed config)
+set SIM_DEBUG=1 for tracebacks."""
+
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``sim`` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(USAGE)
+        return 0
+    if argv[0] == "--version":
+        from importlib.metadata import version
+        print(version("coalition-friction"))
+        return 0
+    cmd, rest = argv[0], argv[1:]
+    try:
+        if cmd == "run":
+            return run_command(rest)
+        if cmd == "report":
+            return report_command(rest)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - one clear line unless debugging
+        if os.environ.get("SIM_DEBUG", "") not in ("", "0"):
+            raise
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    print(f"error: unknown command {cmd!r}\n{USAGE}", file=sys.stderr)
+    return 2
+
+
+def run_command(args: list[str]) -> int:
+    from sim.cli import app, sweep
+    from sim.cli.validate import ConfigError, compose_config, validate_config
+
+    multirun = "-m" in args or "--multirun" in args
+    flags = [a for a in args if a.startswith("-") and a not in ("-m", "--multirun")]
+    if not multirun and not flags:
+        try:
+            validate_config(compose_config(args))
+        except ConfigError as err:
+            for line in err.lines:
+                print(f"error: {line}", file=sys.stderr)
+            return 2
+    app.JOB_RECORDS.clear()
+    sweep.LAST_SWEEP.clear()
+    app.launch(args)
+    if multirun:
+        failed = sweep.LAST_SWEEP.get("failed", [])
+        if failed:
+            print(f"error: {len(failed)} sweep point(s) failed: {', '.join(failed)} "
+                  f"(see {sweep.LAST_SWEEP.get('dir')}/sweep.parquet)", file=sys.stderr)
+            return 1
+        return 0
+    if any(r["status"] != "ok" for r in app.JOB_RECORDS):
+        return 2 if any(r.get("kind") == "config" for r in app.JOB_RECORDS) else 1
+    return 0
+
+
+def report_command(args: list[str]) -> int:
+    from sim.cli.report import report
+
+    if len(args) != 1 or args[0].startswith("-"):
+        print("usage: sim report DIR", file=sys.stderr)
+        return 2
+    return report(args[0])

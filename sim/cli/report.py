@@ -1,0 +1,38 @@
+"""``sim report DIR``: rebuild the tables and figures of a run or a sweep from saved files."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import yaml
+
+from sim.experiment.rundir import rebuild
+from sim.experiment.sweep import point_dirs, write_sweep
+
+
+def _rebuild_run(run_dir: Path) -> None:
+    cfg = yaml.safe_load((run_dir / ".hydra" / "config.yaml").read_text())
+    rebuild(run_dir, scenario=cfg["scenario"]["name"], intervention=cfg["intervention"]["name"],
+            seed=int(cfg["seed"]), counterfactual_name=cfg.get("compare_to"))
+
+
+def report(path: str) -> int:
+    """Rebuild ``path`` (a run directory or a sweep directory); exit status."""
+    d = Path(path)
+    if (d / "replications.parquet").is_file():
+        _rebuild_run(d)
+        print(f"rebuilt {d}/summary.json and figures")
+        return 0
+    points = point_dirs(d)
+    if not points:
+        print(f"error: {d} is neither a run directory (replications.parquet) nor a sweep "
+              "directory (points with status.json)", file=sys.stderr)
+        return 2
+    for point in points:
+        if (point / "replications.parquet").is_file():
+            _rebuild_run(point)
+    df = write_sweep(d)
+    failed = int((df["status"] != "ok").sum())
+    print(f"rebuilt {len(points)} points and {d}/sweep.parquet ({failed} failed)")
+    return 1 if failed else 0

@@ -1,0 +1,110 @@
+"""Compose the config with Hydra's compose API and validate it with pydantic, before any work.
+
+Errors become :class:`ConfigError` with one line per problem naming the key
+path, the value and the rule; the command line prints them and exits 2.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from hydra.errors import HydraException, MissingConfigException
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+from pydantic import ValidationError
+
+from sim.cli.paths import config_dir, group_options
+from sim.schema import Intervention, RunConfig
+
+
+class ConfigError(Exception):
+    """A configuration that fails composition or validation (exit status 2)."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+def format_validation_error(err: ValidationError, prefix: str = "") -> list[str]:
+    """One line per pydantic error: ``key.path = value: rule``."""
+    lines = []
+    for e in err.errors():
+        parts = [*(prefix.split(".") if prefix else []), *e["loc"]]
+        loc = ".".join(str(p) for p in parts if p != "")
+        msg = e["msg"]
+        if msg.startswith("Value error, "):
+            # cross-reference errors name their own path and value inside the scenario
+            inner = msg[len("Value error, "):]
+            lines.append(f"{loc}.{inner}" if loc else inner)
+            continue
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key (not in the schema)"
+        value = e.get("input")
+        shown = repr(value) if not isinstance(value, dict) else "{...}"
+        lines.append(f"{loc} = {shown}: {msg}")
+    return lines
+
+
+def _hydra_error(exc: Exception, overrides: list[str]) -> list[str]:
+    text = str(exc).strip()
+    if isinstance(exc, MissingConfigException):
+        m = re.search(r"Could not find '([^/']+)/([^']+)'", text)
+        if m:
+            group, value = m.group(1), m.group(2)
+            return [f"{group} = {value!r}: no such option; available: "
+                    f"{', '.join(group_options(group))}"]
+    m = re.search(r"Could not override '([^']+)'", text)
+    if m:
+        key = m.group(1)
+        value = next((o.split("=", 1)[1] for o in overrides
+                      if o.lstrip("+~").split("=", 1)[0] == key and "=" in o), None)
+        return [f"{key} = {value!r}: unknown key (not in the config); add it with '+' only if "
+                "the schema has it"]
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return [f"config: {first}"]
+
+
+def compose_config(overrides: list[str]) -> DictConfig:
+    """Compose ``config.yaml`` with ``overrides`` (Hydra's own keys are left out)."""
+    user = [o for o in overrides if not o.lstrip("+~").startswith(("hydra.", "hydra/"))]
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
+            return compose(config_name="config", overrides=user)
+    except (HydraException, OmegaConfBaseException, ValueError) as exc:
+        raise ConfigError(_hydra_error(exc, user)) from exc
+    finally:
+        GlobalHydra.instance().clear()
+
+
+def load_intervention(name: str) -> Intervention:
+    """The intervention ``name`` from ``configs/intervention/``."""
+    path = config_dir() / "intervention" / f"{name}.yaml"
+    if not path.is_file():
+        raise ConfigError([f"compare_to = {name!r}: no such intervention; available: "
+                           f"{', '.join(group_options('intervention'))}"])
+    data = OmegaConf.to_container(OmegaConf.load(path), resolve=True)
+    try:
+        return Intervention.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(format_validation_error(err, f"intervention/{name}")) from err
+
+
+def validate_config(cfg: DictConfig | dict[str, Any]) -> RunConfig:
+    """The composed config as a validated :class:`RunConfig` (Hydra's own keys dropped)."""
+    try:
+        data = (OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+                if isinstance(cfg, DictConfig) else dict(cfg))
+    except OmegaConfBaseException as exc:
+        raise ConfigError([f"config: {str(exc).splitlines()[0]}"]) from exc
+    data.pop("hydra", None)
+    try:
+        run = RunConfig.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(format_validation_error(err)) from err
+    if run.compare_to is not None:
+        run.counterfactual = load_intervention(run.compare_to)
+    return run

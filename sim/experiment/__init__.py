@@ -1,0 +1,1 @@
+"""Running replications, aggregating them, writing and reading run directories."""

@@ -1,0 +1,107 @@
+"""Figures of a run directory, drawn from its saved tables only.
+
+- ``casualties_over_time.png``: mean cumulative casualties per nation, split by
+  cause (friendly fire, enemy fire), with the 95% band over replications;
+- ``incidents_by_cause.png``: mean incidents per replication by cause, and
+  where incidents happened;
+- ``comparison.png`` (with ``compare_to``): paired differences with 95% intervals.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from sim.experiment.atomic import save_figure  # noqa: E402
+from sim.experiment.stats import describe  # noqa: E402
+from sim.model.records import CAUSES  # noqa: E402
+
+
+def mean_band(ts: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Mean and 95% interval of ``column`` over replications, per nation and time."""
+    rows = []
+    for (nation, t), grp in ts.groupby(["nation", "time_h"], sort=True):
+        d = describe(grp[column].to_numpy())
+        rows.append({"nation": nation, "time_h": t, **d})
+    return pd.DataFrame(rows)
+
+
+def casualties_over_time(ts: pd.DataFrame, title: str):
+    ts = ts.copy()
+    ts["casualties"] = ts["killed"] + ts["wounded"]
+    ts["other_fire"] = ts["casualties"] - ts["friendly_fire_casualties"]
+    nations = list(dict.fromkeys(ts["nation"]))
+    fig, axes = plt.subplots(1, max(1, len(nations)), figsize=(4.2 * max(1, len(nations)), 3.6),
+                             sharey=True, squeeze=False)
+    for ax, nation in zip(axes[0], nations, strict=False):
+        for col, label, style in (("casualties", "all causes", "-"),
+                                  ("other_fire", "enemy fire", "--"),
+                                  ("friendly_fire_casualties", "friendly fire", ":")):
+            band = mean_band(ts[ts["nation"] == nation], col)
+            days = band["time_h"] / 24.0
+            ax.plot(days, band["mean"], style, label=label)
+            ax.fill_between(days, band["ci95_low"], band["ci95_high"], alpha=0.2)
+        ax.set_title(nation)
+        ax.set_xlabel("day")
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("killed + wounded (cumulative, mean)")
+    axes[0][0].legend(fontsize=8)
+    fig.suptitle(title)
+    return fig
+
+
+def incidents_figure(summary: dict, incidents: pd.DataFrame):
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.8))
+    causes = [str(c) for c in CAUSES]
+    ax1.bar(range(len(causes)), [summary["by_cause"][c] for c in causes], color="tab:red")
+    ax1.set_xticks(range(len(causes)), [c.replace("_", "\n") for c in causes], fontsize=8)
+    ax1.set_ylabel("incidents per replication (mean)")
+    ax1.set_title("friendly-fire incidents by cause")
+    if len(incidents):
+        for cause in causes:
+            sel = incidents[incidents["cause"] == cause]
+            if len(sel):
+                ax2.scatter(sel["y_km"], sel["x_km"], s=8, label=cause, alpha=0.6)
+        ax2.legend(fontsize=7)
+    ax2.set_xlabel("along the front, km")
+    ax2.set_ylabel("depth, km (front line at 0)")
+    ax2.set_title("where incidents happened (all replications)")
+    ax2.grid(alpha=0.3)
+    return fig
+
+
+def comparison_figure(summary: dict):
+    comp = summary["comparison"]
+    names = list(comp["metrics"])
+    fig, axes = plt.subplots(1, len(names), figsize=(2.1 * len(names), 3.2))
+    for ax, name in zip(np.atleast_1d(axes), names, strict=True):
+        m = comp["metrics"][name]
+        ax.errorbar([0], [m["mean_diff"]], yerr=[[m["mean_diff"] - m["ci95_low"]],
+                                                  [m["ci95_high"] - m["mean_diff"]]],
+                    fmt="o", capsize=5)
+        ax.axhline(0, color="grey", lw=0.8)
+        ax.set_xticks([])
+        ax.set_title(name.replace("_", "\n"), fontsize=8)
+    fig.suptitle(f"{summary['intervention']} minus {comp['counterfactual']} "
+                 "(paired by seed, 95% CI)")
+    fig.tight_layout()
+    return fig
+
+
+def run_figures(out_dir: Path, summary: dict) -> list[Path]:
+    """Draw every figure of a run directory from its tables; return the paths."""
+    out_dir = Path(out_dir)
+    ts = pd.read_parquet(out_dir / "timeseries.parquet")
+    inc = pd.read_parquet(out_dir / "incidents.parquet")
+    title = f"{summary['scenario']} / {summary['intervention']} ({summary['replications']} reps)"
+    paths = [save_figure(out_dir / "casualties_over_time.png", casualties_over_time(ts, title)),
+             save_figure(out_dir / "incidents_by_cause.png", incidents_figure(summary, inc))]
+    if "comparison" in summary:
+        paths.append(save_figure(out_dir / "comparison.png", comparison_figure(summary)))
+    return paths

@@ -1,0 +1,31 @@
+"""Statistics over replications: means with Student-t 95% intervals, paired differences.
+
+With one replication the standard deviation is 0 and the interval is
+[mean, mean] (CONTRACT.md: never NaN).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import stats
+
+
+def describe(values: Sequence[float]) -> dict[str, float]:
+    """Mean, sample std and the 95% t-interval of the mean of ``values``."""
+    x = np.asarray(values, dtype=float)
+    n = x.size
+    mean = float(x.mean()) if n else 0.0
+    if n < 2:
+        return {"mean": mean, "std": 0.0, "ci95_low": mean, "ci95_high": mean}
+    std = float(x.std(ddof=1))
+    half = float(stats.t.ppf(0.975, n - 1)) * std / math.sqrt(n)
+    return {"mean": mean, "std": std, "ci95_low": mean - half, "ci95_high": mean + half}
+
+
+def paired_difference(a: Sequence[float], b: Sequence[float]) -> dict[str, float]:
+    """Mean of a - b paired by replication, with its 95% t-interval."""
+    d = describe(np.asarray(a, float) - np.asarray(b, float))
+    return {"mean_diff": d["mean"], "ci95_low": d["ci95_low"], "ci95_high": d["ci95_high"]}

@@ -1,0 +1,55 @@
+"""summary.json: the deterministic digest of a run (CONTRACT.md).
+
+Built from the replications table alone (so ``sim report`` can rebuild it):
+means and 95% intervals of every metric, nation totals and incident causes
+averaged over replications, and the paired comparison when a counterfactual
+was run on the same seeds. No timestamps, paths or durations.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from sim.experiment.replication import METRICS
+from sim.experiment.stats import describe, paired_difference
+from sim.experiment.tables import NATION_FIELDS
+from sim.model.records import CAUSES
+from sim.schema import SCHEMA_VERSION
+
+
+def nations_in(reps: pd.DataFrame) -> list[str]:
+    """Nation names in the table, in column order."""
+    out: list[str] = []
+    for col in reps.columns:
+        if col.startswith("nation.") and col.endswith(".side"):
+            out.append(col[len("nation."):-len(".side")])
+    return out
+
+
+def build_summary(reps: pd.DataFrame, *, scenario: str, intervention: str, seed: int,
+                  counterfactual: pd.DataFrame | None = None,
+                  counterfactual_name: str | None = None) -> dict:
+    """The summary dictionary of CONTRACT.md (keys sorted when written)."""
+    reps = reps.sort_values("replication")
+    out: dict = {
+        "schema_version": SCHEMA_VERSION, "scenario": scenario, "intervention": intervention,
+        "seed": int(seed), "replications": int(len(reps)),
+        "metrics": {m: describe(reps[m]) for m in METRICS},
+        "by_cause": {str(c): float(reps[f"cause.{c}"].mean()) for c in CAUSES},
+        "by_nation": {},
+    }
+    for nation in nations_in(reps):
+        row: dict = {"side": str(reps[f"nation.{nation}.side"].iloc[0])}
+        for fld in NATION_FIELDS:
+            row[fld] = float(reps[f"nation.{nation}.{fld}"].mean())
+        out["by_nation"][nation] = row
+    if counterfactual is not None:
+        cf = counterfactual.sort_values("replication")
+        if list(cf["seed"]) != list(reps["seed"]):
+            raise ValueError("counterfactual replications do not share the run's seeds")
+        out["comparison"] = {
+            "counterfactual": counterfactual_name,
+            "metrics": {m: paired_difference(reps[m].to_numpy(), cf[m].to_numpy())
+                        for m in METRICS},
+        }
+    return out

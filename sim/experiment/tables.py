@@ -1,0 +1,69 @@
+"""Result tables (pandas) with explicit pyarrow schemas, so empty tables keep their columns.
+
+- replications: one row per replication: ``replication``, ``seed``, every metric,
+  ``cause.<CAUSE>`` incident counts and ``nation.<NATION>.<FIELD>`` totals;
+- incidents: one row per friendly-fire incident;
+- timeseries: long format, one row per replication, record time and nation.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+
+from sim.experiment.replication import METRICS, ReplicationResult
+from sim.model.records import CAUSES
+
+NATION_FIELDS = ("initial", "deployed", "killed", "wounded", "friendly_fire_casualties")
+
+INCIDENT_SCHEMA = pa.schema([
+    ("replication", pa.int64()), ("time_h", pa.float64()), ("shooter_unit", pa.string()),
+    ("shooter_nation", pa.string()), ("target_unit", pa.string()),
+    ("target_nation", pa.string()), ("cause", pa.string()), ("fire", pa.string()),
+    ("distance_km", pa.float64()), ("x_km", pa.float64()), ("y_km", pa.float64()),
+    ("end_h", pa.float64()), ("killed", pa.int64()), ("wounded", pa.int64()),
+])
+
+TIMESERIES_SCHEMA = pa.schema([
+    ("replication", pa.int64()), ("time_h", pa.float64()), ("nation", pa.string()),
+    ("strength", pa.int64()), ("killed", pa.int64()), ("wounded", pa.int64()),
+    ("friendly_fire_casualties", pa.int64()), ("hostile_fire_casualties", pa.int64()),
+    ("deployed", pa.int64()),
+])
+
+
+def replications_table(results: list[ReplicationResult]) -> pd.DataFrame:
+    """One row per replication (see module docstring)."""
+    rows = []
+    for r in results:
+        row: dict = {"replication": r.replication, "seed": r.seed}
+        row.update({m: float(r.metrics[m]) for m in METRICS})
+        row.update({f"cause.{c}": int(r.by_cause[str(c)]) for c in CAUSES})
+        for nation, vals in r.by_nation.items():
+            row[f"nation.{nation}.side"] = vals["side"]
+            for fld in NATION_FIELDS:
+                row[f"nation.{nation}.{fld}"] = int(vals[fld])
+        row["engagements"] = r.engagements
+        row["fire_missions"] = r.missions
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def incidents_table(results: list[ReplicationResult]) -> pd.DataFrame:
+    rows = [row for r in results for row in r.incidents]
+    cols = INCIDENT_SCHEMA.names
+    return pa.Table.from_pylist([{c: row[c] for c in cols} for row in rows],
+                                schema=INCIDENT_SCHEMA).to_pandas()
+
+
+def timeseries_table(results: list[ReplicationResult]) -> pd.DataFrame:
+    frames = []
+    for r in results:
+        df = pd.DataFrame(r.timeseries)
+        df.insert(0, "replication", r.replication)
+        frames.append(df)
+    if not frames:
+        return TIMESERIES_SCHEMA.empty_table().to_pandas()
+    df = pd.concat(frames, ignore_index=True)
+    return pa.Table.from_pandas(df[TIMESERIES_SCHEMA.names], schema=TIMESERIES_SCHEMA,
+                                preserve_index=False).to_pandas()

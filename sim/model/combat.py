@@ -1,0 +1,128 @@
+"""Direct fire: engagements and Lanchester aimed-fire attrition.
+
+Rules:
+- A unit at the front that is not already firing engages the nearest contact
+  it judged hostile within its weapon range. It keeps firing until the target
+  is out of range, out of action, or (for a friend) until it recognises its
+  mistake (:mod:`sim.model.attribution`).
+- Aimed fire (Lanchester square law): a firing unit of strength S and
+  lethality a puts a hazard a*S casualties/h on its target. A target of
+  strength T under total hazard H loses Binomial(T, 1 - exp(-H dt / T)) in a
+  step of dt hours, shared among its shooters in proportion to their hazard,
+  so the expected loss is H dt while H dt << T and never exceeds T.
+- A coalition unit firing on a coalition unit is a friendly-fire incident.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model import attribution
+from sim.model.comms import Network
+from sim.model.forces import Forces
+from sim.model.ledger import Ledger
+from sim.model.pictures import Pictures
+from sim.model.records import Fire, Incident
+from sim.model.sensing import Contacts
+from sim.schema import Scenario
+
+
+class DirectFire:
+    """The engagements under way and the fire they deliver each step."""
+
+    def __init__(self, scenario: Scenario, forces: Forces, pictures: Pictures,
+                 network: Network, ledger: Ledger) -> None:
+        self.forces, self.pictures, self.network, self.ledger = forces, pictures, network, ledger
+        self.gate = scenario.identification.gate_km
+        self.self_recognition = scenario.identification.self_recognition_per_h
+        nations = [scenario.nations[n] for n in forces.nation_names]
+        self.report_delivery = np.array([nat.report_delivery for nat in nations])
+        self.report_latency = np.array([nat.report_latency_h for nat in nations])
+        self.shooter = np.zeros(0, np.int64)
+        self.target = np.zeros(0, np.int64)
+        self.incident = np.zeros(0, np.int64)   # ledger index, -1 if not friendly fire
+        self.until = np.zeros(0)                # h; friendly fire stops at this time
+        self.engagements_started = 0
+
+    def step(self, t: float, dt: float, contacts: Contacts, rng: np.random.Generator,
+             recognition_rng: np.random.Generator) -> None:
+        """End finished engagements, start new ones, deliver this step's fire."""
+        self._cease(t)
+        self._engage(t, contacts, recognition_rng)
+        self._fire(dt, rng)
+
+    def close(self, t: float) -> None:
+        """End of the run: incidents still under way end now."""
+        for k in self.incident[self.incident >= 0]:
+            self.ledger.incidents[int(k)].end_h = t
+
+    def _cease(self, t: float) -> None:
+        f = self.forces
+        s, g = self.shooter, self.target
+        dist = np.hypot(*(f.pos[g] - f.pos[s]).T) if s.size else np.zeros(0)
+        going = (f.at_front[s] & f.fighting[g] & (dist <= f.weapon_range[s]) & (t < self.until))
+        for k in np.flatnonzero(~going & (self.incident >= 0)):
+            self.ledger.incidents[int(self.incident[k])].end_h = t
+        self.shooter, self.target = s[going], g[going]
+        self.incident, self.until = self.incident[going], self.until[going]
+
+    def _engage(self, t: float, c: Contacts, rng: np.random.Generator) -> None:
+        f = self.forces
+        busy = np.zeros(f.n, bool)
+        busy[self.shooter] = True
+        ok = c.hostile & f.at_front[c.observer] & ~busy[c.observer] & (
+            c.distance <= f.weapon_range[c.observer])
+        idx = np.flatnonzero(ok)
+        if idx.size == 0:
+            return
+        idx = idx[np.lexsort((c.target[idx], c.distance[idx], c.observer[idx]))]
+        _, first = np.unique(c.observer[idx], return_index=True)
+        idx = idx[first]
+        s, g = c.observer[idx], c.target[idx]
+        self.engagements_started += idx.size
+        same_side = f.coalition[s] == f.coalition[g]
+        incident = np.full(idx.size, -1, np.int64)
+        until = np.full(idx.size, np.inf)
+        fratricide = np.flatnonzero(same_side & f.coalition[s])
+        if fratricide.size:
+            causes = attribution.classify(
+                t, f.nation[s[fratricide]], g[fratricide], f, self.pictures, self.network,
+                self.gate, np.zeros(fratricide.size, bool), c.challenge_failed[idx[fratricide]])
+            for k, cause in zip(fratricide, causes, strict=True):
+                si, gi = int(s[k]), int(g[k])
+                x, y = f.pos[gi]
+                incident[k] = self.ledger.open(Incident(
+                    replication=self.ledger.replication, time_h=t, shooter_unit=f.names[si],
+                    shooter_nation=f.nation_names[f.nation[si]], target_unit=f.names[gi],
+                    target_nation=f.nation_names[f.nation[gi]], cause=cause, fire=Fire.DIRECT,
+                    distance_km=float(c.distance[idx[k]]), x_km=float(x), y_km=float(y)))
+        for k in np.flatnonzero(same_side):
+            until[k] = t + attribution.recognition_delay(
+                int(f.nation[s[k]]), int(f.nation[g[k]]), self.self_recognition,
+                self.report_delivery, self.report_latency, self.network, t, rng)
+        self.shooter = np.concatenate([self.shooter, s])
+        self.target = np.concatenate([self.target, g])
+        self.incident = np.concatenate([self.incident, incident])
+        self.until = np.concatenate([self.until, until])
+
+    def _fire(self, dt: float, rng: np.random.Generator) -> None:
+        f = self.forces
+        s, g = self.shooter, self.target
+        if s.size == 0:
+            return
+        hazard = f.lethality[s] * f.strength[s]
+        total = np.bincount(g, weights=hazard, minlength=f.n)
+        strength = f.strength.astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = np.where(strength > 0, 1 - np.exp(-total * dt / np.maximum(strength, 1)), 0.0)
+        loss = rng.binomial(f.strength, p)               # per target
+        hit_units = np.flatnonzero(loss > 0)
+        if hit_units.size == 0:
+            return
+        # share each target's loss among its shooters in proportion to their hazard
+        shooters_on = np.bincount(g, minlength=f.n)
+        share = np.where(shooters_on[g] == 1, loss[g], 0)
+        for tgt in hit_units[shooters_on[hit_units] > 1]:   # rare: focus fire
+            rows = np.flatnonzero(g == tgt)
+            share[rows] = rng.multinomial(loss[tgt], hazard[rows] / hazard[rows].sum())
+        self.ledger.hit(g, share, f.coalition[s], self.incident, rng)

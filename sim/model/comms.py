@@ -1,0 +1,190 @@
+"""Command and communication: the HQ network, messages, interpreter queues.
+
+Rules (units: hours, probabilities per message):
+- Each nation has one HQ. A unit reports its position to its HQ every
+  ``report_interval_h`` over its own radio (``report_delivery`` times
+  ``1 - jamming``; latency exponential with mean ``report_latency_h``).
+- HQs of allied nations exchange reports over liaison links (a graph, routed
+  by networkx shortest path, so a report may cross a third HQ). Each link
+  hop: delivered with ``delivery * (1 - jamming)``, latency exponential with
+  mean ``latency_h``.
+- Across a language barrier a message is translated by the link's pool of
+  interpreters and liaison officers if the pool renders it better than the
+  staffs' best shared language. The pool has a capacity (messages/h); messages
+  queue first come first served, and one waiting longer than ``max_queue_h``
+  is dropped. A misunderstood message (P = 1 - comprehension) is noticed and
+  dropped with P ``garble_noticed``, otherwise it arrives garbled: its grid is
+  off by an exponential distance of mean ``garble_error_km`` in a random
+  direction.
+- Nations on the common net send reports straight to each other's HQs as data
+  (no translation: a digital position report needs no language).
+- Challenges between soldiers of two nations are understood with the best of
+  their shared-language proficiency and the link's agreed signal.
+- ``perfect_comms``: every message is delivered at once and understood.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+
+from sim.schema import LiaisonLink, Scenario
+
+
+def shared_proficiency(a: dict[str, float], b: dict[str, float]) -> float:
+    """Best common language between two speakers: max over languages of the weaker proficiency."""
+    common = sorted(set(a) & set(b))
+    return max((min(a[lang], b[lang]) for lang in common), default=0.0)
+
+
+@dataclass
+class Hop:
+    """One directed hop of a route: a liaison link used from one HQ to another."""
+
+    delivery: float
+    latency_h: float
+    comprehension: float
+    translated: bool
+    capacity_per_h: float
+    max_queue_h: float
+    free_at: float = 0.0  # when the translation pool clears its queue, h
+
+    def queue(self, arrive: np.ndarray) -> np.ndarray:
+        """Wait (h) of messages reaching the pool at ``arrive`` (FIFO, updates ``free_at``).
+
+        Message k of the sorted arrivals finishes at
+        max(free_at + (k+1)/c, max_{m<=k}(arrive_m + (k-m+1)/c)).
+        """
+        if not self.translated or arrive.size == 0:
+            return np.zeros_like(arrive)
+        order = np.argsort(arrive, kind="stable")
+        a = arrive[order]
+        k = np.arange(a.size)
+        per = 1.0 / self.capacity_per_h
+        finish = (k + 1) * per + np.maximum(np.maximum.accumulate(a - k * per), self.free_at)
+        # messages that would wait past max_queue_h are skipped, so the backlog stays bounded
+        self.free_at = float(min(finish[-1], a[-1] + self.max_queue_h))
+        wait = np.empty_like(arrive)
+        wait[order] = finish - a - per
+        return np.maximum(wait, 0.0)
+
+
+def _hop(link: LiaisonLink, pa: dict[str, float], pb: dict[str, float]) -> Hop:
+    shared = shared_proficiency(pa, pb)
+    rate_i = link.interpreters * link.messages_per_interpreter_h
+    rate_o = link.liaison_officers * link.messages_per_officer_h
+    capacity = rate_i + rate_o
+    pool = ((rate_i * link.interpreter_proficiency + rate_o * link.liaison_proficiency) / capacity
+            if capacity > 0 else 0.0)
+    translated = capacity > 0 and pool > shared
+    return Hop(delivery=link.delivery, latency_h=link.latency_h,
+               comprehension=pool if translated else shared, translated=translated,
+               capacity_per_h=capacity, max_queue_h=link.max_queue_h)
+
+
+@dataclass
+class Delivery:
+    """Outcome of sending messages: arrival time, delivered, garbled (arrays of one length)."""
+
+    arrive: np.ndarray
+    delivered: np.ndarray
+    garbled: np.ndarray
+
+
+class Network:
+    """HQs as nodes, liaison links and the common net as routes; sends messages."""
+
+    def __init__(self, scenario: Scenario, perfect: bool) -> None:
+        self.perfect = perfect
+        self.nations = list(scenario.nations)
+        self.jamming = scenario.environment.jamming
+        self.garble_noticed = scenario.identification.garble_noticed
+        self.garble_error_km = scenario.identification.garble_error_km
+        h = len(self.nations)
+        nat = scenario.nations
+        graph = nx.Graph()
+        graph.add_nodes_from(range(h))
+        self._hops: dict[tuple[int, int], Hop] = {}
+        signal = np.zeros((h, h))
+        for name in sorted(scenario.links):
+            link = scenario.links[name]
+            a, b = self.nations.index(link.a), self.nations.index(link.b)
+            graph.add_edge(a, b)
+            self._hops[(a, b)] = _hop(link, nat[link.a].languages, nat[link.b].languages)
+            self._hops[(b, a)] = _hop(link, nat[link.b].languages, nat[link.a].languages)
+        members = {self.nations.index(m) for m in scenario.common_net.members}
+        self.net = scenario.common_net
+        self.on_net = np.array([i in members for i in range(h)])
+        self.routes: dict[tuple[int, int], list[Hop] | None] = {}
+        for a in range(h):
+            for b in range(h):
+                if a == b or (self.on_net[a] and self.on_net[b]):
+                    self.routes[(a, b)] = []
+                elif nx.has_path(graph, a, b):
+                    path = nx.shortest_path(graph, a, b)
+                    self.routes[(a, b)] = [self._hops[(u, v)] for u, v in zip(path, path[1:],
+                                                                               strict=False)]
+                else:
+                    self.routes[(a, b)] = None
+        self.challenge = np.ones((h, h))
+        for a in range(h):
+            for b in range(h):
+                if a != b:
+                    s = shared_proficiency(nat[self.nations[a]].languages,
+                                           nat[self.nations[b]].languages)
+                    signal[a, b] = max(s, self._agreed_signal(scenario, a, b))
+                    self.challenge[a, b] = 1.0 if perfect else signal[a, b]
+        self.no_route = np.array([[self.routes[(a, b)] is None for b in range(h)]
+                                  for a in range(h)])
+
+    def _agreed_signal(self, scenario: Scenario, a: int, b: int) -> float:
+        names = {self.nations[a], self.nations[b]}
+        return max((lk.challenge_signal for lk in scenario.links.values()
+                    if {lk.a, lk.b} == names), default=0.0)
+
+    def direct_net(self, a: int, b: int) -> bool:
+        """Reports from ``a``'s units reach HQ ``b`` over the common net."""
+        return a != b and bool(self.on_net[a] and self.on_net[b])
+
+    def send(self, src: int, dst: int, start: np.ndarray, rng: np.random.Generator) -> Delivery:
+        """Send messages from HQ ``src`` to HQ ``dst`` leaving at times ``start``.
+
+        Draws a fixed block of random numbers per hop so paired runs stay in step.
+        """
+        n = start.size
+        arrive = start.astype(float).copy()
+        delivered = np.ones(n, bool)
+        garbled = np.zeros(n, bool)
+        route = self.routes[(src, dst)]
+        if self.perfect:
+            return Delivery(arrive, delivered, garbled)
+        if route is None:
+            return Delivery(arrive, np.zeros(n, bool), garbled)
+        if src != dst and self.direct_net(src, dst):
+            u = rng.random((2, n))
+            delivered &= u[0] < self.net.delivery * (1 - self.jamming)
+            arrive += -self.net.latency_h * np.log1p(-u[1])
+            return Delivery(arrive, delivered, garbled)
+        for hop in route:
+            u = rng.random((4, n))
+            delivered &= u[0] < hop.delivery * (1 - self.jamming)
+            arrive += -hop.latency_h * np.log1p(-u[1])
+            wait = np.zeros(n)
+            wait[delivered] = hop.queue(arrive[delivered])
+            delivered &= wait <= hop.max_queue_h
+            arrive += wait
+            misunderstood = delivered & (u[2] >= hop.comprehension)
+            noticed = misunderstood & (u[3] < self.garble_noticed)
+            delivered &= ~noticed
+            garbled |= misunderstood & ~noticed
+        return Delivery(arrive, delivered, garbled)
+
+    def garble(self, xy: np.ndarray, garbled: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Grids as misunderstood: garbled rows moved by an exponential distance, random bearing."""
+        u = rng.random((2, len(xy)))
+        dist = -self.garble_error_km * np.log1p(-u[0])
+        ang = 2 * np.pi * u[1]
+        shift = np.stack([dist * np.cos(ang), dist * np.sin(ang)], axis=1)
+        return np.where(garbled[:, None], xy + shift, xy)

@@ -1,0 +1,123 @@
+"""Indirect fire: calls for fire, fire-support coordination, area effects.
+
+Rules:
+- A unit at the front holding a contact it judged hostile calls for fire on
+  it with P ``call_prob_per_h`` per hour (on its nearest such contact).
+- The call goes to the HQ of the nation that supports it
+  (``fire_support_from``, default its own) as a message: over the caller's
+  radio, then across liaison links, where it can be lost or garbled (a wrong
+  grid) like any other message.
+- That nation fires at most Poisson(``fire_missions_per_h`` x dt) missions a
+  step, chosen at random among the calls that got through.
+- Fire-support coordination: a mission is cancelled when the firing HQ's
+  published picture shows a friendly unit within ``no_fire_radius_km`` of the
+  grid. It is only as good as that picture.
+- The mission lands at the grid plus a normal aim error (``dispersion_km``
+  per axis) and hits every unit within ``effect_radius_km``, friend or foe:
+  each loses Binomial(strength, ``casualty_fraction``).
+- A coalition unit hit by coalition fire is a friendly-fire incident, one per
+  unit hit; its cause is judged against the firing HQ's picture and the grid.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from sim.model import attribution
+from sim.model.comms import Network
+from sim.model.forces import Forces
+from sim.model.ledger import Ledger
+from sim.model.pictures import Pictures
+from sim.model.records import Fire, Incident
+from sim.model.sensing import Contacts
+from sim.schema import Scenario
+
+
+class IndirectFire:
+    """Artillery and drones of every nation."""
+
+    def __init__(self, scenario: Scenario, forces: Forces, pictures: Pictures,
+                 network: Network, ledger: Ledger) -> None:
+        self.cfg = scenario.indirect_fire
+        self.gate = scenario.identification.gate_km
+        self.forces, self.pictures, self.network, self.ledger = forces, pictures, network, ledger
+        names = forces.nation_names
+        nations = [scenario.nations[n] for n in names]
+        self.supplier = np.array([names.index(nat.fire_support_from or name)
+                                  for name, nat in zip(names, nations, strict=True)])
+        self.missions_per_h = np.array([nat.fire_missions_per_h for nat in nations])
+        self.coalition_nation = np.array([nat.side == "coalition" for nat in nations])
+        self.hop1 = np.array([nat.report_delivery for nat in nations])
+        self.missions_fired = 0
+
+    def step(self, t: float, dt: float, contacts: Contacts, rng: np.random.Generator) -> None:
+        """Calls for fire from this step's contacts; missions fired; casualties."""
+        f = self.forces
+        c = contacts
+        u_call = rng.random(f.n)
+        calls = self._calls(c, u_call < self.cfg.call_prob_per_h * dt)
+        if calls.size == 0:
+            return
+        caller = c.observer[calls]
+        supplier = self.supplier[f.nation[caller]]
+        garbled = np.zeros(calls.size, bool)
+        delivered = rng.random(calls.size) < self.hop1[f.nation[caller]] * (
+            1 - self.network.jamming)
+        for src, dst in sorted(set(zip(f.nation[caller].tolist(), supplier.tolist(),
+                                       strict=True))):
+            rows = np.flatnonzero((f.nation[caller] == src) & (supplier == dst))
+            out = self.network.send(src, dst, np.full(rows.size, t), rng)
+            delivered[rows] &= out.delivered
+            garbled[rows] = out.garbled
+        grid = self.network.garble(c.seen_at[calls], garbled, rng)
+        tree = cKDTree(f.pos)
+        for nation in np.unique(supplier):
+            rows = np.flatnonzero(delivered & (supplier == nation))
+            n_missions = min(rows.size, int(rng.poisson(self.missions_per_h[nation] * dt)))
+            for k in rng.permutation(rows)[:n_missions]:
+                if self.pictures.near_friend(int(nation), grid[k], self.cfg.no_fire_radius_km):
+                    continue
+                impact = grid[k] + rng.normal(0.0, self.cfg.dispersion_km, 2)
+                self._land(t, int(nation), impact, tree, bool(garbled[k]),
+                           bool(c.challenge_failed[calls[k]]), rng)
+
+    def _calls(self, c: Contacts, wants: np.ndarray) -> np.ndarray:
+        """Index of the nearest hostile contact of each front unit that calls this step."""
+        f = self.forces
+        ok = np.flatnonzero(c.hostile & f.at_front[c.observer] & wants[c.observer])
+        if ok.size == 0:
+            return ok
+        ok = ok[np.lexsort((c.target[ok], c.distance[ok], c.observer[ok]))]
+        _, first = np.unique(c.observer[ok], return_index=True)
+        return ok[first]
+
+    def _land(self, t: float, nation: int, impact: np.ndarray, tree: cKDTree,
+              grid_garbled: bool, challenge_failed: bool, rng: np.random.Generator) -> None:
+        f = self.forces
+        self.missions_fired += 1
+        hit = np.array(sorted(tree.query_ball_point(impact, self.cfg.effect_radius_km)),
+                       dtype=np.int64)
+        hit = hit[f.fighting[hit]] if hit.size else hit
+        if hit.size == 0:
+            return
+        casualties = rng.binomial(f.strength[hit], self.cfg.casualty_fraction)
+        shooter_coalition = bool(self.coalition_nation[nation])
+        incident = np.full(hit.size, -1, np.int64)
+        fratricide = np.flatnonzero(f.coalition[hit] & shooter_coalition)
+        if fratricide.size:
+            victims = hit[fratricide]
+            causes = attribution.classify(
+                t, np.full(victims.size, nation), victims, f, self.pictures, self.network,
+                self.gate, np.full(victims.size, grid_garbled),
+                np.full(victims.size, challenge_failed))
+            for k, victim, cause in zip(fratricide, victims, causes, strict=True):
+                name = f.nation_names[nation]
+                incident[k] = self.ledger.open(Incident(
+                    replication=self.ledger.replication, time_h=t,
+                    shooter_unit=f"{name}-fires", shooter_nation=name,
+                    target_unit=f.names[victim], target_nation=f.nation_names[f.nation[victim]],
+                    cause=cause, fire=Fire.INDIRECT,
+                    distance_km=float(np.hypot(*(f.pos[victim] - impact))),
+                    x_km=float(f.pos[victim][0]), y_km=float(f.pos[victim][1]), end_h=t))
+        self.ledger.hit(hit, casualties, np.full(hit.size, shooter_coalition), incident, rng)

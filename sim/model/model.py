@@ -1,0 +1,93 @@
+"""The coalition-friction model (Mesa 3.5).
+
+One step of ``dt_h`` hours, in domain order:
+1. the campaign moves units between rear, front and rest;
+2. units move (towards their place, patrolling around it);
+3. reports travel up the chain and across liaison links; HQ pictures update;
+4. every unit looks, correlates contacts with its HQ's picture, identifies
+   them and decides under its ROE whether to fire;
+5. direct fire, then indirect fire, inflict casualties; friendly fire on
+   coalition units is logged as incidents with their cause.
+
+Unit state lives in numpy arrays (:class:`~sim.model.forces.Forces`) so each
+step is vectorised; the Mesa agents (:class:`~sim.model.forces.Unit`) name the
+rows. All randomness comes from :class:`~sim.model.streams.Streams`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+import numpy as np
+
+from sim.model.campaign import update_postures
+from sim.model.combat import DirectFire
+from sim.model.comms import Network
+from sim.model.forces import Unit, build_forces
+from sim.model.indirect import IndirectFire
+from sim.model.ledger import Ledger
+from sim.model.pictures import Pictures
+from sim.model.sensing import Sensing
+from sim.model.streams import Streams
+from sim.model.timeline import Timeline
+from sim.schema import Scenario
+
+
+class CoalitionModel(mesa.Model):
+    """Allied units of several nations against a common enemy, with friendly fire.
+
+    Args:
+        scenario: the validated scenario, interventions already applied.
+        seed: this replication's seed sequence.
+        perfect_comms: every message delivered at once and understood (CONTRACT.md).
+        replication: index used to label records.
+    """
+
+    def __init__(self, scenario: Scenario, seed: np.random.SeedSequence, *,
+                 perfect_comms: bool = False, replication: int = 0) -> None:
+        self.streams = Streams(seed)
+        super().__init__(rng=self.streams.at("mesa", 0))
+        self.world = scenario
+        self.dt = scenario.dt_h
+        self.n_steps = math.ceil(scenario.horizon_h / self.dt - 1e-9)
+        self.forces = build_forces(scenario, self.streams.at("movement", 0))
+        for i, name in enumerate(self.forces.names):
+            Unit(self, i, name, self.forces.nation_names[self.forces.nation[i]])
+        self.network = Network(scenario, perfect_comms)
+        self.pictures = Pictures(self.forces, self.network, scenario)
+        self.sensing = Sensing(scenario, self.forces, self.pictures, self.network)
+        self.ledger = Ledger(self.forces, scenario.killed_fraction, replication)
+        self.direct_fire = DirectFire(scenario, self.forces, self.pictures, self.network,
+                                      self.ledger)
+        self.indirect_fire = IndirectFire(scenario, self.forces, self.pictures, self.network,
+                                          self.ledger)
+        self.timeline = Timeline(self.forces, self.ledger, scenario.record_every_h,
+                                 self.n_steps * self.dt)
+        self.pictures.exchange(0.0, self.dt, self.streams.at("communication", 0))
+        self.timeline.record(0.0)
+
+    @property
+    def time_h(self) -> float:
+        """Simulated hours since the start."""
+        return self.steps * self.dt
+
+    def step(self) -> None:
+        t, k, s = self.time_h, self.steps, self.streams
+        update_postures(self.forces, self.world.campaign, t)
+        self.forces.move(self.dt, s.at("movement", k))
+        self.pictures.exchange(t, self.dt, s.at("communication", k))
+        contacts = self.sensing.look(t, s.at("sensing", k), s.at("identification", k))
+        self.direct_fire.step(t, self.dt, contacts, s.at("combat", k), s.at("recognition", k))
+        self.indirect_fire.step(t, self.dt, contacts, s.at("indirect_fire", k))
+        self.timeline.record(t)
+
+    def run(self, progress=None) -> CoalitionModel:
+        """Run to the horizon; ``progress(steps_done)`` is called now and then."""
+        chunk = max(1, self.n_steps // 20)
+        while self.steps < self.n_steps:
+            self.run_for(min(chunk, self.n_steps - self.steps))
+            if progress is not None:
+                progress(self.steps)
+        self.direct_fire.close(self.time_h)
+        return self

@@ -1,0 +1,71 @@
+"""Events and their vocabulary: incident causes, postures, incident records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum, StrEnum
+
+
+class Cause(StrEnum):
+    """Why a friendly-fire incident happened, judged when it starts (first that applies).
+
+    The first four are communication failures; ``REPORT_GARBLED`` and
+    ``CHALLENGE_FAILED`` are the language-caused ones (CONTRACT.md).
+    """
+
+    REPORT_LOST = "report_lost"
+    REPORT_STALE = "report_stale"
+    REPORT_GARBLED = "report_garbled"
+    CHALLENGE_FAILED = "challenge_failed"
+    MISIDENTIFICATION = "misidentification"
+
+    @property
+    def is_communication(self) -> bool:
+        return self is not Cause.MISIDENTIFICATION
+
+    @property
+    def is_language(self) -> bool:
+        return self in (Cause.REPORT_GARBLED, Cause.CHALLENGE_FAILED)
+
+
+CAUSES: tuple[Cause, ...] = tuple(Cause)
+CAUSE_CODES = {c: i for i, c in enumerate(CAUSES)}
+
+
+class Posture(IntEnum):
+    """What a unit is doing."""
+
+    REAR = 0        #: rear support (trench digging, logistics), out of direct combat
+    FRONT = 1       #: in its front-line position, sensing and fighting
+    WITHDRAWN = 2   #: pulled out after heavy losses, resting and refitting
+    DESTROYED = 3   #: no personnel left
+
+
+class Fire(StrEnum):
+    """How an incident's fire was delivered."""
+
+    DIRECT = "direct"
+    INDIRECT = "indirect"
+
+
+@dataclass(slots=True)
+class Incident:
+    """One friendly-fire incident: coalition fire on a coalition unit.
+
+    ``killed`` and ``wounded`` accumulate while the incident lasts.
+    """
+
+    replication: int
+    time_h: float
+    shooter_unit: str
+    shooter_nation: str
+    target_unit: str
+    target_nation: str
+    cause: Cause
+    fire: Fire
+    distance_km: float
+    x_km: float
+    y_km: float
+    end_h: float = float("nan")
+    killed: int = 0
+    wounded: int = 0

@@ -1,0 +1,174 @@
+"""Detection and identification: from a sensor look to a decision to fire.
+
+Rules, for every observer-contact pair within the observer's sensor range
+(found with one ``cKDTree`` per step; all pairs handled as arrays):
+1. Detection: P = visibility x (1 - target cover) x (1 - (d/R)^2), with R the
+   observer's sensor range and visibility 1 by day, ``night_visibility`` at night.
+2. The contact's position carries an error, normal per axis with standard
+   deviation ``position_error_km`` x (1 + d/R) / visibility.
+3. Correlation: a contact within ``gate_km`` of a current friend entry of the
+   observer's HQ picture is taken for that friend and not engaged (an enemy
+   there is a missed engagement).
+4. Visual identification of an uncorrelated contact succeeds with
+   P = training(observer) x markings(target) x visibility x exp(-d/visual_range);
+   success reveals the true side.
+5. An unidentified contact closer than ``challenge_range_km`` is challenged:
+   an enemy fails it; a friend answers, understood with the nations'
+   challenge probability (shared language or agreed signal).
+6. Rules of engagement: an identified enemy is engaged; a failed challenge is
+   engaged with P ``engage_failed_challenge``; an unidentified, unchallenged
+   contact with P ``engage_forward`` if it is beyond the front line in the
+   enemy's zone (presumed hostile), else ``engage_unidentified``. These are
+   per hour of observation: over a step of dt hours P = 1 - (1 - p)^dt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+from scipy.special import ndtri
+
+from sim.model.comms import Network
+from sim.model.forces import Forces
+from sim.model.pictures import Pictures
+from sim.schema import Scenario
+
+
+@dataclass
+class Contacts:
+    """Detected contacts of one step (arrays of one length, sorted by observer then target)."""
+
+    observer: np.ndarray
+    target: np.ndarray
+    distance: np.ndarray
+    seen_at: np.ndarray           # (M, 2) contact position as sensed, km
+    hostile: np.ndarray           # judged hostile and cleared to engage under the ROE
+    challenge_failed: np.ndarray  # a challenge was made and failed
+
+    def __len__(self) -> int:
+        return self.observer.size
+
+
+def visibility(t: float, scenario: Scenario) -> float:
+    """Detection and identification factor at time ``t`` (h): 1 by day, lower at night."""
+    env = scenario.environment
+    hour = t % 24.0
+    half = env.night_hours / 2.0
+    night = hour < half or hour >= 24.0 - half
+    return env.night_visibility if night else 1.0
+
+
+class Sensing:
+    """Looks, correlates, identifies and applies the ROE for every unit at once."""
+
+    def __init__(self, scenario: Scenario, forces: Forces, pictures: Pictures,
+                 network: Network) -> None:
+        self.scenario = scenario
+        self.ident = scenario.identification
+        self.forces = forces
+        self.pictures = pictures
+        self.network = network
+        nations = [scenario.nations[n] for n in forces.nation_names]
+        nat = forces.nation
+        self.training = np.array([nations[k].training for k in nat])
+        self.markings = np.array([nations[k].markings for k in nat])
+        dt = scenario.dt_h
+
+        def per_step(p: float) -> float:
+            return 1.0 - (1.0 - p) ** dt
+
+        self.engage_forward = np.array([per_step(nations[k].roe.engage_forward) for k in nat])
+        self.engage_unidentified = np.array(
+            [per_step(nations[k].roe.engage_unidentified) for k in nat])
+        self.engage_failed = np.array(
+            [per_step(nations[k].roe.engage_failed_challenge) for k in nat])
+        self.front_x = scenario.front_line_x_km
+        self.max_range = float(forces.sensor_range.max(initial=0.0))
+
+    def look(self, t: float, sense_rng: np.random.Generator,
+             ident_rng: np.random.Generator) -> Contacts:
+        """All contacts detected this step, with the identification decision for each."""
+        f = self.forces
+        active = np.flatnonzero(f.fighting)
+        pos = f.pos
+        empty = np.zeros(0, np.int64)
+        if active.size < 2 or self.max_range <= 0:
+            return Contacts(empty, empty, np.zeros(0), np.zeros((0, 2)), np.zeros(0, bool),
+                            np.zeros(0, bool))
+        tree = cKDTree(pos[active])
+        pairs = tree.query_pairs(self.max_range, output_type="ndarray")
+        pairs = active[pairs]
+        obs = np.concatenate([pairs[:, 0], pairs[:, 1]])
+        tgt = np.concatenate([pairs[:, 1], pairs[:, 0]])
+        order = np.lexsort((tgt, obs))
+        obs, tgt = obs[order], tgt[order]
+        d = np.hypot(*(pos[tgt] - pos[obs]).T)
+        in_range = d <= f.sensor_range[obs]
+        obs, tgt, d = obs[in_range], tgt[in_range], d[in_range]
+        vis = visibility(t, self.scenario)
+        # detection: uniforms per ordered pair, keyed on the pair so draws do not shift
+        u = _pair_uniforms(sense_rng, obs, tgt, f.n, 3)
+        p_det = vis * (1 - f.cover[tgt]) * (1 - (d / f.sensor_range[obs]) ** 2)
+        seen = u[0] < p_det
+        sigma = self.ident.position_error_km * (1 + d / f.sensor_range[obs]) / max(vis, 1e-6)
+        err = np.stack([_normal(u[1]), _normal(u[2])], axis=1) * sigma[:, None]
+        obs, tgt, d, err = obs[seen], tgt[seen], d[seen], err[seen]
+        seen_at = pos[tgt] + err
+        return self.identify(t, vis, obs, tgt, d, seen_at, ident_rng)
+
+    def identify(self, t, vis, obs, tgt, d, seen_at, rng) -> Contacts:
+        """Correlate, identify visually, challenge, apply the ROE (rules 3-6 above)."""
+        f = self.forces
+        friend = f.coalition[obs] == f.coalition[tgt]
+        u = _pair_uniforms(rng, obs, tgt, f.n, 3)
+        correlated = self.pictures.correlates(f.nation[obs], seen_at, self.ident.gate_km)
+        p_vid = (self.training[obs] * self.markings[tgt] * vis
+                 * np.exp(-d / max(self.ident.visual_range_km, 1e-9)))
+        identified = ~correlated & (u[0] < p_vid)
+        unknown = ~correlated & ~identified
+        challenged = unknown & (d < self.ident.challenge_range_km)
+        understood = u[1] < self.network.challenge[f.nation[obs], f.nation[tgt]]
+        failed = challenged & ~(friend & understood)
+        # beyond the front line, seen from the observer's side: the enemy's zone
+        forward = np.where(f.coalition[obs], seen_at[:, 0] > self.front_x,
+                           seen_at[:, 0] < self.front_x)
+        p_unidentified = np.where(forward, self.engage_forward[obs],
+                                  self.engage_unidentified[obs])
+        p_engage = np.where(failed, self.engage_failed[obs],
+                            np.where(challenged, 0.0, p_unidentified))
+        hostile = (identified & ~friend) | (unknown & (u[2] < p_engage))
+        return Contacts(obs, tgt, d, seen_at, hostile, failed)
+
+
+def _pair_uniforms(rng: np.random.Generator, obs: np.ndarray, tgt: np.ndarray, n: int,
+                   k: int) -> np.ndarray:
+    """``k`` uniforms per ordered pair (obs, tgt), keyed by the pair and the step.
+
+    Drawing a uniform for every observer-target cell would cost O(N^2); instead
+    the step's generator draws ``k`` keys and each pair's uniforms are a hash of
+    its cell index with those keys. A pair's numbers therefore do not depend on
+    which other pairs exist this step (common random numbers).
+    """
+    keys = rng.integers(0, 2**63 - 1, size=k, dtype=np.int64).astype(np.uint64)
+    cell = obs.astype(np.uint64) * np.uint64(n) + tgt.astype(np.uint64)
+    out = np.empty((k, obs.size))
+    for r in range(k):
+        out[r] = _hash_uniform(cell ^ keys[r])
+    return out
+
+
+def _hash_uniform(x: np.ndarray) -> np.ndarray:
+    """SplitMix64 finaliser: a well-mixed uniform in [0, 1) per 64-bit input."""
+    with np.errstate(over="ignore"):
+        z = x + np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)).astype(np.float64) * (1.0 / 2**53)
+
+
+def _normal(u: np.ndarray) -> np.ndarray:
+    """Standard normal deviates from uniforms (inverse CDF)."""
+    return ndtri(np.clip(u, 1e-12, 1 - 1e-12))

@@ -1,0 +1,308 @@
+"""The configuration schema: the one source of defaults, units, ranges and meaning.
+
+Hydra composes the YAML tree in ``configs/``; this module validates the result.
+Everything the model reads comes from a validated :class:`RunConfig`.
+
+The schema follows the EMA Workbench split: the *scenario* holds the world
+(uncertainties: channel reliability, visibility, sensor error) and the forces;
+the *intervention* holds the levers a commander chooses (interpreters, liaison
+officers, a common radio net, shared IFF markings, a shared language, ROE).
+
+Units: distances in km, times in hours, speeds in km/h, rates per hour,
+probabilities in [0, 1], strengths in personnel.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Hours = Annotated[float, Field(ge=0.0)]
+PositiveHours = Annotated[float, Field(gt=0.0)]
+Km = Annotated[float, Field(ge=0.0)]
+
+SCHEMA_VERSION = 1
+
+
+class Strict(BaseModel):
+    """Base for every config block: unknown keys are errors, values are checked on assignment."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+
+class RulesOfEngagement(Strict):
+    """When a unit opens fire on a contact it has not positively identified.
+
+    Rates are per hour of continued observation: a contact held for one step of
+    dt hours is engaged with P = 1 - (1 - rate)^dt.
+    """
+
+    engage_forward: Probability = Field(
+        0.9, description="P(engage) per hour for an unidentified contact beyond the front line "
+        "in the enemy's zone (presumed hostile)")
+    engage_unidentified: Probability = Field(
+        0.01, description="P(engage) per hour for an unidentified, unchallenged contact in the "
+        "own zone (permissive ROE higher, strict ROE near 0)")
+    engage_failed_challenge: Probability = Field(
+        0.3, description="P(engage) per hour for a contact that failed a challenge")
+
+
+class Nation(Strict):
+    """A nation: side, languages, radio, doctrine, training and markings."""
+
+    side: Literal["coalition", "enemy"] = Field(description="coalition or enemy")
+    languages: dict[str, Probability] = Field(
+        description="proficiency of the nation's soldiers in each language, 0..1 "
+        "(1 = native); every language must be defined in scenario.languages")
+    radio: str = Field(description="radio system name; nations on the same system share a net")
+    training: Probability = Field(0.6, description="skill at visual identification, 0..1")
+    markings: Probability = Field(
+        0.5, description="how recognisable the nation's vehicles and uniforms are to others, 0..1")
+    roe: RulesOfEngagement = Field(default_factory=RulesOfEngagement)
+    report_interval_h: PositiveHours = Field(
+        2.0, description="hours between a unit's position reports to its HQ")
+    report_delivery: Probability = Field(
+        0.95, description="P(a unit-to-HQ report gets through) before jamming")
+    report_latency_h: Hours = Field(0.25, description="mean unit-to-HQ latency, h")
+    picture_refresh_h: PositiveHours = Field(
+        2.0, description="hours between HQ picture updates pushed down to units")
+    fire_support_from: str | None = Field(
+        None, description="nation whose artillery and drones answer this nation's calls for "
+        "fire (default: its own)")
+    fire_missions_per_h: Annotated[float, Field(ge=0.0)] = Field(
+        0.0, description="fire missions the nation's artillery and drones can fire per hour")
+
+
+class UnitGroup(Strict):
+    """A group of identical units (squads to companies) of one nation."""
+
+    nation: str = Field(description="owning nation (a key of scenario.nations)")
+    count: int = Field(ge=0, le=5000, description="number of units in the group")
+    strength: int = Field(ge=0, le=5000, description="personnel per unit at time 0")
+    x_km: float = Field(description="depth of the group's assigned position, km (front line at 0, "
+                        "coalition at x<0, enemy at x>0)")
+    y_from_km: float = Field(0.0, description="start of the group's sector along the front, km")
+    y_to_km: float = Field(10.0, description="end of the group's sector along the front, km")
+    interleave: int = Field(
+        0, ge=0, description="slot offset when two groups share a sector: units are spread at "
+        "y = y_from + (k*stride + interleave) * spacing; use with `stride`")
+    stride: int = Field(1, ge=1, description="slots per unit when interleaving groups (1 = none)")
+    rear_x_km: float = Field(-15.0, description="depth of the rear area for rear-support work, km")
+    front_from_h: Hours = Field(
+        0.0, description="hours after start when the group moves from rear support to the front")
+    speed_kmh: Annotated[float, Field(ge=0.0)] = Field(2.0, description="movement speed, km/h")
+    patrol_km: Km = Field(0.4, description="standard deviation of patrol movement per hour, km")
+    sensor_range_km: Km = Field(3.0, description="maximum detection range, km")
+    weapon_range_km: Km = Field(1.5, description="direct-fire range, km")
+    lethality: Annotated[float, Field(ge=0.0)] = Field(
+        0.01, description="aimed-fire casualties inflicted per firing soldier per hour (Lanchester "
+        "coefficient)")
+    cover: Probability = Field(0.3, description="P(the unit is hidden from one sensor look)")
+
+
+class LiaisonLink(Strict):
+    """A channel between two allied HQs: liaison officers, interpreters, HQ radios."""
+
+    a: str = Field(description="nation at one end")
+    b: str = Field(description="nation at the other end")
+    delivery: Probability = Field(0.9, description="P(a message crosses the link) before jamming")
+    latency_h: Hours = Field(0.5, description="transmission and handling latency, h")
+    interpreters: Annotated[float, Field(ge=0.0)] = Field(
+        0.0, description="interpreters working the link (each translates "
+        "`messages_per_interpreter_h`)")
+    interpreter_proficiency: Probability = Field(
+        0.8, description="P(an interpreter renders a message correctly)")
+    messages_per_interpreter_h: Annotated[float, Field(gt=0.0)] = Field(
+        6.0, description="messages one interpreter translates per hour")
+    liaison_officers: Annotated[float, Field(ge=0.0)] = Field(
+        0.0, description="bilingual liaison officers exchanged between the two HQs")
+    liaison_proficiency: Probability = Field(
+        0.97, description="P(a liaison officer renders a message correctly)")
+    messages_per_officer_h: Annotated[float, Field(gt=0.0)] = Field(
+        10.0, description="messages one liaison officer relays per hour")
+    challenge_signal: Probability = Field(
+        0.0, description="P(an agreed challenge signal or password is understood between "
+        "soldiers of the two nations), used where no shared language does better")
+    max_queue_h: PositiveHours = Field(
+        6.0, description="a message waiting longer than this for translation is dropped, h")
+
+
+class CommonNet(Strict):
+    """A common digital radio net that carries position reports straight to every HQ on it."""
+
+    members: list[str] = Field(default_factory=list,
+                               description="nations on the net (empty: no common net)")
+    delivery: Probability = Field(0.95, description="P(a report gets through the net)")
+    latency_h: Hours = Field(0.1, description="net latency, h")
+
+
+class Identification(Strict):
+    """Correlation with the picture, visual identification and challenge."""
+
+    gate_km: Km = Field(0.6, description="a contact within this distance of a picture entry is "
+                        "taken for that friend")
+    position_error_km: Km = Field(
+        0.15, description="sensor position error (standard deviation per axis) at zero range "
+        "in daylight, km; grows with range and darkness")
+    entry_expiry_h: PositiveHours = Field(
+        12.0, description="a picture entry older than this no longer counts as current, h")
+    visual_range_km: Km = Field(
+        0.8, description="range scale of visual identification: P(identify) falls as "
+        "exp(-d/visual_range_km)")
+    challenge_range_km: Km = Field(
+        0.5, description="contacts closer than this are challenged before engaging")
+    self_recognition_per_h: Probability = Field(
+        0.05, description="P(per hour) a shooter recognises its mistake without being told")
+    garble_error_km: Km = Field(
+        3.0, description="typical size of a garbled grid error (e.g. a wrong digit), km")
+    garble_noticed: Probability = Field(
+        0.5, description="P(a misunderstood message is noticed and dropped rather than garbled)")
+
+
+class Environment(Strict):
+    """Visibility, electronic warfare."""
+
+    night_hours: Annotated[int, Field(ge=0, le=24)] = Field(
+        12, description="hours of darkness per 24 h, centred on midnight")
+    night_visibility: Probability = Field(
+        0.5, description="detection and identification factor at night (1 = as by day)")
+    jamming: Probability = Field(
+        0.0, description="fraction of radio messages lost to electronic warfare")
+
+
+class IndirectFire(Strict):
+    """Calls for fire and area effects (artillery, drones)."""
+
+    call_prob_per_h: Probability = Field(
+        0.1, description="P(per hour) a unit calls for fire on a hostile contact it holds")
+    effect_radius_km: Km = Field(0.3, description="radius of a fire mission's area effect, km")
+    dispersion_km: Km = Field(0.1, description="aim error of a mission (std per axis), km")
+    casualty_fraction: Probability = Field(
+        0.03, description="fraction of a unit's personnel hit by one mission inside the radius")
+    no_fire_radius_km: Km = Field(
+        0.5, description="fire-support coordination: no fire within this distance of a friendly "
+        "unit in the firing side's picture, km")
+
+
+class Campaign(Strict):
+    """Withdrawal, rest and redeployment."""
+
+    withdraw_loss_fraction: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        1.0, description="a unit withdraws once it has lost this fraction of its personnel "
+        "(1 = never withdraws)")
+    rest_h: Hours = Field(168.0, description="hours a withdrawn unit rests before redeploying")
+    reinforce_to_fraction: Probability = Field(
+        0.0, description="on redeployment, replacements refill a unit to this fraction of its "
+        "initial strength (0 = no replacements; replacements count as deployed)")
+    redeploy_min_fraction: Probability = Field(
+        0.5, description="a rested unit redeploys only if it holds at least this fraction of its "
+        "initial strength")
+
+
+class Scenario(Strict):
+    """A world: nations, forces, links, environment and horizon."""
+
+    name: str
+    description: str = ""
+    horizon_h: PositiveHours = Field(description="simulated time, h")
+    dt_h: PositiveHours = Field(1.0, description="time step, h")
+    record_every_h: PositiveHours = Field(24.0, description="time-series interval, h")
+    languages: list[str] = Field(description="languages spoken in the scenario")
+    nations: dict[str, Nation]
+    units: dict[str, UnitGroup]
+    links: dict[str, LiaisonLink] = Field(default_factory=dict)
+    common_net: CommonNet = Field(default_factory=CommonNet)
+    identification: Identification = Field(default_factory=Identification)
+    environment: Environment = Field(default_factory=Environment)
+    indirect_fire: IndirectFire = Field(default_factory=IndirectFire)
+    campaign: Campaign = Field(default_factory=Campaign)
+    killed_fraction: Probability = Field(
+        0.15, description="fraction of casualties killed (the rest wounded and evacuated)")
+    front_line_x_km: float = Field(
+        0.0, description="the front line: the coalition holds x below it, the enemy above, km")
+    slot_spacing_km: Annotated[float, Field(gt=0.0)] = Field(
+        0.5, description="distance between neighbouring unit slots along the front, km")
+    requires_coalition: bool = Field(
+        True, description="the scenario needs at least one coalition and one enemy nation")
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Scenario:
+        langs = set(self.languages)
+        for name, nat in self.nations.items():
+            if not nat.languages:
+                raise ValueError(f"nations.{name}.languages: a nation needs at least one language")
+            for lang in nat.languages:
+                if lang not in langs:
+                    raise ValueError(f"nations.{name}.languages.{lang}: language {lang!r} is not "
+                                     f"defined in scenario.languages {sorted(langs)}")
+            if nat.fire_support_from is not None and nat.fire_support_from not in self.nations:
+                raise ValueError(f"nations.{name}.fire_support_from: unknown nation "
+                                 f"{nat.fire_support_from!r}")
+        for name, grp in self.units.items():
+            self._known_nation(f"units.{name}.nation", grp.nation)
+            if grp.y_to_km < grp.y_from_km:
+                raise ValueError(f"units.{name}.y_to_km: {grp.y_to_km} must be >= y_from_km "
+                                 f"{grp.y_from_km}")
+        for name, link in self.links.items():
+            self._known_nation(f"links.{name}.a", link.a)
+            self._known_nation(f"links.{name}.b", link.b)
+        for i, member in enumerate(self.common_net.members):
+            self._known_nation(f"common_net.members.{i}", member)
+        sides = {n.side for n in self.nations.values()}
+        if self.requires_coalition and sides != {"coalition", "enemy"}:
+            raise ValueError(f"nations: need at least one coalition and one enemy nation, "
+                             f"got sides {sorted(sides)}")
+        return self
+
+    def _known_nation(self, where: str, nation: str) -> None:
+        if nation not in self.nations:
+            raise ValueError(f"{where}: unknown nation {nation!r}; "
+                             f"defined: {sorted(self.nations)}")
+
+
+class Intervention(Strict):
+    """A remedy (lever) applied on top of any scenario. Neutral values change nothing."""
+
+    name: str
+    description: str = ""
+    perfect_comms: bool = Field(
+        False, description="every message delivered at once and understood, every picture "
+        "current, every challenge understood (CONTRACT.md)")
+    interpreter_multiplier: Annotated[float, Field(ge=0.0)] = Field(
+        1.0, description="multiplies the interpreters on every liaison link")
+    liaison_officers: Annotated[float, Field(ge=0.0)] = Field(
+        0.0, description="liaison officers added to every liaison link between allied HQs")
+    common_radio_net: bool = Field(
+        False, description="put every coalition nation on one common digital net")
+    shared_language: str | None = Field(
+        None, description="a language every coalition soldier is made proficient in")
+    shared_language_proficiency: Probability = Field(
+        0.9, description="proficiency given in the shared language")
+    markings_bonus: Probability = Field(
+        0.0, description="added to every coalition nation's markings (IFF panels), capped at 1")
+    engage_forward: Probability | None = Field(
+        None, description="overrides every coalition nation's ROE for unidentified contacts "
+        "beyond the front line, per hour")
+    engage_unidentified: Probability | None = Field(
+        None, description="overrides every coalition nation's ROE for unidentified contacts "
+        "in the own zone, per hour")
+    engage_failed_challenge: Probability | None = Field(
+        None, description="overrides every coalition nation's ROE after a failed challenge")
+
+
+class RunConfig(Strict):
+    """One `sim run`: a scenario, an intervention, seeds and replications."""
+
+    scenario: Scenario
+    intervention: Intervention
+    seed: int = Field(0, ge=0, description="master seed; replication seeds are spawned from it")
+    replications: int = Field(1, ge=1, le=100_000, description="independent replications")
+    compare_to: str | None = Field(
+        None, description="also run this intervention on the same seeds and report paired "
+        "differences")
+    counterfactual: Intervention | None = Field(
+        None, description="the `compare_to` intervention, filled in by the command-line layer")
+    workers: int = Field(1, ge=1, le=256, description="processes for replications inside one run")
+    progress: bool = Field(True, description="show progress bars when attached to a terminal")
