@@ -224,8 +224,6 @@ class Scenario(Strict):
         0.0, description="the front line: the coalition holds x below it, the enemy above, km")
     slot_spacing_km: Annotated[float, Field(gt=0.0)] = Field(
         0.5, description="distance between neighbouring unit slots along the front, km")
-    requires_coalition: bool = Field(
-        True, description="the scenario needs at least one coalition and one enemy nation")
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
@@ -251,7 +249,7 @@ class Scenario(Strict):
         for i, member in enumerate(self.common_net.members):
             self._known_nation(f"common_net.members.{i}", member)
         sides = {n.side for n in self.nations.values()}
-        if self.requires_coalition and sides != {"coalition", "enemy"}:
+        if sides != {"coalition", "enemy"}:
             raise ValueError(f"nations: need at least one coalition and one enemy nation, "
                              f"got sides {sorted(sides)}")
         return self

@@ -1,0 +1,49 @@
+# coalition-friction: set-up, run, test. Each target creates .venv (Python 3.12+) if missing
+# and installs the pinned stack from requirements.lock, then the package (editable).
+VENV  := .venv
+BIN   := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+ARGS  ?=
+PYTEST_ARGS ?=
+
+.PHONY: setup run test lint lock validation calibrate benchmark clean
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || { py=$$(scripts/find_python.sh) && echo "creating $(VENV) with $$py" && $$py -m venv $(VENV); }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+## run the default scenario (kursk_2024, baseline); extra Hydra overrides via ARGS="..."
+run: setup
+	$(BIN)/sim run $(ARGS)
+
+## run the test suite (what CI runs)
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+
+## regenerate docs/validation.md and its figures
+validation: setup
+	$(BIN)/python experiments/validation_report.py
+
+## reproduce the kursk_2024 calibration
+calibrate: setup
+	$(BIN)/python experiments/calibrate_kursk.py
+
+benchmark: setup
+	$(BIN)/python experiments/benchmark.py
+
+## re-pin requirements.lock from pyproject.toml (in a fresh throwaway venv)
+lock:
+	rm -rf /tmp/cf-lock && py=$$(scripts/find_python.sh) && $$py -m venv /tmp/cf-lock && \
+	/tmp/cf-lock/bin/pip install --quiet -e ".[dev]" && \
+	/tmp/cf-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
+
+clean:
+	rm -rf $(VENV) outputs multirun .pytest_cache
