@@ -43,10 +43,10 @@ class RulesOfEngagement(Strict):
         0.9, description="P(engage) per hour for an unidentified contact beyond the front line "
         "in the enemy's zone (presumed hostile)")
     engage_unidentified: Probability = Field(
-        0.01, description="P(engage) per hour for an unidentified, unchallenged contact in the "
+        0.003, description="P(engage) per hour for an unidentified, unchallenged contact in the "
         "own zone (permissive ROE higher, strict ROE near 0)")
     engage_failed_challenge: Probability = Field(
-        0.3, description="P(engage) per hour for a contact that failed a challenge")
+        0.1, description="P(engage) per hour for a contact that failed a challenge")
 
 
 class Nation(Strict):
@@ -141,10 +141,10 @@ class CommonNet(Strict):
 class Identification(Strict):
     """Correlation with the picture, visual identification and challenge."""
 
-    gate_km: Km = Field(0.6, description="a contact within this distance of a picture entry is "
+    gate_km: Km = Field(0.3, description="a contact within this distance of a picture entry is "
                         "taken for that friend")
     position_error_km: Km = Field(
-        0.15, description="sensor position error (standard deviation per axis) at zero range "
+        0.03, description="sensor position error (standard deviation per axis) at zero range "
         "in daylight, km; grows with range and darkness")
     entry_expiry_h: PositiveHours = Field(
         12.0, description="a picture entry older than this no longer counts as current, h")
@@ -152,9 +152,9 @@ class Identification(Strict):
         0.8, description="range scale of visual identification: P(identify) falls as "
         "exp(-d/visual_range_km)")
     challenge_range_km: Km = Field(
-        0.5, description="contacts closer than this are challenged before engaging")
+        0.7, description="contacts closer than this are challenged before engaging")
     self_recognition_per_h: Probability = Field(
-        0.05, description="P(per hour) a shooter recognises its mistake without being told")
+        0.1, description="P(per hour) a shooter recognises its mistake without being told")
     garble_error_km: Km = Field(
         3.0, description="typical size of a garbled grid error (e.g. a wrong digit), km")
     garble_noticed: Probability = Field(

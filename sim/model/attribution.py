@@ -78,7 +78,7 @@ def _across(src: int, dst: int, clock: float, network: Network,
     if src == dst:
         return clock
     for _ in range(MAX_ATTEMPTS):
-        out = network.send(src, dst, np.array([clock]), rng)
+        out = network.send(src, dst, np.array([clock]), rng, urgent=True)
         if out.delivered[0] and not out.garbled[0]:
             return float(out.arrive[0])
         clock = float(out.arrive[0]) + RETRY_H

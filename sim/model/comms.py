@@ -51,24 +51,43 @@ class Hop:
     max_queue_h: float
     free_at: float = 0.0  # when the translation pool clears its queue, h
 
-    def queue(self, arrive: np.ndarray) -> np.ndarray:
-        """Wait (h) of messages reaching the pool at ``arrive`` (FIFO, updates ``free_at``).
+    def queue(self, arrive: np.ndarray, reserve: bool = True) -> np.ndarray:
+        """Wait (h) of messages reaching the pool at ``arrive``; inf for a message turned away.
 
-        Message k of the sorted arrivals finishes at
-        max(free_at + (k+1)/c, max_{m<=k}(arrive_m + (k-m+1)/c)).
+        First come, first served at ``capacity_per_h``: message k of the sorted
+        arrivals finishes at max(free_at + (k+1)/c, max_{m<=k}(arrive_m + (k-m+1)/c)).
+        A message that would wait longer than ``max_queue_h`` is turned away and
+        costs the pool nothing, so an overloaded pool runs with a backlog of about
+        ``max_queue_h`` and delivers late, stale reports. Updates ``free_at``
+        unless ``reserve`` is False (urgent traffic that jumps the queue, e.g.
+        a cease-fire call, still waits for the backlog but takes no capacity).
         """
+        wait = np.zeros_like(arrive, dtype=float)
         if not self.translated or arrive.size == 0:
-            return np.zeros_like(arrive)
+            return wait
+        if not reserve:
+            wait = np.maximum(self.free_at - arrive, 0.0)
+            return np.where(wait > self.max_queue_h, np.inf, wait)
         order = np.argsort(arrive, kind="stable")
-        a = arrive[order]
-        k = np.arange(a.size)
+        accepted = np.ones(arrive.size, bool)
         per = 1.0 / self.capacity_per_h
-        finish = (k + 1) * per + np.maximum(np.maximum.accumulate(a - k * per), self.free_at)
-        # messages that would wait past max_queue_h are skipped, so the backlog stays bounded
-        self.free_at = float(min(finish[-1], a[-1] + self.max_queue_h))
-        wait = np.empty_like(arrive)
-        wait[order] = finish - a - per
-        return np.maximum(wait, 0.0)
+        for _ in range(4):  # drop, then recompute without the dropped (converges fast)
+            idx = order[accepted[order]]
+            if idx.size == 0:
+                break
+            a = arrive[idx]
+            k = np.arange(a.size)
+            finish = (k + 1) * per + np.maximum(np.maximum.accumulate(a - k * per), self.free_at)
+            w = finish - a - per
+            too_long = w > self.max_queue_h
+            if not too_long.any():
+                break
+            accepted[idx[too_long]] = False
+        wait[~accepted] = np.inf
+        if idx.size:
+            wait[idx] = np.maximum(w, 0.0)
+            self.free_at = float(finish[-1])
+        return wait
 
 
 def _hop(link: LiaisonLink, pa: dict[str, float], pb: dict[str, float]) -> Hop:
@@ -148,9 +167,11 @@ class Network:
         """Reports from ``a``'s units reach HQ ``b`` over the common net."""
         return a != b and bool(self.on_net[a] and self.on_net[b])
 
-    def send(self, src: int, dst: int, start: np.ndarray, rng: np.random.Generator) -> Delivery:
+    def send(self, src: int, dst: int, start: np.ndarray, rng: np.random.Generator,
+             urgent: bool = False) -> Delivery:
         """Send messages from HQ ``src`` to HQ ``dst`` leaving at times ``start``.
 
+        ``urgent`` messages jump translation queues (see :meth:`Hop.queue`).
         Draws a fixed block of random numbers per hop so paired runs stay in step.
         """
         n = start.size
@@ -172,9 +193,9 @@ class Network:
             delivered &= u[0] < hop.delivery * (1 - self.jamming)
             arrive += -hop.latency_h * np.log1p(-u[1])
             wait = np.zeros(n)
-            wait[delivered] = hop.queue(arrive[delivered])
-            delivered &= wait <= hop.max_queue_h
-            arrive += wait
+            wait[delivered] = hop.queue(arrive[delivered], reserve=not urgent)
+            delivered &= np.isfinite(wait)
+            arrive += np.where(np.isfinite(wait), wait, 0.0)
             misunderstood = delivered & (u[2] >= hop.comprehension)
             noticed = misunderstood & (u[3] < self.garble_noticed)
             delivered &= ~noticed
