@@ -144,7 +144,7 @@ class Identification(Strict):
     gate_km: Km = Field(0.3, description="a contact within this distance of a picture entry is "
                         "taken for that friend")
     position_error_km: Km = Field(
-        0.03, description="sensor position error (standard deviation per axis) at zero range "
+        0.05, description="sensor position error (standard deviation per axis) at zero range "
         "in daylight, km; grows with range and darkness")
     entry_expiry_h: PositiveHours = Field(
         12.0, description="a picture entry older than this no longer counts as current, h")
@@ -304,3 +304,10 @@ class RunConfig(Strict):
         None, description="the `compare_to` intervention, filled in by the command-line layer")
     workers: int = Field(1, ge=1, le=256, description="processes for replications inside one run")
     progress: bool = Field(True, description="show progress bars when attached to a terminal")
+    design: dict[str, object] | None = Field(
+        None, description="a sampled experimental design (configs/design/, "
+        "sim/experiment/design.py): method, n points, seed, factor ranges; the run takes the "
+        "factor values of point `design_point`")
+    design_point: int | None = Field(
+        None, ge=0, description="index of the design point whose factor values this run takes "
+        "(sweep it: design_point=range(N))")
