@@ -1,0 +1,346 @@
+"""The command line, end to end through the real ``sim`` script (CONTRACT.md).
+
+Error paths: exit 2, one line on stderr naming the key and the value, no
+traceback, nothing written. A good tiny run: exit 0, a one-line summary naming
+the output directory, and a run directory that keeps the contract (checked here
+in full, and by the shared checker when it is present). ``sim report``
+rebuilds the summary byte for byte and the figures.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from conftest import (
+    CAUSES,
+    CHECKER,
+    COMMS_CAUSES,
+    INCIDENT_COLUMNS,
+    METRICS,
+    NATION_KEYS,
+    RUN_FILES,
+    SIM,
+    STATS,
+    TIMESERIES_COLUMNS,
+    TINY,
+    TINY_SEED,
+    run_sim,
+    run_sim_many,
+)
+
+from sim.cli.validate import ConfigError, compose_config, validate_config
+from sim.schema import RunConfig
+
+# (override, the key its error line must name, the value it must show)
+ERROR_CASES = [
+    ("replications=0", "replications", "0"),
+    ("seed=abc", "seed", "abc"),
+    ("intervention=no_such_thing", "intervention", "no_such_thing"),
+    ("+no_such_key=1", "no_such_key", "1"),
+    ("scenario.links.RU_KP.delivery=1.5", "scenario.links.RU_KP.delivery", "1.5"),
+    ("scenario=nope", "scenario", "nope"),
+    ("compare_to=nope", "compare_to", "nope"),
+    ("scenario.units.kp.nation=XX", "scenario.units.kp.nation", "XX"),
+]
+
+
+@pytest.fixture(scope="module")
+def error_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    """Every error case run once, and ``sim run --help`` (concurrently: none simulates)."""
+    cases = []
+    for override, _, _ in ERROR_CASES:
+        cwd = tmp_path_factory.mktemp("err")
+        cases.append((override, [*TINY, override, f"hydra.run.dir={cwd / 'out'}"], cwd))
+    cases.append(("--help", ["--help"], tmp_path_factory.mktemp("help")))
+    results = run_sim_many([(args, cwd) for _, args, cwd in cases])
+    return {label: {"rc": rc, "out": out, "err": err, "cwd": cwd}
+            for (label, _, cwd), (rc, out, err) in zip(cases, results, strict=True)}
+
+
+@pytest.mark.parametrize("override, key, value", ERROR_CASES, ids=[c[0] for c in ERROR_CASES])
+def test_config_error_exits_2_with_one_line_naming_the_key(error_runs, override, key, value):
+    r = error_runs[override]
+    assert r["rc"] == 2, (r["out"], r["err"])
+    lines = [ln for ln in r["err"].splitlines() if ln.strip()]
+    assert len(lines) == 1, f"expected one line on stderr, got: {r['err']!r}"
+    assert key in lines[0]
+    assert value in lines[0]
+    assert "Traceback" not in r["err"] + r["out"]
+    assert not (r["cwd"] / "out").exists(), "a failed config must write nothing"
+    assert list(r["cwd"].iterdir()) == [], "a failed config must create no directory at all"
+
+
+@pytest.mark.parametrize("override, key, value", [
+    *ERROR_CASES,
+    ("scenario.units.kp.no_such_field=1", "scenario.units.kp.no_such_field", "1"),
+    ("scenario.horizon_h=-5", "scenario.horizon_h", "-5"),
+    ("workers=0", "workers", "0"),
+])
+def test_compose_and_validate_errors_in_process(override, key, value):
+    # the same checks as the command line makes before launching, without a subprocess
+    with pytest.raises(ConfigError) as info:
+        validate_config(compose_config([*TINY, override]))
+    assert len(info.value.lines) == 1
+    assert key in info.value.lines[0]
+    assert value in info.value.lines[0]
+
+
+def test_sim_run_help_is_hydras(error_runs):
+    r = error_runs["--help"]
+    assert r["rc"] == 0, r["err"]
+    assert "scenario" in r["out"] and "intervention" in r["out"]
+    assert list(r["cwd"].iterdir()) == []
+
+
+def test_python_m_sim_help(tmp_path):
+    rc, out, err = run_sim([], tmp_path, command=[sys.executable, "-m", "sim", "--help"])
+    assert rc == 0, err
+    assert "sim run" in out and "sim report" in out
+
+
+def test_unknown_command_exits_2(tmp_path):
+    rc, out, err = run_sim([], tmp_path, command=[str(SIM), "frobnicate"])
+    assert rc == 2
+    assert "Traceback" not in err
+
+
+def test_report_on_a_directory_that_is_no_run_exits_2(tmp_path):
+    rc, out, err = run_sim([str(tmp_path)], tmp_path, command=[str(SIM), "report"])
+    assert rc == 2
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+# ---- a good tiny run ---------------------------------------------------------------------------
+
+def test_good_run_exits_0_with_a_one_line_summary(tiny_run):
+    assert tiny_run["rc"] == 0, tiny_run["stderr"]
+    assert "Traceback" not in tiny_run["stderr"]
+    lines = [ln for ln in tiny_run["stdout"].splitlines() if ln.strip()]
+    assert len(lines) == 1, tiny_run["stdout"]
+    assert lines[0].endswith(str(tiny_run["dir"]))
+    assert "kursk_2024" in lines[0]
+
+
+def test_good_run_dir_passes_the_shared_checker(tiny_run):
+    if not CHECKER.is_file():
+        pytest.skip(f"{CHECKER} not present (clean clone)")
+    proc = subprocess.run([sys.executable, str(CHECKER), str(tiny_run["dir"])],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "contract holds" in proc.stdout
+
+
+def test_good_run_dir_keeps_the_contract(tiny_run):
+    assert tiny_run["rc"] == 0, tiny_run["stderr"]
+    check_run_dir(tiny_run["dir"])
+    summary = json.loads((tiny_run["dir"] / "summary.json").read_text())
+    assert summary["seed"] == TINY_SEED
+    assert summary["replications"] == 2
+    assert summary["scenario"] == "kursk_2024"
+    assert summary["intervention"] == "none"
+    assert set(summary["by_nation"]) == {"RU", "KP", "UA"}
+    assert "comparison" not in summary
+
+
+def test_good_run_writes_provenance_to_run_info_only(tiny_run):
+    info = json.loads((tiny_run["dir"] / "run_info.json").read_text())
+    text = json.dumps(info)
+    assert platform.python_version() in text
+    assert any(k in info for k in ("wall_time_s", "wall_time")), info.keys()
+    assert any(k in info for k in ("package_version", "version")), info.keys()
+
+
+def test_report_rebuilds_summary_and_figures(tiny_run, tmp_path):
+    run_dir = tmp_path / "copy"
+    shutil.copytree(tiny_run["dir"], run_dir)
+    before = (run_dir / "summary.json").read_bytes()
+    figures = sorted(p.name for p in run_dir.glob("*.png"))
+    assert figures
+    (run_dir / "summary.json").unlink()
+    for name in figures:
+        (run_dir / name).unlink()
+    rc, out, err = run_sim([str(run_dir)], tmp_path, command=[str(SIM), "report"])
+    assert rc == 0, err
+    assert (run_dir / "summary.json").read_bytes() == before
+    assert sorted(p.name for p in run_dir.glob("*.png")) == figures
+    for name in figures:
+        assert (run_dir / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_sweep_with_a_failing_point_records_it_and_exits_nonzero(tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    args = [o for o in TINY if not o.startswith("replications=")]
+    rc, out, err = run_sim(["-m", *args, "seed=3", "replications=0,1",
+                            f"hydra.sweep.dir={sweep_dir}"], tmp_path)
+    assert rc != 0
+    assert "Traceback" not in err
+    table = pd.read_parquet(sweep_dir / "sweep.parquet")
+    assert len(table) == 2
+    by_reps = {int(r["replications"]): r for _, r in table.iterrows()}
+    assert by_reps[0]["status"] != "ok"
+    assert "replications" in str(by_reps[0]["error"])
+    assert by_reps[1]["status"] == "ok"
+    for m in METRICS:
+        assert f"{m}.mean" in table.columns
+    # the good point is a full run directory; with one replication, std 0 and a point interval
+    good = [p.parent for p in sweep_dir.glob("*/summary.json")]
+    assert len(good) == 1
+    check_run_dir(good[0])
+    summary = json.loads((good[0] / "summary.json").read_text())
+    for m in METRICS:
+        s = summary["metrics"][m]
+        assert s["std"] == 0.0
+        assert s["ci95_low"] == s["mean"] == s["ci95_high"]
+
+
+def test_sweep_with_an_unknown_group_option_records_the_point_and_runs_the_others(tmp_path):
+    # CONTRACT.md: "In a sweep, a point that fails (validation or otherwise) is recorded as
+    # failed with its error and the other points go on; sweep.parquet lists every point".
+    sweep_dir = tmp_path / "sweep"
+    args = [o for o in TINY if not o.startswith("replications=")]
+    rc, out, err = run_sim(["-m", *args, "seed=3", "replications=1",
+                            "intervention=none,no_such_thing", f"hydra.sweep.dir={sweep_dir}"],
+                           tmp_path)
+    assert rc != 0
+    assert "Traceback" not in err
+    assert (sweep_dir / "sweep.parquet").is_file(), \
+        f"no sweep.parquet; the good point did not run. stderr: {err[-600:]}"
+    table = pd.read_parquet(sweep_dir / "sweep.parquet")
+    assert len(table) == 2
+    assert sorted(table["status"] == "ok") == [False, True]
+    bad = table[table["status"] != "ok"].iloc[0]
+    assert "no_such_thing" in str(bad["error"])
+
+
+# ---- the contract, checked by the project's own code -------------------------------------------
+
+def _number(x) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def check_run_dir(d: Path) -> None:
+    """Assert that run directory ``d`` keeps CONTRACT.md: files, keys, columns, consistency."""
+    d = Path(d)
+    for name in RUN_FILES:
+        assert (d / name).is_file(), f"missing {name}"
+    assert list(d.glob("*.png")), "no PNG figure"
+
+    cfg = yaml.safe_load((d / ".hydra" / "config.yaml").read_text())
+    cfg.pop("hydra", None)
+    run = RunConfig.model_validate(cfg)  # the full resolved config
+    scenario = run.scenario
+
+    s = json.loads((d / "summary.json").read_text())
+    for key in ("schema_version", "scenario", "intervention", "seed", "replications", "metrics",
+                "by_nation", "by_cause"):
+        assert key in s, f"summary.json lacks {key}"
+    assert isinstance(s["schema_version"], int)
+    assert s["scenario"] == scenario.name
+    assert s["intervention"] == run.intervention.name
+    assert s["seed"] == run.seed
+    assert s["replications"] == run.replications
+    assert set(s["metrics"]) >= set(METRICS)
+    for m in METRICS:
+        st = s["metrics"][m]
+        assert set(st) >= set(STATS), m
+        assert all(_number(st[k]) for k in STATS), (m, st)
+        assert st["std"] >= 0
+        assert st["ci95_low"] <= st["mean"] + 1e-9 <= st["ci95_high"] + 2e-9, (m, st)
+    assert set(s["by_cause"]) == set(CAUSES)
+    assert all(_number(v) and v >= 0 for v in s["by_cause"].values())
+    assert set(s["by_nation"]) == set(scenario.nations)
+    for nation, row in s["by_nation"].items():
+        assert set(row) >= set(NATION_KEYS), nation
+        assert row["side"] == scenario.nations[nation].side
+        for k in NATION_KEYS[1:]:
+            assert _number(row[k]) and row[k] >= 0, (nation, k, row[k])
+        assert row["initial"] <= row["deployed"] + 1e-9
+        assert row["killed"] + row["wounded"] <= row["deployed"] + 1e-9
+        initial = sum(g.count * g.strength for g in scenario.units.values() if g.nation == nation)
+        assert row["initial"] == pytest.approx(initial), nation
+
+    # replications.parquet: one row per replication, its seed and every metric
+    reps = pd.read_parquet(d / "replications.parquet")
+    assert len(reps) == s["replications"]
+    for col in ("seed", *METRICS):
+        assert col in reps.columns, f"replications.parquet lacks {col}"
+    assert reps["seed"].nunique() == len(reps), "replication seeds must differ"
+    for m in METRICS:
+        assert s["metrics"][m]["mean"] == pytest.approx(reps[m].mean(), rel=1e-9, abs=1e-12), m
+        std = float(reps[m].std(ddof=1)) if len(reps) > 1 else 0.0
+        assert s["metrics"][m]["std"] == pytest.approx(std, rel=1e-9, abs=1e-12), m
+    rep_ids = list(reps["replication"]) if "replication" in reps else list(range(len(reps)))
+    assert sorted(rep_ids) == list(range(len(reps)))
+
+    coalition = [n for n, nat in scenario.nations.items() if nat.side == "coalition"]
+    enemy = [n for n, nat in scenario.nations.items() if nat.side == "enemy"]
+    total = sum(s["by_nation"][n]["killed"] + s["by_nation"][n]["wounded"] for n in coalition)
+    assert s["metrics"]["total_casualties"]["mean"] == pytest.approx(total)
+    inflicted = sum(s["by_nation"][n]["killed"] + s["by_nation"][n]["wounded"] for n in enemy)
+    assert s["metrics"]["enemy_casualties"]["mean"] == pytest.approx(inflicted)
+    ff = sum(s["by_nation"][n]["friendly_fire_casualties"] for n in coalition)
+    assert s["metrics"]["friendly_fire_casualties"]["mean"] == pytest.approx(ff)
+    for _, r in reps.iterrows():
+        assert r["friendly_fire_casualties"] + r["hostile_fire_casualties"] \
+            <= r["total_casualties"] + 1e-9
+        share = r["friendly_fire_casualties"] / r["total_casualties"] \
+            if r["total_casualties"] else 0.0
+        assert r["fratricide_share"] == pytest.approx(share)
+
+    # incidents.parquet: one row per incident, consistent with the per-replication counts
+    inc = pd.read_parquet(d / "incidents.parquet")
+    for col in INCIDENT_COLUMNS:
+        assert col in inc.columns, f"incidents.parquet lacks {col}"
+    assert set(inc["cause"]) <= set(CAUSES)
+    assert set(inc["shooter_nation"]) <= set(coalition)
+    assert set(inc["target_nation"]) <= set(coalition)
+    assert (inc["time_h"] >= 0).all() and (inc["time_h"] <= scenario.horizon_h).all()
+    for k, rep in enumerate(rep_ids):
+        mine = inc[inc["replication"] == rep]
+        row = reps.iloc[k]
+        assert len(mine) == row["friendly_fire_incidents"], f"replication {rep}"
+        assert (mine["killed"] + mine["wounded"]).sum() == row["friendly_fire_casualties"]
+        comms = mine["cause"].isin(COMMS_CAUSES).sum()
+        share = comms / len(mine) if len(mine) else 0.0
+        assert row["miscommunication_share"] == pytest.approx(share)
+    n = len(reps)
+    for cause in CAUSES:
+        assert s["by_cause"][cause] == pytest.approx((inc["cause"] == cause).sum() / n), cause
+    assert sum(s["by_cause"].values()) == pytest.approx(
+        s["metrics"]["friendly_fire_incidents"]["mean"])
+
+    # timeseries.parquet: every replication x recorded time x nation, from 0 to the horizon
+    ts = pd.read_parquet(d / "timeseries.parquet")
+    for col in TIMESERIES_COLUMNS:
+        assert col in ts.columns, f"timeseries.parquet lacks {col}"
+    times = sorted(ts["time_h"].unique())
+    assert times[0] == 0.0
+    assert times[-1] == pytest.approx(scenario.horizon_h)
+    expected = np.arange(0.0, scenario.horizon_h + 1e-9, scenario.record_every_h)
+    assert np.allclose(times, expected), times
+    assert set(ts["nation"]) == set(scenario.nations)
+    assert set(ts["replication"]) == set(rep_ids)
+    assert len(ts) == len(rep_ids) * len(times) * len(scenario.nations)
+    assert not ts.duplicated(["replication", "time_h", "nation"]).any()
+    assert (ts["strength"] >= 0).all()
+    start = ts[ts["time_h"] == 0.0]
+    assert (start[["killed", "wounded", "friendly_fire_casualties"]] == 0).all().all()
+    for (_, nation), g in ts.sort_values("time_h").groupby(["replication", "nation"]):
+        for col in ("killed", "wounded", "friendly_fire_casualties"):
+            assert g[col].is_monotonic_increasing, (nation, col)
+    end = ts[ts["time_h"] == times[-1]]
+    for nation in scenario.nations:
+        last = end[end["nation"] == nation]
+        for col in ("killed", "wounded", "friendly_fire_casualties"):
+            assert last[col].mean() == pytest.approx(s["by_nation"][nation][col]), (nation, col)
