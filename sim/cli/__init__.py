@@ -52,7 +52,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_command(args: list[str]) -> int:
-    from sim.cli import app, sweep
     from sim.cli.validate import ConfigError, compose_config, validate_config
 
     multirun = "-m" in args or "--multirun" in args
@@ -64,6 +63,8 @@ def run_command(args: list[str]) -> int:
             for line in err.lines:
                 print(f"error: {line}", file=sys.stderr)
             return 2
+    from sim.cli import app, sweep  # heavy imports (model, pandas) only once the config is good
+
     app.JOB_RECORDS.clear()
     sweep.LAST_SWEEP.clear()
     app.launch(args)
