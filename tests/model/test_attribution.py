@@ -1,0 +1,146 @@
+"""Attribution (sim/model/attribution.py): an incident's cause and how long it lasts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.model import attribution
+from sim.model.records import Cause
+from sim.model.sensing import Contacts
+
+Z = 4.0
+
+# rows of the tiny world: a-001, a-002 (A), b-001, b-002 (B), e-001, e-002 (E)
+A_HQ, TARGET = 0, 2          # HQ A judging fire on unit b-001
+
+
+def _classify(model, *, time=-np.inf, lost=False, offset=(0.0, 0.0), garbled=False,
+              grid_garbled=False, challenge_failed=False, t=10.0):
+    f, p = model.forces, model.pictures
+    p.published.time[A_HQ, TARGET] = time
+    p.published.lost[A_HQ, TARGET] = lost
+    p.published.pos[A_HQ, TARGET] = f.pos[TARGET] + np.asarray(offset)
+    p.published.garbled[A_HQ, TARGET] = garbled
+    (cause,) = attribution.classify(t, np.array([A_HQ]), np.array([TARGET]), f, p,
+                                    model.network, 0.3, np.array([grid_garbled]),
+                                    np.array([challenge_failed]))
+    return cause
+
+
+@pytest.mark.parametrize(("entry", "cause"), [
+    (dict(lost=True), Cause.REPORT_LOST),
+    (dict(lost=True, challenge_failed=True, grid_garbled=True), Cause.REPORT_LOST),
+    (dict(), Cause.REPORT_STALE),                                   # reports still on their way
+    (dict(time=-5.0), Cause.REPORT_STALE),                          # expired (12 h)
+    (dict(time=9.0, offset=(0.5, 0.0)), Cause.REPORT_STALE),        # moved beyond the gate
+    (dict(time=9.0, offset=(0.5, 0.0), challenge_failed=True), Cause.REPORT_STALE),
+    (dict(time=9.0, offset=(0.0, 2.0), garbled=True), Cause.REPORT_GARBLED),
+    (dict(time=9.0, offset=(0.0, 2.0), garbled=True, challenge_failed=True),
+     Cause.REPORT_GARBLED),
+    (dict(time=9.0, grid_garbled=True), Cause.REPORT_GARBLED),      # call for fire's grid
+    (dict(time=9.0, challenge_failed=True), Cause.CHALLENGE_FAILED),
+    (dict(time=9.0, offset=(0.1, 0.1), garbled=True, challenge_failed=True),
+     Cause.CHALLENGE_FAILED),                                       # garbled but within the gate
+    (dict(time=9.0, offset=(0.2, 0.0)), Cause.MISIDENTIFICATION),
+])
+def test_cause_is_the_first_that_applies(kit, entry, cause):
+    model = kit.model(kit.tiny())
+    assert _classify(model, **entry) is cause
+
+
+def test_no_route_counts_as_lost(kit):
+    model = kit.model(kit.tiny({"links": {}}))
+    assert model.network.no_route[0, 1]
+    assert _classify(model) is Cause.REPORT_LOST
+    assert _classify(model, time=9.0) is Cause.MISIDENTIFICATION   # an entry is an entry
+
+
+def test_communication_causes_are_the_first_four():
+    assert [c.is_communication for c in Cause] == [True, True, True, True, False]
+    assert [c.is_language for c in Cause] == [False, False, True, True, False]
+
+
+# --- how long an incident lasts ------------------------------------------------------------
+
+def _delays(model, shooter: int, victim: int, self_per_h: float, n: int = 2000):
+    d = model.direct_fire
+    return np.array([attribution.recognition_delay(
+        shooter, victim, self_per_h, d.report_delivery, d.report_latency, model.network, 5.0,
+        np.random.default_rng(k)) for k in range(n)])
+
+
+def test_fire_stops_at_once_with_perfect_comms_or_certain_self_recognition(kit):
+    perfect = kit.model(kit.tiny(), perfect=True)
+    assert (_delays(perfect, 0, 1, 0.0, n=20) == 0).all()
+    model = kit.model(kit.tiny())
+    assert (_delays(model, 0, 1, 1.0, n=20) == 0).all()
+
+
+def test_without_any_call_getting_through_the_shooter_recognises_by_itself(kit):
+    p = 0.2
+    model = kit.model(kit.tiny({"nations.B.report_delivery": 0.0}))
+    delays = _delays(model, 0, 1, p)
+    rate = -np.log1p(-p)                      # P(recognised within 1 h) = p
+    assert abs(delays.mean() - 1 / rate) < Z * (1 / rate) / np.sqrt(delays.size)
+    within_1h = (delays <= 1.0).mean()
+    assert abs(within_1h - p) < Z * np.sqrt(p * (1 - p) / delays.size)
+
+
+def test_within_one_nation_a_cease_fire_takes_two_radio_hops(kit):
+    model = kit.model(kit.tiny({"nations.A.report_delivery": 1.0,
+                                "nations.A.report_latency_h": 0.4,
+                                "environment.jamming": 0.0}))
+    a = model.forces.nation_names.index("A")
+    np.testing.assert_allclose(_delays(model, a, a, 0.0, n=20), 0.8)   # victim->HQ->shooter
+
+
+def test_without_a_route_the_victims_call_never_arrives(kit):
+    model = kit.model(kit.tiny({"links": {}, "nations.A.report_delivery": 1.0,
+                                "nations.B.report_delivery": 1.0}))
+    assert np.isinf(_delays(model, 0, 1, 0.0, n=20)).all()
+
+
+def test_a_cease_fire_call_is_retried_until_it_gets_through(kit):
+    world = kit.tiny({"nations.A.report_delivery": 1.0, "nations.B.report_delivery": 1.0,
+                      "nations.A.report_latency_h": 0.0, "nations.B.report_latency_h": 0.0,
+                      "nations.B.languages": {"alpha": 1.0}, "links.AB.delivery": 0.5,
+                      "links.AB.latency_h": 0.0, "environment.jamming": 0.0})
+    delays = _delays(kit.model(world), 0, 1, 0.0)
+    # failures before the first success ~ geometric(0.5), each failure costs RETRY_H,
+    # and the call is given up after MAX_ATTEMPTS failures (delay inf: no self-recognition)
+    k = np.arange(attribution.MAX_ATTEMPTS)
+    pk = 0.5 ** (k + 1)
+    p_arrives = pk.sum()
+    arrived = np.isfinite(delays)
+    assert abs(arrived.mean() - p_arrives) < Z * np.sqrt(p_arrives * (1 - p_arrives) / arrived.size)
+    hours = attribution.RETRY_H * k
+    mean = (pk * hours).sum() / p_arrives
+    sd = np.sqrt((pk * (hours - mean) ** 2).sum() / p_arrives)
+    assert abs(delays[arrived].mean() - mean) < Z * sd / np.sqrt(arrived.sum())
+
+
+# --- indirect fire -----------------------------------------------------------------------------
+
+def test_artillery_collateral_on_friends_under_perfect_comms_is_misidentification(kit, put):
+    """CONTRACT.md: under perfect_comms only ``misidentification`` can occur.
+
+    A calls fire on an enemy that (as every enemy does) failed A's challenge; the
+    mission's area effect also covers two coalition units. Their incidents must not
+    inherit the enemy's failed challenge as their cause: the friends were never challenged.
+    """
+    world = kit.tiny({"nations.A.fire_missions_per_h": 50.0, "nations.A.report_delivery": 1.0,
+                      "environment.jamming": 0.0, "indirect_fire.call_prob_per_h": 1.0,
+                      "indirect_fire.no_fire_radius_km": 0.0,
+                      "indirect_fire.effect_radius_km": 1.0, "indirect_fire.dispersion_km": 0.0})
+    model = kit.model(world, perfect=True)
+    put(model, [(-0.3, 0.0), (-5.0, 20.0), (-0.2, 0.3), (-5.0, 30.0), (0.1, 0.0), (5.0, 40.0)])
+    model.pictures.exchange(0.0, 1.0, model.streams.at("communication", 0))
+    f = model.forces
+    contact = Contacts(observer=np.array([0]), target=np.array([4]), distance=np.array([0.4]),
+                       seen_at=f.pos[[4]].copy(), hostile=np.array([True]),
+                       challenge_failed=np.array([True]))
+    model.indirect_fire.step(1.0, 1.0, contact, np.random.default_rng(0))
+    incidents = model.ledger.incidents
+    assert {i.target_unit for i in incidents} == {f.names[0], f.names[2]}
+    assert [i.cause for i in incidents] == [Cause.MISIDENTIFICATION] * 2

@@ -1,0 +1,128 @@
+"""Campaign (sim/model/campaign.py): rear support, front, withdrawal, rest, redeployment."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model.campaign import update_postures
+from sim.model.forces import build_forces
+from sim.model.records import Posture
+from sim.schema import Campaign
+
+RULES = Campaign(withdraw_loss_fraction=0.5, rest_h=48.0, reinforce_to_fraction=0.8,
+                 redeploy_min_fraction=0.6)
+
+
+def _forces(kit, changes=None):
+    world = kit.tiny({"units.a.count": 1, "units.b.count": 1, "units.e.count": 1,
+                      "units.a.strength": 100, **(changes or {})})
+    return build_forces(world, np.random.default_rng(0))
+
+
+def _lose(f, unit: int, n: int) -> None:
+    """``n`` casualties, all wounded (keeps strength + killed + wounded = deployed)."""
+    f.strength[unit] -= n
+    f.wounded[unit] += n
+
+
+def test_rear_support_until_front_from_h_then_front(kit):
+    f = _forces(kit, {"units.a.front_from_h": 24.0})
+    assert f.posture[0] == Posture.REAR and f.posture[1] == Posture.FRONT
+    np.testing.assert_array_equal(f.anchor[0], f.rear_place[0])
+    _lose(f, 0, 10)                                   # losses in the rear (e.g. shelling)
+    update_postures(f, RULES, 23.0)
+    assert f.posture[0] == Posture.REAR
+    update_postures(f, RULES, 24.0)
+    assert f.posture[0] == Posture.FRONT
+    assert f.deployed_strength[0] == 90               # the withdrawal reference
+
+
+def test_withdraws_after_losing_the_fraction_of_what_it_went_forward_with(kit):
+    f = _forces(kit)
+    _lose(f, 0, 49)
+    update_postures(f, RULES, 5.0)
+    assert f.posture[0] == Posture.FRONT
+    _lose(f, 0, 1)                                    # 50 of 100 lost
+    update_postures(f, RULES, 6.0)
+    assert f.posture[0] == Posture.WITHDRAWN and f.withdrawn_at[0] == 6.0
+    assert not f.fighting[0] and not f.at_front[0]
+    np.testing.assert_array_equal(f.place()[0], f.rear_place[0])
+
+
+def test_never_withdraws_when_the_fraction_is_one(kit):
+    f = _forces(kit)
+    _lose(f, 0, 99)
+    update_postures(f, Campaign(withdraw_loss_fraction=1.0), 5.0)
+    assert f.posture[0] == Posture.FRONT
+    _lose(f, 0, 1)
+    update_postures(f, Campaign(withdraw_loss_fraction=1.0), 6.0)
+    assert f.posture[0] == Posture.DESTROYED
+
+
+def test_rests_then_is_reinforced_and_redeploys(kit):
+    f = _forces(kit)
+    _lose(f, 0, 60)
+    update_postures(f, RULES, 10.0)
+    assert f.posture[0] == Posture.WITHDRAWN
+    update_postures(f, RULES, 57.9)                   # rest_h 48 not over
+    assert f.posture[0] == Posture.WITHDRAWN and f.strength[0] == 40
+    update_postures(f, RULES, 58.0)
+    assert f.posture[0] == Posture.FRONT
+    assert f.strength[0] == 80                        # refilled to 0.8 x 100
+    assert f.deployed[0] == 140                       # 40 replacements served too
+    assert f.strength[0] + f.killed[0] + f.wounded[0] == f.deployed[0]
+    assert f.deployed_strength[0] == 80
+    _lose(f, 0, 39)                                   # the reference is now 80
+    update_postures(f, RULES, 60.0)
+    assert f.posture[0] == Posture.FRONT
+    _lose(f, 0, 1)
+    update_postures(f, RULES, 61.0)
+    assert f.posture[0] == Posture.WITHDRAWN
+
+
+def test_without_replacements_a_weak_unit_stays_out(kit):
+    rules = Campaign(withdraw_loss_fraction=0.5, rest_h=48.0, reinforce_to_fraction=0.0,
+                     redeploy_min_fraction=0.6)
+    f = _forces(kit)
+    _lose(f, 0, 55)
+    update_postures(f, rules, 0.0)
+    for t in (48.0, 100.0, 500.0):
+        update_postures(f, rules, t)
+        assert f.posture[0] == Posture.WITHDRAWN
+    assert f.deployed[0] == 100 and f.strength[0] == 45
+
+
+def test_redeploys_without_replacements_if_strong_enough(kit):
+    rules = Campaign(withdraw_loss_fraction=0.3, rest_h=24.0, reinforce_to_fraction=0.0,
+                     redeploy_min_fraction=0.6)
+    f = _forces(kit)
+    _lose(f, 0, 35)                                   # 65 left >= 60
+    update_postures(f, rules, 0.0)
+    assert f.posture[0] == Posture.WITHDRAWN
+    update_postures(f, rules, 24.0)
+    assert f.posture[0] == Posture.FRONT and f.deployed[0] == 100
+
+
+def test_a_unit_with_no_one_left_is_destroyed_and_stays_destroyed(kit):
+    f = _forces(kit)
+    _lose(f, 0, 100)
+    for t in (1.0, 100.0, 1000.0):
+        update_postures(f, RULES, t)
+        assert f.posture[0] == Posture.DESTROYED
+    assert f.strength[0] == 0 and f.deployed[0] == 100
+
+
+def test_withdrawn_units_leave_the_fight_in_a_run(kit):
+    """In a run with heavy enemy fire and a hair-trigger withdrawal, units withdraw,
+    go back to the rear and are reinforced: deployed grows, strength+killed+wounded holds."""
+    world = kit.kursk(horizon_h=120, kp=4, ru=4, ua=8, changes={
+        "units.ua.lethality": 0.02, "campaign.withdraw_loss_fraction": 0.1,
+        "campaign.rest_h": 24.0, "campaign.reinforce_to_fraction": 1.0,
+        "campaign.redeploy_min_fraction": 0.5})
+    model, _ = kit.run(world, seed=5)
+    f = model.forces
+    assert (f.deployed > f.initial).any()
+    np.testing.assert_array_equal(f.strength + f.killed + f.wounded, f.deployed)
+    out = f.posture == Posture.WITHDRAWN
+    if out.any():
+        assert not f.fighting[out].any()

@@ -1,0 +1,255 @@
+"""Command and communication (sim/model/comms.py): languages, queues, routes, delivery.
+
+Statistical checks draw many messages from a fixed generator and allow
+``Z = 4`` standard errors (binomial or exponential), so a correct model fails
+one of them with probability < 1e-4 and the seeds are never tuned. Paired
+comparisons across replications use a one-sided paired t-test at
+``ALPHA = 0.01`` on fixed seeds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim.model.comms import Hop, Network, shared_proficiency
+
+Z = 4.0
+ALPHA = 0.01
+
+
+# --- shared language --------------------------------------------------------------------
+
+def test_shared_proficiency_is_the_best_common_language_at_the_weaker_speakers_level():
+    kp = {"korean": 1.0, "russian": 0.1}
+    ru = {"russian": 1.0}
+    assert shared_proficiency(kp, ru) == pytest.approx(0.1)
+    assert shared_proficiency(ru, kp) == pytest.approx(0.1)
+    a = {"english": 0.4, "french": 0.9, "polish": 1.0}
+    b = {"english": 1.0, "french": 0.7}
+    assert shared_proficiency(a, b) == pytest.approx(0.7)   # french: min(0.9, 0.7) beats 0.4
+
+
+def test_shared_proficiency_without_a_common_language_is_zero():
+    assert shared_proficiency({"korean": 1.0}, {"ukrainian": 1.0}) == 0.0
+    assert shared_proficiency({}, {"russian": 1.0}) == 0.0
+
+
+# --- translation queue ------------------------------------------------------------------
+
+def naive_queue(arrive: np.ndarray, capacity: float, max_queue_h: float,
+                free_at: float = 0.0) -> tuple[np.ndarray, float]:
+    """The documented rule, one message at a time: first come first served at ``capacity``;
+    a message that would wait longer than ``max_queue_h`` is turned away (wait inf) and
+    costs the pool nothing. Returns the waits and when the pool is next free."""
+    per = 1.0 / capacity
+    wait = np.full(arrive.size, np.inf)
+    for i in np.argsort(arrive, kind="stable"):
+        start = max(free_at, arrive[i])
+        if start - arrive[i] > max_queue_h:
+            continue
+        wait[i] = start - arrive[i]
+        free_at = start + per
+    return wait, free_at
+
+
+def _hop(capacity: float = 6.0, max_queue_h: float = 1.0) -> Hop:
+    return Hop(delivery=1.0, latency_h=0.0, comprehension=0.8, translated=True,
+               capacity_per_h=capacity, max_queue_h=max_queue_h)
+
+
+def test_queue_waits_match_a_naive_fifo_loop_without_overload():
+    rng = np.random.default_rng(1)
+    hop = _hop(capacity=6.0, max_queue_h=6.0)
+    free = 0.0
+    for start in (0.0, 3.0, 3.5, 10.0):          # successive batches carry the backlog over
+        arrive = start + rng.uniform(0.0, 1.0, 5)  # unsorted, 5 per hour < 6 per hour
+        expected, free = naive_queue(arrive, 6.0, 6.0, free)
+        wait = hop.queue(arrive)
+        np.testing.assert_allclose(wait, expected, atol=1e-12)
+        assert hop.free_at == pytest.approx(free)
+        assert np.isfinite(wait).all()
+
+
+def test_queue_of_a_burst_serves_what_fits_in_max_queue_and_turns_the_rest_away():
+    hop = _hop(capacity=6.0, max_queue_h=1.0)
+    arrive = np.zeros(30)
+    expected, free = naive_queue(arrive, 6.0, 1.0)
+    wait = hop.queue(arrive)
+    np.testing.assert_array_equal(np.isfinite(wait), np.isfinite(expected))
+    np.testing.assert_allclose(wait[np.isfinite(wait)], expected[np.isfinite(expected)])
+    assert np.isfinite(wait).sum() == 7                # waits 0, 1/6, ..., 6/6 h
+    assert hop.free_at == pytest.approx(free)
+
+
+def test_queue_turned_away_messages_cost_the_pool_nothing_under_sustained_overload():
+    """Messages arrive at twice the capacity for ten times ``max_queue_h``: the pool works
+    flat out, so it translates about capacity x (duration + max_queue) messages, exactly
+    the ones the naive loop serves. A message turned away must not delay later ones."""
+    hop = _hop(capacity=6.0, max_queue_h=1.0)
+    arrive = np.arange(120) / 12.0                     # 12 per hour for 10 h
+    expected, free = naive_queue(arrive, 6.0, 1.0)
+    wait = hop.queue(arrive)
+    assert np.isfinite(expected).sum() == 66
+    np.testing.assert_array_equal(np.isfinite(wait), np.isfinite(expected))
+    assert hop.free_at == pytest.approx(free)
+
+
+def test_untranslated_hop_has_no_queue():
+    hop = Hop(delivery=1.0, latency_h=0.0, comprehension=1.0, translated=False,
+              capacity_per_h=0.0, max_queue_h=1.0)
+    np.testing.assert_array_equal(hop.queue(np.zeros(50)), np.zeros(50))
+    assert hop.free_at == 0.0
+
+
+def test_urgent_messages_wait_for_the_backlog_but_take_no_capacity():
+    hop = _hop(capacity=6.0, max_queue_h=2.0)
+    hop.queue(np.zeros(6))                              # backlog until t = 1 h
+    free = hop.free_at
+    wait = hop.queue(np.array([0.25, 0.5]), reserve=False)
+    np.testing.assert_allclose(wait, [free - 0.25, free - 0.5])
+    assert hop.free_at == free
+
+
+# --- network: hops, routes, challenges ----------------------------------------------------
+
+def test_a_link_translates_only_when_its_pool_beats_the_shared_language(kit):
+    # A speaks alpha; B speaks beta and alpha at 0.3
+    plain = Network(kit.tiny(), perfect=False).routes[(0, 1)]
+    assert len(plain) == 1 and not plain[0].translated
+    assert plain[0].comprehension == pytest.approx(0.3)
+    staffed = Network(kit.tiny({"links.AB.interpreters": 2,
+                                "links.AB.interpreter_proficiency": 0.8}), perfect=False)
+    hop = staffed.routes[(0, 1)][0]
+    assert hop.translated and hop.comprehension == pytest.approx(0.8)
+    assert hop.capacity_per_h == pytest.approx(2 * 6.0)
+    worse = Network(kit.tiny({"links.AB.interpreters": 2,
+                              "links.AB.interpreter_proficiency": 0.2}), perfect=False)
+    assert not worse.routes[(0, 1)][0].translated
+    assert worse.routes[(0, 1)][0].comprehension == pytest.approx(0.3)
+
+
+def test_reports_between_unlinked_allies_are_relayed_through_a_third_hq(kit):
+    net = Network(kit.scenario("tri_nation_exercise"), perfect=False)
+    fr, pl, us = (net.nations.index(n) for n in ("FR", "PL", "US"))
+    assert len(net.routes[(fr, pl)]) == 2
+    assert len(net.routes[(us, pl)]) == 1
+    assert not net.no_route[fr, pl]
+
+
+def test_challenges_use_the_best_of_shared_language_and_agreed_signal(kit):
+    world = kit.tiny({"links.AB.challenge_signal": 0.6})
+    net = Network(world, perfect=False)
+    assert net.challenge[0, 1] == pytest.approx(0.6)   # signal 0.6 beats alpha at 0.3
+    assert net.challenge[0, 0] == 1.0
+    assert Network(kit.tiny({"links.AB.challenge_signal": 0.1}), False).challenge[0, 1] == \
+        pytest.approx(0.3)
+    assert (Network(world, perfect=True).challenge == 1.0).all()
+
+
+def test_perfect_network_delivers_everything_at_once_and_understood(kit):
+    world = kit.tiny({"links.AB.delivery": 0.0, "environment.jamming": 1.0})
+    net = Network(world, perfect=True)
+    start = np.linspace(0.0, 5.0, 200)
+    for src, dst in ((0, 1), (1, 0), (0, 2), (1, 1)):   # (0, 2): ally to enemy HQ, no route
+        out = net.send(src, dst, start, np.random.default_rng(0))
+        assert out.delivered.all()
+        assert not out.garbled.any()
+        np.testing.assert_array_equal(out.arrive, start)
+
+
+def test_without_a_route_nothing_is_delivered(kit):
+    net = Network(kit.tiny({"links": {}}), perfect=False)
+    assert net.no_route[0, 1] and net.no_route[1, 0]
+    out = net.send(0, 1, np.zeros(500), np.random.default_rng(0))
+    assert not out.delivered.any()
+
+
+def test_own_hq_needs_no_link(kit):
+    net = Network(kit.tiny({"links": {}}), perfect=False)
+    out = net.send(1, 1, np.zeros(100), np.random.default_rng(0))
+    assert out.delivered.all() and not out.garbled.any()
+
+
+def test_a_hop_delivers_with_its_reliability_times_one_minus_jamming(kit):
+    world = kit.tiny({"nations.B.languages": {"alpha": 1.0}, "links.AB.delivery": 0.7,
+                      "environment.jamming": 0.2, "links.AB.latency_h": 0.5})
+    net = Network(world, perfect=False)
+    n = 40_000
+    out = net.send(0, 1, np.zeros(n), np.random.default_rng(7))
+    p = 0.7 * (1 - 0.2)
+    assert abs(out.delivered.mean() - p) < Z * np.sqrt(p * (1 - p) / n)
+    assert not out.garbled.any()                       # one language: nothing misunderstood
+    lat = out.arrive[out.delivered]                    # exponential, mean = sd = 0.5 h
+    assert abs(lat.mean() - 0.5) < Z * 0.5 / np.sqrt(lat.size)
+
+
+def test_misunderstood_messages_are_dropped_or_arrive_garbled(kit):
+    c, q, d = 0.6, 0.25, 0.9
+    world = kit.tiny({"links.AB.interpreters": 1e6, "links.AB.interpreter_proficiency": c,
+                      "links.AB.delivery": d, "links.AB.latency_h": 0.0,
+                      "identification.garble_noticed": q})
+    net = Network(world, perfect=False)
+    n = 40_000
+    out = net.send(1, 0, np.zeros(n), np.random.default_rng(8))
+    p_garbled = d * (1 - c) * (1 - q)
+    p_delivered = d * (1 - (1 - c) * q)
+    assert abs(out.garbled.mean() - p_garbled) < Z * np.sqrt(p_garbled * (1 - p_garbled) / n)
+    assert abs(out.delivered.mean() - p_delivered) < Z * np.sqrt(
+        p_delivered * (1 - p_delivered) / n)
+    assert not (out.garbled & ~out.delivered).any()
+
+
+def test_common_net_carries_reports_straight_without_translation(kit):
+    world = kit.tiny({"links": {}, "common_net.members": ["A", "B"],
+                      "common_net.delivery": 0.8, "common_net.latency_h": 0.1})
+    net = Network(world, perfect=False)
+    assert net.direct_net(0, 1) and not net.direct_net(0, 2) and not net.direct_net(0, 0)
+    assert not net.no_route[0, 1]
+    n = 20_000
+    out = net.send(0, 1, np.zeros(n), np.random.default_rng(9))
+    assert abs(out.delivered.mean() - 0.8) < Z * np.sqrt(0.8 * 0.2 / n)
+    assert not out.garbled.any()                        # alpha and beta: data needs no language
+    assert abs(out.arrive.mean() - 0.1) < Z * 0.1 / np.sqrt(n)
+
+
+def test_garbled_grids_move_by_the_garble_error_in_a_random_direction(kit):
+    net = Network(kit.tiny({"identification.garble_error_km": 2.0}), perfect=False)
+    n = 20_000
+    xy = np.tile([1.0, -3.0], (n, 1))
+    garbled = np.arange(n) % 2 == 0
+    out = net.garble(xy, garbled, np.random.default_rng(10))
+    np.testing.assert_array_equal(out[~garbled], xy[~garbled])
+    shift = out[garbled] - xy[garbled]
+    dist = np.hypot(*shift.T)
+    m = dist.size
+    assert abs(dist.mean() - 2.0) < Z * 2.0 / np.sqrt(m)       # exponential: sd = mean
+    unit = shift / dist[:, None]                               # uniform bearing: E[cos] = 0,
+    assert np.abs(unit.mean(axis=0)).max() < Z * np.sqrt(0.5 / m)   # var(cos) = 1/2
+
+
+# --- the effect on incidents (paired seeds) -----------------------------------------------
+
+def _paired_incidents(kit, key: str, worse, better, n: int = 12) -> tuple[np.ndarray, ...]:
+    """Incidents per replication on the same seeds with ``key`` at ``worse`` and ``better``."""
+    out = []
+    for value in (worse, better):
+        world = kit.kursk(horizon_h=120, kp=8, ru=8, ua=8, changes={key: value})
+        out.append(np.array([r.metrics["friendly_fire_incidents"]
+                             for r in kit.replicate(world, n, seed=11)]))
+    return out[0], out[1]
+
+
+def test_incidents_fall_as_the_liaison_link_gets_more_reliable(kit):
+    worse, better = _paired_incidents(kit, "links.RU_KP.delivery", 0.3, 1.0)
+    res = stats.ttest_rel(worse, better, alternative="greater")
+    assert res.pvalue < ALPHA, (worse, better, res)
+
+
+def test_incidents_fall_as_interpreters_are_added(kit):
+    # no interpreters: KP and RU staffs talk in KP's ~100 Russian commands (0.1);
+    # the configured 8 interpreters render reports at 0.8
+    worse, better = _paired_incidents(kit, "links.RU_KP.interpreters", 0, 8)
+    res = stats.ttest_rel(worse, better, alternative="greater")
+    assert res.pvalue < ALPHA, (worse, better, res)

@@ -1,0 +1,107 @@
+"""Indirect fire (sim/model/indirect.py): calls for fire, fire-support coordination, effects.
+
+A's unit a-001 holds a hostile contact on the enemy e-001 and calls for fire every step;
+whoever supports A fires up to Poisson(50 dt) missions a step (P(none) = e^-50), so each
+step with a call that gets through fires exactly one mission.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model.records import Cause
+from sim.model.sensing import Contacts
+
+Z = 4.0
+CALLS = {"nations.A.fire_missions_per_h": 50.0, "nations.B.fire_missions_per_h": 50.0,
+         "nations.A.report_delivery": 1.0, "environment.jamming": 0.0,
+         "indirect_fire.call_prob_per_h": 1.0, "indirect_fire.dispersion_km": 0.0}
+# rows: a-001 caller, a-002 far away, b-001 a friend near the target, b-002 far, e-001, e-002
+XY = [(-0.5, 0.0), (-5.0, 20.0), (0.0, 0.5), (-5.0, 30.0), (0.3, 0.0), (5.0, 40.0)]
+
+
+def _setup(kit, put, changes=None, *, perfect=False, xy=XY):
+    model = kit.model(kit.tiny({**CALLS, **(changes or {})}), perfect=perfect)
+    put(model, xy)
+    model.pictures.exchange(0.0, 1.0, model.streams.at("communication", 0))
+    return model
+
+
+def _call(model, t: float = 1.0, seed: int = 0) -> None:
+    f = model.forces
+    contact = Contacts(observer=np.array([0]), target=np.array([4]), distance=np.array([0.8]),
+                       seen_at=f.pos[[4]].copy(), hostile=np.array([True]),
+                       challenge_failed=np.array([False]))
+    model.indirect_fire.step(t, 1.0, contact, np.random.default_rng(seed))
+
+
+def test_perfect_comms_delivers_every_call_for_fire(kit, put):
+    """CONTRACT.md: under perfect_comms every message is delivered; a call for fire is one."""
+    model = _setup(kit, put, {"nations.A.report_delivery": 0.0}, perfect=True)
+    _call(model)
+    assert model.indirect_fire.missions_fired == 1
+
+
+def test_calls_over_the_caller_radio_are_lost_with_its_reliability(kit, put):
+    model = _setup(kit, put, {"nations.A.report_delivery": 0.6,
+                              "indirect_fire.effect_radius_km": 0.0})
+    n = 2000
+    for k in range(n):
+        _call(model, seed=k)
+    assert abs(model.indirect_fire.missions_fired / n - 0.6) < Z * np.sqrt(0.6 * 0.4 / n)
+
+
+def test_casualties_of_a_mission_are_binomial_in_the_effect_radius(kit, put):
+    q = 0.05
+    model = _setup(kit, put, {"indirect_fire.effect_radius_km": 0.1,
+                              "indirect_fire.casualty_fraction": q, "units.e.strength": 1000})
+    f = model.forces
+    n, lost = 200, 0
+    for k in range(n):
+        f.strength[4] = 1000
+        before = f.killed[4] + f.wounded[4]
+        _call(model, seed=k)
+        lost += f.killed[4] + f.wounded[4] - before
+    assert model.indirect_fire.missions_fired == n
+    trials = n * 1000
+    assert abs(lost / trials - q) < Z * np.sqrt(q * (1 - q) / trials)
+    assert f.strength[0] == f.initial[0] and f.strength[2] == f.initial[2]   # outside radius
+
+
+def test_no_fire_area_around_a_friend_in_the_picture_cancels_the_mission(kit, put):
+    xy = [(-0.5, 0.0), (-5.0, 20.0), (0.1, 0.2), (-5.0, 30.0), (0.3, 0.0), (5.0, 40.0)]
+    model = _setup(kit, put, {"indirect_fire.no_fire_radius_km": 0.4,
+                              "indirect_fire.effect_radius_km": 0.5}, perfect=True, xy=xy)
+    for k in range(20):
+        _call(model, t=1.0 + k, seed=k)
+    assert model.indirect_fire.missions_fired == 0
+    assert model.ledger.incidents == []
+
+
+def test_no_fire_area_is_only_as_good_as_the_picture(kit, put):
+    """B's reports never arrive, so A's picture has no B unit by the target: the mission is
+    fired, hits b-001 beside the enemy, and the incident is blamed on the lost reports."""
+    xy = [(-0.5, 0.0), (-5.0, 20.0), (0.1, 0.2), (-5.0, 30.0), (0.3, 0.0), (5.0, 40.0)]
+    model = _setup(kit, put, {"nations.B.report_delivery": 0.0,
+                              "indirect_fire.no_fire_radius_km": 0.4,
+                              "indirect_fire.effect_radius_km": 0.5}, xy=xy)
+    for k in range(1, 5):                       # every unit has reported (and B's were lost)
+        model.pictures.exchange(float(k), 1.0, model.streams.at("communication", k))
+    _call(model, t=4.0)
+    assert model.indirect_fire.missions_fired == 1
+    (inc,) = model.ledger.incidents
+    assert (inc.shooter_nation, inc.target_unit) == ("A", model.forces.names[2])
+    assert inc.cause is Cause.REPORT_LOST and inc.fire == "indirect"
+
+
+def test_calls_go_to_the_supporting_nation(kit, put):
+    """A's calls answered by B's artillery: B fires, B is the shooter of any incident."""
+    xy = [(-0.5, 0.0), (-5.0, 20.0), (0.1, 0.2), (-5.0, 30.0), (0.3, 0.0), (5.0, 40.0)]
+    model = _setup(kit, put, {"nations.A.fire_support_from": "B",
+                              "nations.A.fire_missions_per_h": 0.0,
+                              "nations.B.languages": {"alpha": 1.0}, "links.AB.delivery": 1.0,
+                              "indirect_fire.no_fire_radius_km": 0.0,
+                              "indirect_fire.effect_radius_km": 0.5}, perfect=True, xy=xy)
+    _call(model)
+    assert model.indirect_fire.missions_fired == 1
+    assert {i.shooter_nation for i in model.ledger.incidents} == {"B"}
