@@ -69,24 +69,28 @@ class Hop:
             wait = np.maximum(self.free_at - arrive, 0.0)
             return np.where(wait > self.max_queue_h, np.inf, wait)
         order = np.argsort(arrive, kind="stable")
-        accepted = np.ones(arrive.size, bool)
+        a = arrive[order]
+        k = np.arange(a.size)
         per = 1.0 / self.capacity_per_h
-        for _ in range(4):  # drop, then recompute without the dropped (converges fast)
-            idx = order[accepted[order]]
-            if idx.size == 0:
-                break
-            a = arrive[idx]
-            k = np.arange(a.size)
-            finish = (k + 1) * per + np.maximum(np.maximum.accumulate(a - k * per), self.free_at)
-            w = finish - a - per
-            too_long = w > self.max_queue_h
-            if not too_long.any():
-                break
-            accepted[idx[too_long]] = False
-        wait[~accepted] = np.inf
-        if idx.size:
-            wait[idx] = np.maximum(w, 0.0)
+        # all served, first come first served: vectorised when nobody waits too long
+        finish = (k + 1) * per + np.maximum(np.maximum.accumulate(a - k * per), self.free_at)
+        w = finish - a - per
+        if (w <= self.max_queue_h).all():
+            wait[order] = np.maximum(w, 0.0)
             self.free_at = float(finish[-1])
+            return wait
+        # overloaded: scan in arrival order, turning away who would wait too long
+        free = self.free_at
+        out = np.empty(a.size)
+        for i, arrival in enumerate(a.tolist()):
+            start = max(free, arrival)
+            if start - arrival > self.max_queue_h:
+                out[i] = np.inf
+            else:
+                out[i] = start - arrival
+                free = start + per
+        self.free_at = free
+        wait[order] = out
         return wait
 
 

@@ -64,6 +64,8 @@ class IndirectFire:
         garbled = np.zeros(calls.size, bool)
         delivered = rng.random(calls.size) < self.hop1[f.nation[caller]] * (
             1 - self.network.jamming)
+        if self.network.perfect:
+            delivered[:] = True
         for src, dst in sorted(set(zip(f.nation[caller].tolist(), supplier.tolist(),
                                        strict=True))):
             rows = np.flatnonzero((f.nation[caller] == src) & (supplier == dst))
@@ -80,7 +82,7 @@ class IndirectFire:
                     continue
                 impact = grid[k] + rng.normal(0.0, self.cfg.dispersion_km, 2)
                 self._land(t, int(nation), impact, tree, bool(garbled[k]),
-                           bool(c.challenge_failed[calls[k]]), rng)
+                           int(c.target[calls[k]]), bool(c.challenge_failed[calls[k]]), rng)
 
     def _calls(self, c: Contacts, wants: np.ndarray) -> np.ndarray:
         """Index of the nearest hostile contact of each front unit that calls this step."""
@@ -93,7 +95,10 @@ class IndirectFire:
         return ok[first]
 
     def _land(self, t: float, nation: int, impact: np.ndarray, tree: cKDTree,
-              grid_garbled: bool, challenge_failed: bool, rng: np.random.Generator) -> None:
+              grid_garbled: bool, called: int, challenge_failed: bool,
+              rng: np.random.Generator) -> None:
+        """Area effect of one mission at ``impact``; ``called`` is the contact the call was on
+        (a failed challenge is a cause only for that unit, not for bystanders)."""
         f = self.forces
         self.missions_fired += 1
         hit = np.array(sorted(tree.query_ball_point(impact, self.cfg.effect_radius_km)),
@@ -110,7 +115,7 @@ class IndirectFire:
             causes = attribution.classify(
                 t, np.full(victims.size, nation), victims, f, self.pictures, self.network,
                 self.gate, np.full(victims.size, grid_garbled),
-                np.full(victims.size, challenge_failed))
+                challenge_failed & (victims == called))
             for k, victim, cause in zip(fratricide, victims, causes, strict=True):
                 name = f.nation_names[nation]
                 incident[k] = self.ledger.open(Incident(

@@ -75,8 +75,7 @@ class Pictures:
         self._send(t, dt, due, rng)
         self._deliver(t)
         rows = np.flatnonzero(self.next_publish <= t + 1e-9)
-        if rows.size:
-            self._publish(t, rows)
+        self._publish(t, rows)
 
     def _send(self, t: float, dt: float, due: np.ndarray, rng: np.random.Generator) -> None:
         f = self.forces
@@ -145,9 +144,11 @@ class Pictures:
         self.live.lost[:] = False
 
     def _publish(self, t: float, rows: np.ndarray) -> None:
+        """Publish the live picture of HQs ``rows``; re-index every HQ's current entries
+        (entries expire between publications too)."""
         self.published.copy_from(self.live, rows)
         self.next_publish[rows] = t + self.refresh_h[rows]
-        for h in rows:
+        for h in range(self.h):
             idx = np.flatnonzero(self.current(t)[h] & (self.forces.strength > 0))
             tree = cKDTree(self.published.pos[h, idx]) if idx.size else None
             self._trees[h] = (tree, idx)

@@ -174,4 +174,5 @@ def test_an_expired_entry_no_longer_protects_its_unit(kit):
     assert p.correlates(np.array([a]), f.pos[[friend]], gate=0.3)[0]
     t = 5.0                                          # the entry is 5 h old: expired
     assert not p.current(t)[a, friend]
+    p._publish(t, np.array([], dtype=int))           # every step re-indexes current entries
     assert not p.correlates(np.array([a]), f.pos[[friend]], gate=0.3)[0]
