@@ -1,8 +1,16 @@
 """The work of one Hydra job (a single run or one sweep point): plain function, no Hydra import.
 
-A job validates its config, runs the replications and writes the run
-directory. It never raises: it returns a record with its status, so a sweep
-goes on past a failing point and Hydra's end-of-sweep callback still runs.
+A job applies its design point (if any), validates its config, runs the
+replications and writes the run directory. It never raises: it returns a
+record with its status, so a sweep goes on past a failing point and Hydra's
+end-of-sweep callback still runs.
+
+In a sweep (``resume=True``) the job keeps ``status.json`` in its directory:
+``running`` while it works (a job killed by the cluster stays ``running``, so
+the sweep table shows it as not done), then ``ok`` or ``failed`` with the
+error. A point whose status is ``ok`` for the same config hash is skipped, so
+re-running a sweep into the same directory only runs what is missing.
+Every file is written atomically (temporary name, then rename).
 """
 
 from __future__ import annotations
@@ -10,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import multiprocessing
 import time
 import traceback
 from pathlib import Path
@@ -17,37 +26,55 @@ from typing import Any
 
 from sim.cli.validate import ConfigError, validate_config
 from sim.experiment.atomic import write_json
+from sim.experiment.design import DesignError, resolve_design
 from sim.experiment.rundir import write_run
 from sim.experiment.runner import run_experiment
 
 STATUS_FILE = "status.json"
+#: Keys that do not change results (or, for a design, are replaced by the values they set).
+UNHASHED_KEYS = ("hydra", "progress", "workers", "design", "design_point")
 
 
 def config_hash(data: dict[str, Any]) -> str:
-    """A stable hash of a job's resolved config (without Hydra's keys)."""
-    clean = {k: v for k, v in data.items() if k not in ("hydra", "progress", "workers")}
+    """A stable hash of a job's resolved config (after its design point is applied)."""
+    clean = {k: v for k, v in data.items() if k not in UNHASHED_KEYS}
     return hashlib.sha256(json.dumps(clean, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def run_job(data: dict[str, Any], out_dir: Path, *, debug: bool = False,
             resume: bool = False) -> dict[str, Any]:
-    """Validate ``data``, run it, write ``out_dir``; return a status record."""
+    """Validate ``data``, run it, write ``out_dir``; return a status record.
+
+    Args:
+        data: the job's resolved config (Hydra's own keys may be present; ignored).
+        out_dir: the run directory.
+        debug: re-raise runtime errors instead of recording them.
+        resume: a sweep point: keep ``status.json`` and skip a point already done.
+    """
     out_dir = Path(out_dir)
-    digest = config_hash(data)
     status_path = out_dir / STATUS_FILE
-    if resume and _complete(status_path, digest):
-        return {**json.loads(status_path.read_text()), "skipped": True}
-    record: dict[str, Any] = {"status": "failed", "config_hash": digest, "error": None}
+    record: dict[str, Any] = {"status": "failed", "error": None,
+                              "config_hash": config_hash(data)}
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
     try:
+        data, parameters = resolve_design(data)
+        record["config_hash"] = config_hash(data)
+        if parameters is not None:
+            record["parameters"] = parameters
+        if resume and is_complete(status_path, record["config_hash"]):
+            return {**json.loads(status_path.read_text()), "skipped": True}
         cfg = validate_config(data)
+        if resume:
+            write_json(status_path, {**record, "status": "running"})
         start = time.perf_counter()
-        exp = run_experiment(cfg)
+        exp = run_experiment(cfg, show_progress=_progress(cfg.progress, resume))
         summary = write_run(exp, out_dir, time.perf_counter() - start)
         record.update(status="ok", one_line=one_line(summary, out_dir))
-    except ConfigError as err:
+    except (ConfigError, DesignError) as err:
         record["error"] = "; ".join(err.lines)
         record["kind"] = "config"
+        if not resume:  # a single run with a bad config writes nothing (CONTRACT.md)
+            return record
     except Exception as exc:  # noqa: BLE001 - a job reports, never raises
         if debug:
             raise
@@ -58,7 +85,22 @@ def run_job(data: dict[str, Any], out_dir: Path, *, debug: bool = False,
     return record
 
 
-def _complete(status_path: Path, digest: str) -> bool:
+def _progress(enabled: bool, sweep: bool) -> bool | None:
+    """Replication bars: as configured, but never from a sweep's worker processes.
+
+    Parallel launchers (joblib) run points in worker processes that share the
+    terminal; their bars would overwrite each other. ``None`` lets the runner
+    decide (shown only on a terminal).
+    """
+    if not enabled:
+        return False
+    if sweep and multiprocessing.current_process().name != "MainProcess":
+        return False
+    return None
+
+
+def is_complete(status_path: Path, digest: str) -> bool:
+    """True if the point of ``status_path`` finished ok for the config hashed ``digest``."""
     if not status_path.is_file():
         return False
     try:

@@ -1,0 +1,1 @@
+"""coalition-friction's Hydra sweeper plugin (``hydra/sweeper=sim``): see ``point_sweeper``."""
