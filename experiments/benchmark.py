@@ -41,7 +41,7 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=400)
     ap.add_argument("--factors", default="0.5,1,2,4")
     args = ap.parse_args()
-    print(f"| scale | units | steps | wall s | ms/step | us/step/unit |")
+    print("| scale | units | steps | wall s | ms/step | us/step/unit |")
     print("| --- | --- | --- | --- | --- | --- |")
     for f in (float(x) for x in args.factors.split(",")):
         n, wall = time_steps(f, args.steps)

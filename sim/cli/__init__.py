@@ -67,7 +67,14 @@ def run_command(args: list[str]) -> int:
 
     app.JOB_RECORDS.clear()
     sweep.LAST_SWEEP.clear()
-    app.launch(args)
+    try:
+        app.launch(args)
+    finally:
+        if multirun and "dir" in sweep.LAST_SWEEP and "points" not in sweep.LAST_SWEEP:
+            # the launcher died before Hydra's end-of-sweep callback: still write the table
+            from pathlib import Path
+
+            sweep.finish_sweep(Path(sweep.LAST_SWEEP["dir"]))
     if multirun:
         failed = sweep.LAST_SWEEP.get("failed", [])
         if failed:
