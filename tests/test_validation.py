@@ -1,0 +1,85 @@
+"""The validation report (experiments/validation_report.py) in --quick mode.
+
+Checks that the document and its figures are produced, that the Lanchester
+rows pass within their stated tolerance, and that the report's way of pairing
+interventions with the baseline (simulated once) gives the same differences
+as ``compare_to=none``. The report cases share one --quick run (about 20 s on
+two idle cores).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SCRIPT = REPO / "experiments" / "validation_report.py"
+
+
+def _load():
+    spec = importlib.util.spec_from_file_location("validation_report", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    out = tmp_path_factory.mktemp("validation") / "validation.md"
+    return _load().main(["--quick", "--output", str(out)])
+
+
+def test_document_and_figures_are_written(report: dict) -> None:
+    text = report["output"].read_text()
+    assert text.startswith("# Validation report")
+    head = text.split("## ", 1)[0]
+    assert "python experiments/validation_report.py --quick" in head
+    for section in ("## 1. Lanchester", "## 2. One nation", "## 3. `kursk_2024`",
+                    "## 4. Interventions"):
+        assert section in text
+    assert len(report["figures"]) == 4
+    for path in report["figures"]:
+        assert path.name.startswith("validation_")
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f"figures/{path.name}" in text
+    for name in report["interventions"]:
+        assert f"| {name} |" in text
+
+
+def test_lanchester_rows_pass_within_tolerance(report: dict) -> None:
+    rows = report["lanchester"]["rows"]
+    assert [r["R0"] for r in rows] == [500, 700, 850]
+    for r in rows:
+        assert r["destroyed"] == r["replications"]
+        assert r["theory"] == pytest.approx(math.sqrt(r["B0"] ** 2 - r["a"] / r["b"] * r["R0"] ** 2))
+        assert abs(r["z"]) <= r["tolerance"], r
+        assert r["ci95_low"] <= r["mean"] <= r["ci95_high"]
+        assert r["pass"] and r["inv_pass"], r
+    text = report["output"].read_text()
+    for r in rows:
+        assert f"Lanchester survivors, R0 = {r['R0']} (z = {r['z']:+.2f}) | pass |" in text
+
+
+def test_single_nation_has_no_language_caused_incidents(report: dict) -> None:
+    reps = report["single"].reps
+    assert (reps["cause.report_garbled"] == 0).all()
+    assert (reps["cause.challenge_failed"] == 0).all()
+
+
+def test_pairing_equals_compare_to_none() -> None:
+    """The report pairs each intervention with one baseline run: same as compare_to=none."""
+    from sim import api
+
+    mod = _load()
+    common = ["scenario=kursk_2024", "seed=5", "replications=2", *mod.QUICK_KURSK]
+    direct = api.run(*common, "intervention=shared_language", "compare_to=none")
+    first = mod.run_arm("perfect_comms", [*common, "intervention=perfect_comms",
+                                          "compare_to=none"])
+    baseline = first.extra["counterfactual"]
+    arm = mod.run_arm("shared_language", [*common, "intervention=shared_language"], baseline)
+    assert arm.comparison == direct.summary["comparison"]
