@@ -130,7 +130,6 @@ class Network:
         graph = nx.Graph()
         graph.add_nodes_from(range(h))
         self._hops: dict[tuple[int, int], Hop] = {}
-        signal = np.zeros((h, h))
         for name in sorted(scenario.links):
             link = scenario.links[name]
             a, b = self.nations.index(link.a), self.nations.index(link.b)
@@ -151,14 +150,14 @@ class Network:
                                                                                strict=False)]
                 else:
                     self.routes[(a, b)] = None
+        #: challenge[a, b]: P(a challenge between soldiers of nations a and b is understood)
         self.challenge = np.ones((h, h))
         for a in range(h):
             for b in range(h):
-                if a != b:
-                    s = shared_proficiency(nat[self.nations[a]].languages,
-                                           nat[self.nations[b]].languages)
-                    signal[a, b] = max(s, self._agreed_signal(scenario, a, b))
-                    self.challenge[a, b] = 1.0 if perfect else signal[a, b]
+                if a != b and not perfect:
+                    spoken = shared_proficiency(nat[self.nations[a]].languages,
+                                                nat[self.nations[b]].languages)
+                    self.challenge[a, b] = max(spoken, self._agreed_signal(scenario, a, b))
         self.no_route = np.array([[self.routes[(a, b)] is None for b in range(h)]
                                   for a in range(h)])
 

@@ -17,6 +17,7 @@ from scipy.spatial import cKDTree
 
 from sim.model.comms import Network
 from sim.model.forces import Forces
+from sim.schema import Scenario
 
 
 class Picture:
@@ -36,7 +37,7 @@ class Picture:
 class Pictures:
     """Live and published pictures, the report traffic that feeds them, and lookups."""
 
-    def __init__(self, forces: Forces, network: Network, scenario) -> None:
+    def __init__(self, forces: Forces, network: Network, scenario: Scenario) -> None:
         self.forces = forces
         self.network = network
         h, n = len(forces.nation_names), forces.n
@@ -148,8 +149,9 @@ class Pictures:
         (entries expire between publications too)."""
         self.published.copy_from(self.live, rows)
         self.next_publish[rows] = t + self.refresh_h[rows]
+        usable = self.current(t) & (self.forces.strength > 0)[None, :]
         for h in range(self.h):
-            idx = np.flatnonzero(self.current(t)[h] & (self.forces.strength > 0))
+            idx = np.flatnonzero(usable[h])
             tree = cKDTree(self.published.pos[h, idx]) if idx.size else None
             self._trees[h] = (tree, idx)
 
