@@ -223,7 +223,7 @@ if below:
 inc = indices["friendly_fire_incidents"].drop(index="seed (dummy)")
 enemy = indices["enemy_casualties"].drop(index="seed (dummy)")
 lines.append(f"For the *number* of incidents the leading factor is **{inc['mu_star'].idxmax()}**;"
-             f" for enemy casualties inflicted (the price of caution) it is "
+             f" for the enemy casualties the coalition inflicts it is "
              f"**{enemy['mu_star'].idxmax()}**.")
 if SMALL:
     lines.append("\n*Small mode: a test run, not a result.*")
