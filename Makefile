@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 ARGS  ?=
 PYTEST_ARGS ?=
 
-.PHONY: setup run test lint lock validation calibrate benchmark clean
+.PHONY: setup run test lint lock validation calibrate benchmark notebooks clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || { py=$$(scripts/find_python.sh) && echo "creating $(VENV) with $$py" && $$py -m venv $(VENV); }
@@ -38,6 +38,10 @@ calibrate: setup
 
 benchmark: setup
 	$(BIN)/python experiments/benchmark.py
+
+## execute the analyst notebooks at full size (~30 min on 2 cores) -> outputs/notebooks/full/
+notebooks: setup
+	$(BIN)/python experiments/run_notebooks.py --full
 
 ## re-pin requirements.lock from pyproject.toml (in a fresh throwaway venv)
 lock:
