@@ -29,8 +29,8 @@ from sim.experiment.atomic import write_json
 from sim.experiment.design import DesignError, resolve_design
 from sim.experiment.rundir import write_run
 from sim.experiment.runner import run_experiment
+from sim.experiment.sweep import STATUS_FILE
 
-STATUS_FILE = "status.json"
 #: Keys that do not change results (or, for a design, are replaced by the values they set).
 UNHASHED_KEYS = ("hydra", "progress", "workers", "design", "design_point")
 

@@ -62,7 +62,7 @@ def summarise(model: CoalitionModel, replication: int, seed_label: int) -> Repli
         row["fire"] = str(row["fire"])
     n_inc = len(incidents)
     by_cause = {str(c): sum(1 for r in incidents if r["cause"] == c) for c in CAUSES}
-    comms = sum(v for c, v in by_cause.items() if c != "misidentification")
+    comms = sum(by_cause[str(c)] for c in CAUSES if c.is_communication)
     ff = int(ledger.friendly_fire[coal].sum())
     hostile = int(ledger.hostile_fire[coal].sum())
     total = int(f.killed[coal].sum() + f.wounded[coal].sum())

@@ -58,9 +58,11 @@ class Pictures:
         self.published = Picture(h, n)
         self.next_publish = np.zeros(h)
         self._trees: list[tuple[cKDTree | None, np.ndarray]] = [(None, np.zeros(0, int))] * h
-        self._pending = {k: np.zeros(0) for k in ("arrive", "x", "y", "obs")}
-        self._pending_idx = {k: np.zeros(0, np.int64) for k in ("hq", "unit")}
-        self._pending_garbled = np.zeros(0, bool)
+        #: reports in transit, one row per message (columns of one length)
+        self._pending: dict[str, np.ndarray] = {
+            "arrive": np.zeros(0), "x": np.zeros(0), "y": np.zeros(0), "obs": np.zeros(0),
+            "hq": np.zeros(0, np.int64), "unit": np.zeros(0, np.int64),
+            "garbled": np.zeros(0, bool)}
 
     # --- report traffic -------------------------------------------------------------
     def exchange(self, t: float, dt: float, rng: np.random.Generator) -> None:
@@ -105,37 +107,30 @@ class Pictures:
                 self._queue(out.arrive[ok], dst, idx[ok], xy[ok], obs[idx][ok], out.garbled[ok])
 
     def _queue(self, arrive, dst, units, xy, obs, garbled) -> None:
+        new = {"arrive": arrive, "x": xy[:, 0], "y": xy[:, 1], "obs": obs,
+               "hq": np.full(units.size, dst, np.int64), "unit": units, "garbled": garbled}
         p = self._pending
-        p["arrive"] = np.concatenate([p["arrive"], arrive])
-        p["x"] = np.concatenate([p["x"], xy[:, 0]])
-        p["y"] = np.concatenate([p["y"], xy[:, 1]])
-        p["obs"] = np.concatenate([p["obs"], obs])
-        self._pending_idx["hq"] = np.concatenate([self._pending_idx["hq"],
-                                                  np.full(units.size, dst, np.int64)])
-        self._pending_idx["unit"] = np.concatenate([self._pending_idx["unit"], units])
-        self._pending_garbled = np.concatenate([self._pending_garbled, garbled])
+        for k, v in new.items():
+            p[k] = np.concatenate([p[k], v])
 
     def _deliver(self, t: float) -> None:
-        p, q = self._pending, self._pending_idx
+        p = self._pending
         due = p["arrive"] <= t
         if not due.any():
             return
         order = np.flatnonzero(due)
         order = order[np.argsort(p["obs"][order], kind="stable")]  # newest written last
-        hq, unit, obs = q["hq"][order], q["unit"][order], p["obs"][order]
+        hq, unit, obs = p["hq"][order], p["unit"][order], p["obs"][order]
         newer = obs > self.live.time[hq, unit]
         hq, unit, order = hq[newer], unit[newer], order[newer]
         self.live.pos[hq, unit, 0] = p["x"][order]
         self.live.pos[hq, unit, 1] = p["y"][order]
         self.live.time[hq, unit] = p["obs"][order]
-        self.live.garbled[hq, unit] = self._pending_garbled[order]
+        self.live.garbled[hq, unit] = p["garbled"][order]
         self.live.lost[hq, unit] = False
         keep = ~due
         for k in p:
             p[k] = p[k][keep]
-        for k in q:
-            q[k] = q[k][keep]
-        self._pending_garbled = self._pending_garbled[keep]
 
     def _set_truth(self, t: float) -> None:
         pos = self.forces.pos

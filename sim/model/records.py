@@ -29,7 +29,6 @@ class Cause(StrEnum):
 
 
 CAUSES: tuple[Cause, ...] = tuple(Cause)
-CAUSE_CODES = {c: i for i, c in enumerate(CAUSES)}
 
 
 class Posture(IntEnum):

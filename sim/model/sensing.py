@@ -116,9 +116,9 @@ class Sensing:
         err = np.stack([_normal(u[1]), _normal(u[2])], axis=1) * sigma[:, None]
         obs, tgt, d, err = obs[seen], tgt[seen], d[seen], err[seen]
         seen_at = pos[tgt] + err
-        return self.identify(t, vis, obs, tgt, d, seen_at, ident_rng)
+        return self.identify(vis, obs, tgt, d, seen_at, ident_rng)
 
-    def identify(self, t, vis, obs, tgt, d, seen_at, rng) -> Contacts:
+    def identify(self, vis, obs, tgt, d, seen_at, rng) -> Contacts:
         """Correlate, identify visually, challenge, apply the ROE (rules 3-6 above)."""
         f = self.forces
         friend = f.coalition[obs] == f.coalition[tgt]
