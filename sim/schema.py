@@ -79,8 +79,8 @@ class UnitGroup(Strict):
     """A group of identical units (squads to companies) of one nation."""
 
     nation: str = Field(description="owning nation (a key of scenario.nations)")
-    count: int = Field(ge=0, le=5000, description="number of units in the group")
-    strength: int = Field(ge=0, le=5000, description="personnel per unit at time 0")
+    count: int = Field(ge=0, le=100000, description="number of units in the group")
+    strength: int = Field(ge=0, le=100000, description="personnel per unit at time 0")
     x_km: float = Field(description="depth of the group's assigned position, km (front line at 0, "
                         "coalition at x<0, enemy at x>0)")
     y_from_km: float = Field(0.0, description="start of the group's sector along the front, km")
@@ -302,6 +302,9 @@ class RunConfig(Strict):
         "differences")
     counterfactual: Intervention | None = Field(
         None, description="the `compare_to` intervention, filled in by the command-line layer")
+    scale: float = Field(1.0, gt=0.0, le=1000.0, description="run the scenario scaled up "
+                         "(or down) at constant density: unit counts, front length, "
+                         "interpreters and fire missions times this factor (sim/scaling.py)")
     workers: int = Field(1, ge=1, le=256, description="processes for replications inside one run")
     progress: bool = Field(True, description="show progress bars when attached to a terminal")
     design: dict[str, object] | None = Field(

@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 
 from sim.experiment.replication import ReplicationResult, run_replication
 from sim.model.streams import replication_seeds, seed_label
+from sim.scaling import scale_scenario
 from sim.schema import Intervention, RunConfig, Scenario
 
 
@@ -36,7 +37,8 @@ def _one(args: tuple[Scenario, Intervention, object, int, int]) -> ReplicationRe
 
 def _arm(cfg: RunConfig, lever: Intervention, desc: str, show: bool) -> list[ReplicationResult]:
     seeds = replication_seeds(cfg.seed, cfg.replications)
-    jobs = [(cfg.scenario, lever, seq, k, seed_label(seq)) for k, seq in enumerate(seeds)]
+    scenario = scale_scenario(cfg.scenario, cfg.scale)
+    jobs = [(scenario, lever, seq, k, seed_label(seq)) for k, seq in enumerate(seeds)]
     bar = tqdm(total=len(jobs), desc=desc, unit="rep", disable=not show, leave=False)
     try:
         if cfg.workers > 1 and len(jobs) > 1:

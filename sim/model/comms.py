@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
+from numba import njit
 
 from sim.schema import LiaisonLink, Scenario
 
@@ -69,29 +70,26 @@ class Hop:
             wait = np.maximum(self.free_at - arrive, 0.0)
             return np.where(wait > self.max_queue_h, np.inf, wait)
         order = np.argsort(arrive, kind="stable")
-        a = arrive[order]
-        k = np.arange(a.size)
-        per = 1.0 / self.capacity_per_h
-        # all served, first come first served: vectorised when nobody waits too long
-        finish = (k + 1) * per + np.maximum(np.maximum.accumulate(a - k * per), self.free_at)
-        w = finish - a - per
-        if (w <= self.max_queue_h).all():
-            wait[order] = np.maximum(w, 0.0)
-            self.free_at = float(finish[-1])
-            return wait
-        # overloaded: scan in arrival order, turning away who would wait too long
-        free = self.free_at
-        out = np.empty(a.size)
-        for i, arrival in enumerate(a.tolist()):
-            start = max(free, arrival)
-            if start - arrival > self.max_queue_h:
-                out[i] = np.inf
-            else:
-                out[i] = start - arrival
-                free = start + per
-        self.free_at = free
-        wait[order] = out
+        wait[order], self.free_at = _serve(arrive[order], self.free_at,
+                                           1.0 / self.capacity_per_h, self.max_queue_h)
         return wait
+
+
+@njit(cache=True)
+def _serve(arrive: np.ndarray, free_at: float, per: float, max_queue_h: float):
+    """First come, first served with turn-away, over sorted ``arrive``: waits (inf for a
+    message turned away) and the time the pool is next free. A loop: each message's
+    start depends on the one before."""
+    wait = np.empty(arrive.size)
+    free = free_at
+    for i in range(arrive.size):
+        start = max(free, arrive[i])
+        if start - arrive[i] > max_queue_h:
+            wait[i] = np.inf
+        else:
+            wait[i] = start - arrive[i]
+            free = start + per
+    return wait, free
 
 
 def _hop(link: LiaisonLink, pa: dict[str, float], pb: dict[str, float]) -> Hop:
@@ -160,6 +158,28 @@ class Network:
                     self.challenge[a, b] = max(spoken, self._agreed_signal(scenario, a, b))
         self.no_route = np.array([[self.routes[(a, b)] is None for b in range(h)]
                                   for a in range(h)])
+        self._index_routes(h)
+
+    def _index_routes(self, h: int) -> None:
+        """Routes as arrays, so messages on many routes are sent in one batch."""
+        self.hop_list: list[Hop] = list(self._hops.values())
+        ids = {id(hop): k for k, hop in enumerate(self.hop_list)}
+        longest = max((len(r) for r in self.routes.values() if r), default=0)
+        #: route_hops[a, b, l]: index in hop_list of hop l of the route a -> b (-1: none)
+        self.route_hops = np.full((h, h, max(longest, 1)), -1, np.int64)
+        #: route_len[a, b]: hops on the route a -> b; -1 when there is no route
+        self.route_len = np.full((h, h), -1, np.int64)
+        for (a, b), route in self.routes.items():
+            if route is not None:
+                self.route_len[a, b] = len(route)
+                self.route_hops[a, b, :len(route)] = [ids[id(hop)] for hop in route]
+        self.longest_route = longest
+        self.hop_delivery = np.array([hop.delivery for hop in self.hop_list])
+        self.hop_latency = np.array([hop.latency_h for hop in self.hop_list])
+        self.hop_comprehension = np.array([hop.comprehension for hop in self.hop_list])
+        self.hop_translated = np.array([hop.translated for hop in self.hop_list], bool)
+        #: direct[a, b]: reports from a's units reach HQ b over the common net
+        self.direct = self.on_net[:, None] & self.on_net[None, :] & ~np.eye(h, dtype=bool)
 
     def _agreed_signal(self, scenario: Scenario, a: int, b: int) -> float:
         names = {self.nations[a], self.nations[b]}
@@ -168,41 +188,59 @@ class Network:
 
     def direct_net(self, a: int, b: int) -> bool:
         """Reports from ``a``'s units reach HQ ``b`` over the common net."""
-        return a != b and bool(self.on_net[a] and self.on_net[b])
+        return bool(self.direct[a, b])
 
     def send(self, src: int, dst: int, start: np.ndarray, rng: np.random.Generator,
              urgent: bool = False) -> Delivery:
         """Send messages from HQ ``src`` to HQ ``dst`` leaving at times ``start``.
 
         ``urgent`` messages jump translation queues (see :meth:`Hop.queue`).
-        Draws a fixed block of random numbers per hop so paired runs stay in step.
+        """
+        n = start.size
+        return self.send_batch(np.full(n, src, np.int64), np.full(n, dst, np.int64), start,
+                               rng, urgent)
+
+    def send_batch(self, src: np.ndarray, dst: np.ndarray, start: np.ndarray,
+                   rng: np.random.Generator, urgent: bool = False) -> Delivery:
+        """Send message ``i`` from HQ ``src[i]`` to HQ ``dst[i]``, leaving at ``start[i]``.
+
+        All messages are handled at once, hop by hop along their routes; messages
+        reaching one translation pool queue together, first come first served.
+        Draws a fixed block of random numbers per message (four per hop of the
+        longest route) so paired runs stay in step.
         """
         n = start.size
         arrive = start.astype(float).copy()
         delivered = np.ones(n, bool)
         garbled = np.zeros(n, bool)
-        route = self.routes[(src, dst)]
-        if self.perfect:
+        if self.perfect or n == 0:
             return Delivery(arrive, delivered, garbled)
-        if route is None:
-            return Delivery(arrive, np.zeros(n, bool), garbled)
-        if src != dst and self.direct_net(src, dst):
-            u = rng.random((2, n))
-            delivered &= u[0] < self.net.delivery * (1 - self.jamming)
-            arrive += -self.net.latency_h * np.log1p(-u[1])
-            return Delivery(arrive, delivered, garbled)
-        for hop in route:
-            u = rng.random((4, n))
-            delivered &= u[0] < hop.delivery * (1 - self.jamming)
-            arrive += -hop.latency_h * np.log1p(-u[1])
-            wait = np.zeros(n)
-            wait[delivered] = hop.queue(arrive[delivered], reserve=not urgent)
-            delivered &= np.isfinite(wait)
-            arrive += np.where(np.isfinite(wait), wait, 0.0)
-            misunderstood = delivered & (u[2] >= hop.comprehension)
-            noticed = misunderstood & (u[3] < self.garble_noticed)
-            delivered &= ~noticed
-            garbled |= misunderstood & ~noticed
+        u = rng.random((4 * max(self.longest_route, 1), n))
+        length = self.route_len[src, dst]
+        delivered &= length >= 0
+        direct = self.direct[src, dst]
+        if direct.any():
+            delivered &= ~direct | (u[0] < self.net.delivery * (1 - self.jamming))
+            arrive += np.where(direct, -self.net.latency_h * np.log1p(-u[1]), 0.0)
+            length = np.where(direct, 0, length)
+        for level in range(self.longest_route):
+            rows = np.flatnonzero(length > level)
+            if rows.size == 0:
+                break
+            hop = self.route_hops[src[rows], dst[rows], level]
+            ur = u[4 * level: 4 * level + 4, rows]
+            ok = delivered[rows] & (ur[0] < self.hop_delivery[hop] * (1 - self.jamming))
+            at = arrive[rows] - self.hop_latency[hop] * np.log1p(-ur[1])
+            for k in np.unique(hop[ok & self.hop_translated[hop]]):
+                waiting = np.flatnonzero(ok & (hop == k))
+                wait = self.hop_list[k].queue(at[waiting], reserve=not urgent)
+                ok[waiting] &= np.isfinite(wait)
+                at[waiting] += np.where(np.isfinite(wait), wait, 0.0)
+            misunderstood = ok & (ur[2] >= self.hop_comprehension[hop])
+            noticed = misunderstood & (ur[3] < self.garble_noticed)
+            delivered[rows] = ok & ~noticed
+            garbled[rows] |= misunderstood & ~noticed
+            arrive[rows] = at
         return Delivery(arrive, delivered, garbled)
 
     def garble(self, xy: np.ndarray, garbled: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -13,11 +13,18 @@ Rules:
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from sim.model.comms import Network
 from sim.model.forces import Forces
+from sim.model.spatial import GroupedPoints
 from sim.schema import Scenario
+
+#: Cell size of the picture index, km (about the correlation gate).
+INDEX_CELL_KM = 0.5
+
+#: Columns of the table of reports in transit (all float; HQ, unit and garbled are whole).
+PENDING_COLUMNS = ("arrive", "x", "y", "observed", "hq", "unit", "garbled")
+ARRIVE, X, Y, OBSERVED, HQ, UNIT, GARBLED = range(len(PENDING_COLUMNS))
 
 
 class Picture:
@@ -57,12 +64,10 @@ class Pictures:
         self.live = Picture(h, n)
         self.published = Picture(h, n)
         self.next_publish = np.zeros(h)
-        self._trees: list[tuple[cKDTree | None, np.ndarray]] = [(None, np.zeros(0, int))] * h
-        #: reports in transit, one row per message (columns of one length)
-        self._pending: dict[str, np.ndarray] = {
-            "arrive": np.zeros(0), "x": np.zeros(0), "y": np.zeros(0), "obs": np.zeros(0),
-            "hq": np.zeros(0, np.int64), "unit": np.zeros(0, np.int64),
-            "garbled": np.zeros(0, bool)}
+        #: current friend entries of every HQ's published picture (one group per HQ)
+        self._index = GroupedPoints(np.zeros(0, np.int64), np.zeros((0, 2)), INDEX_CELL_KM)
+        #: reports in transit, one row per message; columns ARRIVE .. GARBLED
+        self._pending = np.zeros((0, len(PENDING_COLUMNS)))
 
     # --- report traffic -------------------------------------------------------------
     def exchange(self, t: float, dt: float, rng: np.random.Generator) -> None:
@@ -81,56 +86,47 @@ class Pictures:
         self._publish(t, rows)
 
     def _send(self, t: float, dt: float, due: np.ndarray, rng: np.random.Generator) -> None:
+        """Every due unit reports to every HQ whose picture it belongs in, in one batch."""
         f = self.forces
         n = f.n
-        # fixed-size draws: hop 1 for every unit, then one block per destination HQ
-        u = rng.random((2, n))
+        # fixed-size draws for hop 1 (unit radio to its own HQ), one per unit
+        u = rng.random((3, n))
         obs = t - dt * u[0]                      # observed at some moment within the step
         hop1_ok = u[1] < self.hop1_delivery * (1 - self.jamming)
-        hop1_arrive = obs - self.hop1_latency * np.log1p(-rng.random(n))
-        pos = f.pos
-        for dst in range(self.h):
-            draw = rng.spawn(1)[0]
-            for src in range(self.h):
-                idx = np.flatnonzero(due & (f.nation == src) & self.member[dst])
-                if idx.size == 0:
-                    continue
-                if self.network.direct_net(src, dst):
-                    out = self.network.send(src, dst, obs[idx], draw)
-                else:
-                    out = self.network.send(src, dst, hop1_arrive[idx], draw)
-                    out.delivered &= hop1_ok[idx]
-                xy = self.network.garble(pos[idx], out.garbled, draw)
-                lost = idx[~out.delivered]
-                self.live.lost[dst, lost] = True
-                ok = out.delivered
-                self._queue(out.arrive[ok], dst, idx[ok], xy[ok], obs[idx][ok], out.garbled[ok])
+        hop1_arrive = obs - self.hop1_latency * np.log1p(-u[2])
+        hq, unit = np.nonzero(self.member & due[None, :])   # one message per (HQ, unit)
+        if unit.size == 0:
+            return
+        src = f.nation[unit]
+        direct = self.network.direct[src, hq]
+        out = self.network.send_batch(src, hq, np.where(direct, obs[unit], hop1_arrive[unit]),
+                                      rng)
+        ok = out.delivered & (direct | hop1_ok[unit])
+        xy = self.network.garble(f.pos[unit], out.garbled, rng)
+        self.live.lost[hq[~ok], unit[~ok]] = True
+        self._queue(out.arrive[ok], hq[ok], unit[ok], xy[ok], obs[unit[ok]], out.garbled[ok])
 
-    def _queue(self, arrive, dst, units, xy, obs, garbled) -> None:
-        new = {"arrive": arrive, "x": xy[:, 0], "y": xy[:, 1], "obs": obs,
-               "hq": np.full(units.size, dst, np.int64), "unit": units, "garbled": garbled}
-        p = self._pending
-        for k, v in new.items():
-            p[k] = np.concatenate([p[k], v])
+    def _queue(self, arrive, hq, units, xy, obs, garbled) -> None:
+        """Put reports in transit: they reach HQ ``hq`` at ``arrive`` (arrays of one length)."""
+        rows = np.column_stack([arrive, xy, obs, np.broadcast_to(hq, np.shape(arrive)),
+                                units, garbled])
+        self._pending = np.concatenate([self._pending, rows])
 
     def _deliver(self, t: float) -> None:
         p = self._pending
-        due = p["arrive"] <= t
+        due = p[:, ARRIVE] <= t
         if not due.any():
             return
-        order = np.flatnonzero(due)
-        order = order[np.argsort(p["obs"][order], kind="stable")]  # newest written last
-        hq, unit, obs = p["hq"][order], p["unit"][order], p["obs"][order]
-        newer = obs > self.live.time[hq, unit]
-        hq, unit, order = hq[newer], unit[newer], order[newer]
-        self.live.pos[hq, unit, 0] = p["x"][order]
-        self.live.pos[hq, unit, 1] = p["y"][order]
-        self.live.time[hq, unit] = p["obs"][order]
-        self.live.garbled[hq, unit] = p["garbled"][order]
+        rows = p[due]
+        rows = rows[np.argsort(rows[:, OBSERVED], kind="stable")]  # newest written last
+        hq, unit = rows[:, HQ].astype(np.int64), rows[:, UNIT].astype(np.int64)
+        newer = rows[:, OBSERVED] > self.live.time[hq, unit]
+        hq, unit, rows = hq[newer], unit[newer], rows[newer]
+        self.live.pos[hq, unit] = rows[:, X:Y + 1]
+        self.live.time[hq, unit] = rows[:, OBSERVED]
+        self.live.garbled[hq, unit] = rows[:, GARBLED] > 0
         self.live.lost[hq, unit] = False
-        keep = ~due
-        for k in p:
-            p[k] = p[k][keep]
+        self._pending = p[~due]
 
     def _set_truth(self, t: float) -> None:
         pos = self.forces.pos
@@ -144,11 +140,8 @@ class Pictures:
         (entries expire between publications too)."""
         self.published.copy_from(self.live, rows)
         self.next_publish[rows] = t + self.refresh_h[rows]
-        usable = self.current(t) & (self.forces.strength > 0)[None, :]
-        for h in range(self.h):
-            idx = np.flatnonzero(usable[h])
-            tree = cKDTree(self.published.pos[h, idx]) if idx.size else None
-            self._trees[h] = (tree, idx)
+        hq, unit = np.nonzero(self.current(t) & (self.forces.strength > 0)[None, :])
+        self._index = GroupedPoints(hq, self.published.pos[hq, unit], INDEX_CELL_KM)
 
     # --- lookups ---------------------------------------------------------------------
     def current(self, t: float) -> np.ndarray:
@@ -157,20 +150,8 @@ class Pictures:
 
     def correlates(self, hq: np.ndarray, contact: np.ndarray, gate: float) -> np.ndarray:
         """For contacts seen by units of HQ ``hq`` at ``contact`` (M, 2): a friend entry within the gate?"""
-        found = np.zeros(len(hq), bool)
-        for h in np.unique(hq):
-            tree, _ = self._trees[h]
-            if tree is None:
-                continue
-            rows = np.flatnonzero(hq == h)
-            d, _ = tree.query(contact[rows], distance_upper_bound=gate)
-            found[rows] = np.isfinite(d)
-        return found
+        return self._index.any_within(hq, contact, gate)
 
     def near_friend(self, hq: int, point: np.ndarray, radius: float) -> bool:
         """Does HQ ``hq``'s published picture hold a friend within ``radius`` of ``point``?"""
-        tree, _ = self._trees[hq]
-        if tree is None:
-            return False
-        d, _ = tree.query(point, distance_upper_bound=radius)
-        return bool(np.isfinite(d))
+        return bool(self.correlates(np.array([hq]), np.asarray(point).reshape(1, 2), radius)[0])

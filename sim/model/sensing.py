@@ -24,9 +24,11 @@ Rules, for every observer-contact pair within the observer's sensor range
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 from scipy.spatial import cKDTree
 from scipy.special import ndtri
 
@@ -92,54 +94,111 @@ class Sensing:
         """All contacts detected this step, with the identification decision for each."""
         f = self.forces
         active = np.flatnonzero(f.fighting)
-        pos = f.pos
-        empty = np.zeros(0, np.int64)
         if active.size < 2 or self.max_range <= 0:
-            return Contacts(empty, empty, np.zeros(0), np.zeros((0, 2)), np.zeros(0, bool),
-                            np.zeros(0, bool))
-        tree = cKDTree(pos[active])
-        pairs = tree.query_pairs(self.max_range, output_type="ndarray")
-        pairs = active[pairs]
-        obs = np.concatenate([pairs[:, 0], pairs[:, 1]])
-        tgt = np.concatenate([pairs[:, 1], pairs[:, 0]])
-        order = np.lexsort((tgt, obs))
-        obs, tgt = obs[order], tgt[order]
-        d = np.hypot(*(pos[tgt] - pos[obs]).T)
-        in_range = d <= f.sensor_range[obs]
-        obs, tgt, d = obs[in_range], tgt[in_range], d[in_range]
+            return _no_contacts()
+        pos = f.pos
+        pairs = cKDTree(pos[active]).query_pairs(self.max_range, output_type="ndarray")
         vis = visibility(t, self.scenario)
-        # detection: uniforms per ordered pair, keyed on the pair so draws do not shift
-        u = _pair_uniforms(sense_rng, obs, tgt, f.n, 3)
-        p_det = vis * (1 - f.cover[tgt]) * (1 - (d / f.sensor_range[obs]) ** 2)
-        seen = u[0] < p_det
+        keys = _keys(sense_rng, 3)
+        obs, tgt, d, u = _detect(active[pairs], pos, f.sensor_range, f.cover, vis, keys, f.n)
+        order = np.lexsort((tgt, obs))
+        obs, tgt, d, u = obs[order], tgt[order], d[order], u[:, order]
+        # rule 2: the sensed position's error grows with range and darkness
         sigma = self.ident.position_error_km * (1 + d / f.sensor_range[obs]) / max(vis, 1e-6)
-        err = np.stack([_normal(u[1]), _normal(u[2])], axis=1) * sigma[:, None]
-        obs, tgt, d, err = obs[seen], tgt[seen], d[seen], err[seen]
-        seen_at = pos[tgt] + err
+        seen_at = pos[tgt] + _normal(u).T * sigma[:, None]
         return self.identify(vis, obs, tgt, d, seen_at, ident_rng)
 
     def identify(self, vis, obs, tgt, d, seen_at, rng) -> Contacts:
         """Correlate, identify visually, challenge, apply the ROE (rules 3-6 above)."""
         f = self.forces
-        friend = f.coalition[obs] == f.coalition[tgt]
-        u = _pair_uniforms(rng, obs, tgt, f.n, 3)
+        keys = _keys(rng, 3)
         correlated = self.pictures.correlates(f.nation[obs], seen_at, self.ident.gate_km)
-        p_vid = (self.training[obs] * self.markings[tgt] * vis
-                 * np.exp(-d / max(self.ident.visual_range_km, 1e-9)))
-        identified = ~correlated & (u[0] < p_vid)
-        unknown = ~correlated & ~identified
-        challenged = unknown & (d < self.ident.challenge_range_km)
-        understood = u[1] < self.network.challenge[f.nation[obs], f.nation[tgt]]
-        failed = challenged & ~(friend & understood)
-        # beyond the front line, seen from the observer's side: the enemy's zone
-        forward = np.where(f.coalition[obs], seen_at[:, 0] > self.front_x,
-                           seen_at[:, 0] < self.front_x)
-        p_unidentified = np.where(forward, self.engage_forward[obs],
-                                  self.engage_unidentified[obs])
-        p_engage = np.where(failed, self.engage_failed[obs],
-                            np.where(challenged, 0.0, p_unidentified))
-        hostile = (identified & ~friend) | (unknown & (u[2] < p_engage))
+        hostile, failed = _decide(
+            obs, tgt, d, seen_at[:, 0], correlated, keys, f.n, vis, f.coalition, f.nation,
+            self.training, self.markings, max(self.ident.visual_range_km, 1e-9),
+            self.ident.challenge_range_km, self.network.challenge, self.front_x,
+            self.engage_forward, self.engage_unidentified, self.engage_failed)
         return Contacts(obs, tgt, d, seen_at, hostile, failed)
+
+
+def _no_contacts() -> Contacts:
+    empty = np.zeros(0, np.int64)
+    return Contacts(empty, empty, np.zeros(0), np.zeros((0, 2)), np.zeros(0, bool),
+                    np.zeros(0, bool))
+
+
+@njit(cache=True)
+def _detect(pairs, pos, sensor_range, cover, vis, keys, n):
+    """Rule 1 for both directions of every unordered pair (i, j) within the largest sensor
+    range: observer, target, distance and the two uniforms of the position error of each
+    contact detected (an observer sees only within its own sensor range)."""
+    m = pairs.shape[0]
+    obs = np.empty(2 * m, np.int64)
+    tgt = np.empty(2 * m, np.int64)
+    dist = np.empty(2 * m)
+    u = np.empty((2, 2 * m))
+    k = 0
+    for p in range(m):
+        a, b = pairs[p, 0], pairs[p, 1]
+        d = math.hypot(pos[b, 0] - pos[a, 0], pos[b, 1] - pos[a, 1])
+        for o, t in ((a, b), (b, a)):
+            r = sensor_range[o]
+            if d > r:
+                continue
+            cell = np.uint64(o) * np.uint64(n) + np.uint64(t)
+            p_det = vis * (1 - cover[t]) * (1 - (d / r) ** 2)
+            if _uniform(cell ^ keys[0]) < p_det:
+                obs[k], tgt[k], dist[k] = o, t, d
+                u[0, k] = _uniform(cell ^ keys[1])
+                u[1, k] = _uniform(cell ^ keys[2])
+                k += 1
+    return obs[:k], tgt[:k], dist[:k], u[:, :k]
+
+
+@njit(cache=True)
+def _decide(obs, tgt, dist, seen_x, correlated, keys, n, vis, coalition, nation, training,
+            markings, visual_range, challenge_range, challenge, front_x, engage_forward,
+            engage_unidentified, engage_failed):
+    """Rules 4-6 for every contact: judged hostile (cleared to engage), challenge failed."""
+    m = obs.size
+    hostile = np.zeros(m, np.bool_)
+    failed = np.zeros(m, np.bool_)
+    for i in range(m):
+        if correlated[i]:
+            continue
+        o, t = obs[i], tgt[i]
+        cell = np.uint64(o) * np.uint64(n) + np.uint64(t)
+        friend = coalition[o] == coalition[t]
+        p_vid = training[o] * markings[t] * vis * math.exp(-dist[i] / visual_range)
+        if _uniform(cell ^ keys[0]) < p_vid:        # identified: its true side is seen
+            hostile[i] = not friend
+            continue
+        if dist[i] < challenge_range:                # challenged
+            understood = _uniform(cell ^ keys[1]) < challenge[nation[o], nation[t]]
+            if friend and understood:
+                continue
+            failed[i] = True
+            p_engage = engage_failed[o]
+        else:                                        # beyond the front line: enemy zone
+            forward = seen_x[i] > front_x if coalition[o] else seen_x[i] < front_x
+            p_engage = engage_forward[o] if forward else engage_unidentified[o]
+        hostile[i] = _uniform(cell ^ keys[2]) < p_engage
+    return hostile, failed
+
+
+def _keys(rng: np.random.Generator, k: int) -> np.ndarray:
+    """The step's ``k`` hash keys (see :func:`_pair_uniforms`)."""
+    return rng.integers(0, 2**63 - 1, size=k, dtype=np.int64).astype(np.uint64)
+
+
+@njit(cache=True)
+def _uniform(x):
+    """:func:`_hash_uniform` of one 64-bit integer (the same bits)."""
+    z = x + np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    return np.float64(z >> np.uint64(11)) * (1.0 / 2**53)
 
 
 def _pair_uniforms(rng: np.random.Generator, obs: np.ndarray, tgt: np.ndarray, n: int,
@@ -151,7 +210,7 @@ def _pair_uniforms(rng: np.random.Generator, obs: np.ndarray, tgt: np.ndarray, n
     its cell index with those keys. A pair's numbers therefore do not depend on
     which other pairs exist this step (common random numbers).
     """
-    keys = rng.integers(0, 2**63 - 1, size=k, dtype=np.int64).astype(np.uint64)
+    keys = _keys(rng, k)
     cell = obs.astype(np.uint64) * np.uint64(n) + tgt.astype(np.uint64)
     out = np.empty((k, obs.size))
     for r in range(k):

@@ -1,0 +1,67 @@
+"""A spatial index of points by group: "is there a point of group g within r of here?"
+
+Each HQ's picture is one group of points (its current friend entries). The
+index is a cell list: points are sorted by (group, cell row, cell column) on a
+grid of ``cell_km`` squares, so a query looks only at the cells a circle of
+radius r overlaps. Building is O(P log P), a query O(points nearby). Distances
+are Euclidean, compared squared (``dx^2 + dy^2 < r^2``) as scipy's k-d tree does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+class GroupedPoints:
+    """Points ``xy`` (P, 2) km, each in group ``group`` (P,), indexed on a ``cell_km`` grid."""
+
+    def __init__(self, group: np.ndarray, xy: np.ndarray, cell_km: float) -> None:
+        self.cell = float(cell_km)
+        self.size = len(group)
+        if self.size == 0:
+            return
+        cells = np.floor(xy / self.cell).astype(np.int64)
+        self.origin = cells.min(axis=0)
+        self.shape = cells.max(axis=0) - self.origin + 1          # (columns, rows)
+        key = _key(np.asarray(group, np.int64), cells - self.origin, self.shape)
+        order = np.argsort(key, kind="stable")
+        self.keys, self.xy = key[order], np.ascontiguousarray(xy[order], dtype=float)
+
+    def any_within(self, group: np.ndarray, xy: np.ndarray, radius: float) -> np.ndarray:
+        """found[i]: some point of group ``group[i]`` lies closer than ``radius`` to ``xy[i]``."""
+        if self.size == 0 or len(group) == 0:
+            return np.zeros(len(group), bool)
+        return _any_within(np.asarray(group, np.int64), np.asarray(xy, dtype=float),
+                           float(radius), self.keys, self.xy, self.cell, self.origin,
+                           self.shape)
+
+
+def _key(group: np.ndarray, cell: np.ndarray, shape: np.ndarray) -> np.ndarray:
+    return (group * shape[1] + cell[:, 1]) * shape[0] + cell[:, 0]
+
+
+@njit(cache=True)
+def _any_within(group, xy, radius, keys, points, cell, origin, shape):
+    found = np.zeros(group.size, np.bool_)
+    reach = int(np.ceil(radius / cell))
+    r2 = radius * radius
+    for i in range(group.size):
+        cx = int(np.floor(xy[i, 0] / cell)) - origin[0]
+        cy = int(np.floor(xy[i, 1] / cell)) - origin[1]
+        for row in range(max(cy - reach, 0), min(cy + reach + 1, shape[1])):
+            if found[i]:
+                break
+            lo_col, hi_col = max(cx - reach, 0), min(cx + reach, shape[0] - 1)
+            if lo_col > hi_col:
+                break
+            base = (group[i] * shape[1] + row) * shape[0]
+            lo = np.searchsorted(keys, base + lo_col)
+            hi = np.searchsorted(keys, base + hi_col, side="right")
+            for k in range(lo, hi):
+                dx = points[k, 0] - xy[i, 0]
+                dy = points[k, 1] - xy[i, 1]
+                if dx * dx + dy * dy < r2:
+                    found[i] = True
+                    break
+    return found
