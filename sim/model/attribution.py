@@ -51,35 +51,49 @@ def classify(t: float, firing_hq: np.ndarray, target: np.ndarray, forces: Forces
 def recognition_delay(shooter_nation: int, victim_nation: int, self_per_h: float,
                       report_delivery: np.ndarray, report_latency: np.ndarray,
                       network: Network, t: float, rng: np.random.Generator) -> float:
-    """Hours until the shooter stops firing on a friend (rules above)."""
-    if network.perfect or self_per_h >= 1.0:
-        return 0.0
-    u = rng.random(1 + 2 * MAX_ATTEMPTS)
+    """Hours until the shooter stops firing on a friend (rules above); one incident."""
+    return float(recognition_delays(np.array([shooter_nation]), np.array([victim_nation]),
+                                    self_per_h, report_delivery, report_latency, network, t,
+                                    rng)[0])
+
+
+def recognition_delays(shooter_nation: np.ndarray, victim_nation: np.ndarray, self_per_h: float,
+                       report_delivery: np.ndarray, report_latency: np.ndarray,
+                       network: Network, t: float, rng: np.random.Generator) -> np.ndarray:
+    """Hours until each shooter stops firing on a friend (rules above), all incidents at once."""
+    n = shooter_nation.size
+    if network.perfect or self_per_h >= 1.0 or n == 0:
+        return np.zeros(n)
+    u = rng.random((1 + 2 * MAX_ATTEMPTS, n))
     rate = -np.log1p(-self_per_h)
-    by_itself = -np.log1p(-u[0]) / rate if rate > 0 else np.inf
-    clock = t
-    # victim -> its HQ, and shooter's HQ -> shooter: unit radio hops
-    for k, nation in enumerate((victim_nation, shooter_nation)):
-        tries = u[1 + k * MAX_ATTEMPTS: 1 + (k + 1) * MAX_ATTEMPTS]
-        ok = np.flatnonzero(tries < report_delivery[nation] * (1 - network.jamming))
-        if ok.size == 0:
-            return by_itself
-        clock += ok[0] * RETRY_H + report_latency[nation]
-        if k == 0:
-            clock = _across(victim_nation, shooter_nation, clock, network, rng)
-            if not np.isfinite(clock):
-                return by_itself
-    return float(min(by_itself, clock - t))
+    by_itself = -np.log1p(-u[0]) / rate if rate > 0 else np.full(n, np.inf)
+    radio_ok = 1 - network.jamming
+    # victim -> its HQ: the first of MAX_ATTEMPTS tries that gets through
+    up = u[1:1 + MAX_ATTEMPTS] < (report_delivery[victim_nation] * radio_ok)
+    clock = t + np.argmax(up, axis=0) * RETRY_H + report_latency[victim_nation]
+    arrived = up.any(axis=0)
+    # victim's HQ -> shooter's HQ, retried
+    clock, across = _across(victim_nation, shooter_nation, clock, arrived, network, rng)
+    # shooter's HQ -> shooter
+    down = u[1 + MAX_ATTEMPTS:] < (report_delivery[shooter_nation] * radio_ok)
+    clock = clock + np.argmax(down, axis=0) * RETRY_H + report_latency[shooter_nation]
+    called = arrived & across & down.any(axis=0)
+    return np.where(called, np.minimum(by_itself, clock - t), by_itself)
 
 
-def _across(src: int, dst: int, clock: float, network: Network,
-            rng: np.random.Generator) -> float:
-    """Time the call reaches HQ ``dst`` from HQ ``src``, retrying; inf if it never does."""
-    if src == dst:
-        return clock
+def _across(src: np.ndarray, dst: np.ndarray, clock: np.ndarray, pending: np.ndarray,
+            network: Network, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Times the calls reach HQs ``dst`` from HQs ``src``, retrying, and whether they do."""
+    clock = clock.copy()
+    done = pending & (src == dst)
+    pending = pending & ~done
     for _ in range(MAX_ATTEMPTS):
-        out = network.send(src, dst, np.array([clock]), rng, urgent=True)
-        if out.delivered[0] and not out.garbled[0]:
-            return float(out.arrive[0])
-        clock = float(out.arrive[0]) + RETRY_H
-    return np.inf
+        rows = np.flatnonzero(pending)
+        if rows.size == 0:
+            break
+        out = network.send_batch(src[rows], dst[rows], clock[rows], rng, urgent=True)
+        through = out.delivered & ~out.garbled
+        clock[rows] = np.where(through, out.arrive, out.arrive + RETRY_H)
+        done[rows[through]] = True
+        pending[rows[through]] = False
+    return clock, done

@@ -23,7 +23,7 @@ from sim.model.forces import Forces
 from sim.model.ledger import Ledger
 from sim.model.pictures import Pictures
 from sim.model.records import Fire, Incident
-from sim.model.sensing import Contacts
+from sim.model.sensing import Contacts, first_per_observer
 from sim.schema import Scenario
 
 
@@ -75,9 +75,7 @@ class DirectFire:
         idx = np.flatnonzero(ok)
         if idx.size == 0:
             return
-        idx = idx[np.lexsort((c.target[idx], c.distance[idx], c.observer[idx]))]
-        _, first = np.unique(c.observer[idx], return_index=True)
-        idx = idx[first]
+        idx = first_per_observer(idx, c)
         s, g = c.observer[idx], c.target[idx]
         self.engagements_started += idx.size
         same_side = f.coalition[s] == f.coalition[g]
@@ -96,10 +94,9 @@ class DirectFire:
                     shooter_nation=f.nation_names[f.nation[si]], target_unit=f.names[gi],
                     target_nation=f.nation_names[f.nation[gi]], cause=cause, fire=Fire.DIRECT,
                     distance_km=float(c.distance[idx[k]]), x_km=float(x), y_km=float(y)))
-        for k in np.flatnonzero(same_side):
-            until[k] = t + attribution.recognition_delay(
-                int(f.nation[s[k]]), int(f.nation[g[k]]), self.self_recognition,
-                self.report_delivery, self.report_latency, self.network, t, rng)
+        until[same_side] = t + attribution.recognition_delays(
+            f.nation[s[same_side]], f.nation[g[same_side]], self.self_recognition,
+            self.report_delivery, self.report_latency, self.network, t, rng)
         self.shooter = np.concatenate([self.shooter, s])
         self.target = np.concatenate([self.target, g])
         self.incident = np.concatenate([self.incident, incident])

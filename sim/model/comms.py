@@ -92,6 +92,63 @@ def _serve(arrive: np.ndarray, free_at: float, per: float, max_queue_h: float):
     return wait, free
 
 
+@njit(cache=True)
+def _route(src, dst, start, u, route_len, route_hops, direct, hop_delivery, hop_latency,
+           hop_comprehension, hop_translated, hop_per, hop_max_queue, free_at, net_delivery,
+           net_latency, garble_noticed, urgent):
+    """Messages along their routes, hop by hop (rules above); ``u`` holds four uniforms per
+    hop of the longest route for each message. Updates ``free_at`` (one per hop)."""
+    n = src.size
+    arrive = start.copy()
+    delivered = np.ones(n, np.bool_)
+    garbled = np.zeros(n, np.bool_)
+    length = np.empty(n, np.int64)
+    for i in range(n):
+        length[i] = route_len[src[i], dst[i]]
+        if length[i] < 0:
+            delivered[i] = False
+        elif direct[src[i], dst[i]]:          # the common net: no hops, no translation
+            delivered[i] = u[0, i] < net_delivery
+            arrive[i] -= net_latency * np.log1p(-u[1, i])
+            length[i] = 0
+    hop = np.full(n, -1, np.int64)
+    for level in range(route_hops.shape[2]):
+        for i in range(n):
+            hop[i] = -1
+            if length[i] > level and delivered[i]:
+                hop[i] = route_hops[src[i], dst[i], level]
+                if u[4 * level, i] >= hop_delivery[hop[i]]:
+                    delivered[i] = False
+                    continue
+                arrive[i] -= hop_latency[hop[i]] * np.log1p(-u[4 * level + 1, i])
+        for h in range(hop_delivery.size):        # translation pools, first come first served
+            if not hop_translated[h]:
+                continue
+            rows = np.flatnonzero((hop == h) & delivered)
+            if rows.size == 0:
+                continue
+            if urgent:                             # waits for the backlog, takes no capacity
+                wait = np.maximum(free_at[h] - arrive[rows], 0.0)
+                wait[wait > hop_max_queue[h]] = np.inf
+            else:
+                order = rows[np.argsort(arrive[rows], kind="mergesort")]
+                wait, free_at[h] = _serve(arrive[order], free_at[h], hop_per[h],
+                                          hop_max_queue[h])
+                rows = order
+            for k in range(rows.size):
+                if np.isfinite(wait[k]):
+                    arrive[rows[k]] += wait[k]
+                else:
+                    delivered[rows[k]] = False
+        for i in range(n):
+            if hop[i] >= 0 and delivered[i] and u[4 * level + 2, i] >= hop_comprehension[hop[i]]:
+                if u[4 * level + 3, i] < garble_noticed:
+                    delivered[i] = False           # misunderstood, noticed and dropped
+                else:
+                    garbled[i] = True              # misunderstood unnoticed: a wrong grid
+    return arrive, delivered, garbled
+
+
 def _hop(link: LiaisonLink, pa: dict[str, float], pb: dict[str, float]) -> Hop:
     shared = shared_proficiency(pa, pb)
     rate_i = link.interpreters * link.messages_per_interpreter_h
@@ -178,6 +235,9 @@ class Network:
         self.hop_latency = np.array([hop.latency_h for hop in self.hop_list])
         self.hop_comprehension = np.array([hop.comprehension for hop in self.hop_list])
         self.hop_translated = np.array([hop.translated for hop in self.hop_list], bool)
+        self.hop_per_message = np.array([1.0 / hop.capacity_per_h if hop.translated else 0.0
+                                         for hop in self.hop_list])
+        self.hop_max_queue = np.array([hop.max_queue_h for hop in self.hop_list])
         #: direct[a, b]: reports from a's units reach HQ b over the common net
         self.direct = self.on_net[:, None] & self.on_net[None, :] & ~np.eye(h, dtype=bool)
 
@@ -210,43 +270,27 @@ class Network:
         longest route) so paired runs stay in step.
         """
         n = start.size
-        arrive = start.astype(float).copy()
-        delivered = np.ones(n, bool)
-        garbled = np.zeros(n, bool)
         if self.perfect or n == 0:
-            return Delivery(arrive, delivered, garbled)
+            return Delivery(start.astype(float).copy(), np.ones(n, bool), np.zeros(n, bool))
         u = rng.random((4 * max(self.longest_route, 1), n))
-        length = self.route_len[src, dst]
-        delivered &= length >= 0
-        direct = self.direct[src, dst]
-        if direct.any():
-            delivered &= ~direct | (u[0] < self.net.delivery * (1 - self.jamming))
-            arrive += np.where(direct, -self.net.latency_h * np.log1p(-u[1]), 0.0)
-            length = np.where(direct, 0, length)
-        for level in range(self.longest_route):
-            rows = np.flatnonzero(length > level)
-            if rows.size == 0:
-                break
-            hop = self.route_hops[src[rows], dst[rows], level]
-            ur = u[4 * level: 4 * level + 4, rows]
-            ok = delivered[rows] & (ur[0] < self.hop_delivery[hop] * (1 - self.jamming))
-            at = arrive[rows] - self.hop_latency[hop] * np.log1p(-ur[1])
-            for k in np.unique(hop[ok & self.hop_translated[hop]]):
-                waiting = np.flatnonzero(ok & (hop == k))
-                wait = self.hop_list[k].queue(at[waiting], reserve=not urgent)
-                ok[waiting] &= np.isfinite(wait)
-                at[waiting] += np.where(np.isfinite(wait), wait, 0.0)
-            misunderstood = ok & (ur[2] >= self.hop_comprehension[hop])
-            noticed = misunderstood & (ur[3] < self.garble_noticed)
-            delivered[rows] = ok & ~noticed
-            garbled[rows] |= misunderstood & ~noticed
-            arrive[rows] = at
+        free_at = np.array([hop.free_at for hop in self.hop_list])
+        arrive, delivered, garbled = _route(
+            src, dst, start.astype(float), u, self.route_len, self.route_hops, self.direct,
+            self.hop_delivery * (1 - self.jamming), self.hop_latency, self.hop_comprehension,
+            self.hop_translated, self.hop_per_message, self.hop_max_queue, free_at,
+            self.net.delivery * (1 - self.jamming), self.net.latency_h, self.garble_noticed,
+            urgent)
+        for hop, free in zip(self.hop_list, free_at.tolist(), strict=True):
+            hop.free_at = free
         return Delivery(arrive, delivered, garbled)
 
     def garble(self, xy: np.ndarray, garbled: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Grids as misunderstood: garbled rows moved by an exponential distance, random bearing."""
         u = rng.random((2, len(xy)))
-        dist = -self.garble_error_km * np.log1p(-u[0])
-        ang = 2 * np.pi * u[1]
-        shift = np.stack([dist * np.cos(ang), dist * np.sin(ang)], axis=1)
-        return np.where(garbled[:, None], xy + shift, xy)
+        out = np.array(xy, dtype=float)
+        rows = np.flatnonzero(garbled)
+        dist = -self.garble_error_km * np.log1p(-u[0, rows])
+        ang = 2 * np.pi * u[1, rows]
+        out[rows, 0] += dist * np.cos(ang)
+        out[rows, 1] += dist * np.sin(ang)
+        return out

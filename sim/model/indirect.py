@@ -30,7 +30,7 @@ from sim.model.forces import Forces
 from sim.model.ledger import Ledger
 from sim.model.pictures import Pictures
 from sim.model.records import Fire, Incident
-from sim.model.sensing import Contacts
+from sim.model.sensing import Contacts, first_per_observer
 from sim.schema import Scenario
 
 
@@ -59,29 +59,25 @@ class IndirectFire:
         calls = self._calls(c, u_call < self.cfg.call_prob_per_h * dt)
         if calls.size == 0:
             return
-        caller = c.observer[calls]
-        supplier = self.supplier[f.nation[caller]]
-        garbled = np.zeros(calls.size, bool)
-        delivered = rng.random(calls.size) < self.hop1[f.nation[caller]] * (
-            1 - self.network.jamming)
-        if self.network.perfect:
-            delivered[:] = True
-        for src, dst in sorted(set(zip(f.nation[caller].tolist(), supplier.tolist(),
-                                       strict=True))):
-            rows = np.flatnonzero((f.nation[caller] == src) & (supplier == dst))
-            out = self.network.send(src, dst, np.full(rows.size, t), rng)
-            delivered[rows] &= out.delivered
-            garbled[rows] = out.garbled
-        grid = self.network.garble(c.seen_at[calls], garbled, rng)
-        tree = cKDTree(f.pos)
+        src = f.nation[c.observer[calls]]
+        supplier = self.supplier[src]
+        # the call: the caller's radio to its HQ, then across to the supplier's HQ
+        radio = rng.random(calls.size) < self.hop1[src] * (1 - self.network.jamming)
+        out = self.network.send_batch(src, supplier, np.full(calls.size, t), rng)
+        delivered = out.delivered & (radio | self.network.perfect)
+        grid = self.network.garble(c.seen_at[calls], out.garbled, rng)
+        tree = None
         for nation in np.unique(supplier):
             rows = np.flatnonzero(delivered & (supplier == nation))
             n_missions = min(rows.size, int(rng.poisson(self.missions_per_h[nation] * dt)))
-            for k in rng.permutation(rows)[:n_missions]:
-                if self.pictures.near_friend(int(nation), grid[k], self.cfg.no_fire_radius_km):
-                    continue
+            chosen = rng.permutation(rows)[:n_missions]
+            # fire-support coordination against the firing HQ's picture
+            clear = ~self.pictures.correlates(np.full(chosen.size, nation), grid[chosen],
+                                              self.cfg.no_fire_radius_km)
+            for k in chosen[clear]:
                 impact = grid[k] + rng.normal(0.0, self.cfg.dispersion_km, 2)
-                self._land(t, int(nation), impact, tree, bool(garbled[k]),
+                tree = tree if tree is not None else cKDTree(f.pos)
+                self._land(t, int(nation), impact, tree, bool(out.garbled[k]),
                            int(c.target[calls[k]]), bool(c.challenge_failed[calls[k]]), rng)
 
     def _calls(self, c: Contacts, wants: np.ndarray) -> np.ndarray:
@@ -90,9 +86,7 @@ class IndirectFire:
         ok = np.flatnonzero(c.hostile & f.at_front[c.observer] & wants[c.observer])
         if ok.size == 0:
             return ok
-        ok = ok[np.lexsort((c.target[ok], c.distance[ok], c.observer[ok]))]
-        _, first = np.unique(c.observer[ok], return_index=True)
-        return ok[first]
+        return first_per_observer(ok, c)
 
     def _land(self, t: float, nation: int, impact: np.ndarray, tree: cKDTree,
               grid_garbled: bool, called: int, challenge_failed: bool,

@@ -65,7 +65,10 @@ class Pictures:
         self.published = Picture(h, n)
         self.next_publish = np.zeros(h)
         #: current friend entries of every HQ's published picture (one group per HQ)
-        self._index = GroupedPoints(np.zeros(0, np.int64), np.zeros((0, 2)), INDEX_CELL_KM)
+        self._index = GroupedPoints(np.zeros(0, np.int64), np.zeros((0, 2)), np.zeros(0),
+                                    INDEX_CELL_KM)
+        self._now = 0.0               # time of the last exchange: entries current then count
+        self._indexed_alive = -1      # units alive when the index was built
         #: reports in transit, one row per message; columns ARRIVE .. GARBLED
         self._pending = np.zeros((0, len(PENDING_COLUMNS)))
 
@@ -136,21 +139,27 @@ class Pictures:
         self.live.lost[:] = False
 
     def _publish(self, t: float, rows: np.ndarray) -> None:
-        """Publish the live picture of HQs ``rows``; re-index every HQ's current entries
-        (entries expire between publications too)."""
+        """Publish the live picture of HQs ``rows``. The index of friend entries is rebuilt
+        when a picture changed or a unit was destroyed; entries that expire between
+        publications are skipped at query time (``_now``)."""
         self.published.copy_from(self.live, rows)
         self.next_publish[rows] = t + self.refresh_h[rows]
-        hq, unit = np.nonzero(self.current(t) & (self.forces.strength > 0)[None, :])
-        self._index = GroupedPoints(hq, self.published.pos[hq, unit], INDEX_CELL_KM)
+        self._now = t
+        alive = self.forces.strength > 0
+        if rows.size or alive.sum() != self._indexed_alive:
+            hq, unit = np.nonzero(self.member & alive[None, :]
+                                  & np.isfinite(self.published.time))
+            self._index = GroupedPoints(hq, self.published.pos[hq, unit],
+                                        self.published.time[hq, unit], INDEX_CELL_KM)
+            self._indexed_alive = alive.sum()
 
-    # --- lookups ---------------------------------------------------------------------
     def current(self, t: float) -> np.ndarray:
         """current[h, j]: HQ h's published picture holds a current entry for friend j."""
         return self.member & (self.published.time >= t - self.expiry_h)
 
     def correlates(self, hq: np.ndarray, contact: np.ndarray, gate: float) -> np.ndarray:
         """For contacts seen by units of HQ ``hq`` at ``contact`` (M, 2): a friend entry within the gate?"""
-        return self._index.any_within(hq, contact, gate)
+        return self._index.any_within(hq, contact, gate, since=self._now - self.expiry_h)
 
     def near_friend(self, hq: int, point: np.ndarray, radius: float) -> bool:
         """Does HQ ``hq``'s published picture hold a friend within ``radius`` of ``point``?"""

@@ -121,6 +121,15 @@ class Sensing:
         return Contacts(obs, tgt, d, seen_at, hostile, failed)
 
 
+def first_per_observer(idx: np.ndarray, c: Contacts) -> np.ndarray:
+    """Of contacts ``idx``, each observer's nearest (ties: lowest target index)."""
+    idx = idx[np.lexsort((c.target[idx], c.distance[idx], c.observer[idx]))]
+    obs = c.observer[idx]
+    first = np.ones(idx.size, bool)
+    first[1:] = obs[1:] != obs[:-1]
+    return idx[first]
+
+
 def _no_contacts() -> Contacts:
     empty = np.zeros(0, np.int64)
     return Contacts(empty, empty, np.zeros(0), np.zeros((0, 2)), np.zeros(0, bool),

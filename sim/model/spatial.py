@@ -14,9 +14,12 @@ from numba import njit
 
 
 class GroupedPoints:
-    """Points ``xy`` (P, 2) km, each in group ``group`` (P,), indexed on a ``cell_km`` grid."""
+    """Points ``xy`` (P, 2) km, each in group ``group`` (P,) and stamped with a time
+    ``stamp`` (P,) h, indexed on a ``cell_km`` grid. Queries may ignore points stamped
+    before a given time (so the index outlives the expiry of some of its points)."""
 
-    def __init__(self, group: np.ndarray, xy: np.ndarray, cell_km: float) -> None:
+    def __init__(self, group: np.ndarray, xy: np.ndarray, stamp: np.ndarray,
+                 cell_km: float) -> None:
         self.cell = float(cell_km)
         self.size = len(group)
         if self.size == 0:
@@ -27,14 +30,17 @@ class GroupedPoints:
         key = _key(np.asarray(group, np.int64), cells - self.origin, self.shape)
         order = np.argsort(key, kind="stable")
         self.keys, self.xy = key[order], np.ascontiguousarray(xy[order], dtype=float)
+        self.stamp = np.asarray(stamp, dtype=float)[order]
 
-    def any_within(self, group: np.ndarray, xy: np.ndarray, radius: float) -> np.ndarray:
-        """found[i]: some point of group ``group[i]`` lies closer than ``radius`` to ``xy[i]``."""
+    def any_within(self, group: np.ndarray, xy: np.ndarray, radius: float,
+                   since: float = -np.inf) -> np.ndarray:
+        """found[i]: some point of group ``group[i]`` stamped at ``since`` or later lies
+        closer than ``radius`` to ``xy[i]``."""
         if self.size == 0 or len(group) == 0:
             return np.zeros(len(group), bool)
         return _any_within(np.asarray(group, np.int64), np.asarray(xy, dtype=float),
-                           float(radius), self.keys, self.xy, self.cell, self.origin,
-                           self.shape)
+                           float(radius), float(since), self.keys, self.xy, self.stamp,
+                           self.cell, self.origin, self.shape)
 
 
 def _key(group: np.ndarray, cell: np.ndarray, shape: np.ndarray) -> np.ndarray:
@@ -42,7 +48,7 @@ def _key(group: np.ndarray, cell: np.ndarray, shape: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True)
-def _any_within(group, xy, radius, keys, points, cell, origin, shape):
+def _any_within(group, xy, radius, since, keys, points, stamp, cell, origin, shape):
     found = np.zeros(group.size, np.bool_)
     reach = int(np.ceil(radius / cell))
     r2 = radius * radius
@@ -59,6 +65,8 @@ def _any_within(group, xy, radius, keys, points, cell, origin, shape):
             lo = np.searchsorted(keys, base + lo_col)
             hi = np.searchsorted(keys, base + hi_col, side="right")
             for k in range(lo, hi):
+                if stamp[k] < since:
+                    continue
                 dx = points[k, 0] - xy[i, 0]
                 dy = points[k, 1] - xy[i, 1]
                 if dx * dx + dy * dy < r2:
