@@ -13,6 +13,7 @@ Rules:
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from sim.model.forces import Forces
 from sim.model.records import Incident
@@ -38,30 +39,36 @@ class Ledger:
         ``incident`` holds the index of the incident each hit belongs to (-1: none).
         The caller guarantees the hits on one unit never exceed its strength.
         """
-        keep = casualties > 0
-        target, casualties = target[keep], casualties[keep].astype(np.int64)
-        shooter_coalition, incident = shooter_coalition[keep], incident[keep]
         if target.size == 0:
             return
-        f = self.forces
+        casualties = casualties.astype(np.int64)
         killed = rng.binomial(casualties, self.killed_fraction)
-        wounded = casualties - killed
-        np.subtract.at(f.strength, target, casualties)
-        np.add.at(f.killed, target, killed)
-        np.add.at(f.wounded, target, wounded)
-        victim_coalition = f.coalition[target]
-        np.add.at(self.friendly_fire, target,
-                  np.where(victim_coalition & shooter_coalition, casualties, 0))
-        np.add.at(self.hostile_fire, target,
-                  np.where(victim_coalition & ~shooter_coalition, casualties, 0))
-        np.add.at(self.inflicted, target,
-                  np.where(~victim_coalition & shooter_coalition, casualties, 0))
-        for k in np.flatnonzero(incident >= 0):
+        f = self.forces
+        _tally(target, casualties, killed, shooter_coalition, f.strength, f.killed, f.wounded,
+               f.coalition, self.friendly_fire, self.hostile_fire, self.inflicted)
+        for k in np.flatnonzero((incident >= 0) & (casualties > 0)):
             rec = self.incidents[int(incident[k])]
             rec.killed += int(killed[k])
-            rec.wounded += int(wounded[k])
+            rec.wounded += int(casualties[k] - killed[k])
 
     def open(self, incident: Incident) -> int:
         """Log a new incident and return its index."""
         self.incidents.append(incident)
         return len(self.incidents) - 1
+
+
+@njit(cache=True)
+def _tally(target, casualties, killed, shooter_coalition, strength, unit_killed, unit_wounded,
+           coalition, friendly_fire, hostile_fire, inflicted):
+    """Add each hit to its unit's tallies (a unit may be hit several times)."""
+    for i in range(target.size):
+        j, c = target[i], casualties[i]
+        strength[j] -= c
+        unit_killed[j] += killed[i]
+        unit_wounded[j] += c - killed[i]
+        if coalition[j] and shooter_coalition[i]:
+            friendly_fire[j] += c
+        elif coalition[j]:
+            hostile_fire[j] += c
+        elif shooter_coalition[i]:
+            inflicted[j] += c

@@ -13,6 +13,7 @@ Rules:
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from sim.model.comms import Network
 from sim.model.forces import Forces
@@ -91,9 +92,8 @@ class Pictures:
     def _send(self, t: float, dt: float, due: np.ndarray, rng: np.random.Generator) -> None:
         """Every due unit reports to every HQ whose picture it belongs in, in one batch."""
         f = self.forces
-        n = f.n
         # fixed-size draws for hop 1 (unit radio to its own HQ), one per unit
-        u = rng.random((3, n))
+        u = rng.random((3, f.n))
         obs = t - dt * u[0]                      # observed at some moment within the step
         hop1_ok = u[1] < self.hop1_delivery * (1 - self.jamming)
         hop1_arrive = obs - self.hop1_latency * np.log1p(-u[2])
@@ -105,9 +105,10 @@ class Pictures:
         out = self.network.send_batch(src, hq, np.where(direct, obs[unit], hop1_arrive[unit]),
                                       rng)
         ok = out.delivered & (direct | hop1_ok[unit])
-        xy = self.network.garble(f.pos[unit], out.garbled, rng)
         self.live.lost[hq[~ok], unit[~ok]] = True
-        self._queue(out.arrive[ok], hq[ok], unit[ok], xy[ok], obs[unit[ok]], out.garbled[ok])
+        self._pending = _in_transit(self._pending, out.arrive, hq, unit, f.pos, obs, ok,
+                                    out.garbled, rng.random((2, unit.size)),
+                                    self.network.garble_error_km)
 
     def _queue(self, arrive, hq, units, xy, obs, garbled) -> None:
         """Put reports in transit: they reach HQ ``hq`` at ``arrive`` (arrays of one length)."""
@@ -116,19 +117,15 @@ class Pictures:
         self._pending = np.concatenate([self._pending, rows])
 
     def _deliver(self, t: float) -> None:
+        """Reports that have arrived by ``t`` update the live pictures, newest observation
+        last (an older report arriving late does not overwrite a newer one)."""
         p = self._pending
         due = p[:, ARRIVE] <= t
         if not due.any():
             return
         rows = p[due]
-        rows = rows[np.argsort(rows[:, OBSERVED], kind="stable")]  # newest written last
-        hq, unit = rows[:, HQ].astype(np.int64), rows[:, UNIT].astype(np.int64)
-        newer = rows[:, OBSERVED] > self.live.time[hq, unit]
-        hq, unit, rows = hq[newer], unit[newer], rows[newer]
-        self.live.pos[hq, unit] = rows[:, X:Y + 1]
-        self.live.time[hq, unit] = rows[:, OBSERVED]
-        self.live.garbled[hq, unit] = rows[:, GARBLED] > 0
-        self.live.lost[hq, unit] = False
+        _write_newest(rows[np.argsort(rows[:, OBSERVED], kind="stable")], self.live.pos,
+                      self.live.time, self.live.garbled, self.live.lost)
         self._pending = p[~due]
 
     def _set_truth(self, t: float) -> None:
@@ -164,3 +161,40 @@ class Pictures:
     def near_friend(self, hq: int, point: np.ndarray, radius: float) -> bool:
         """Does HQ ``hq``'s published picture hold a friend within ``radius`` of ``point``?"""
         return bool(self.correlates(np.array([hq]), np.asarray(point).reshape(1, 2), radius)[0])
+
+
+@njit(cache=True)
+def _in_transit(pending, arrive, hq, unit, pos, observed, delivered, garbled, u, garble_km):
+    """The table of reports in transit with the delivered messages appended; a garbled
+    report's grid is moved by an exponential distance (mean ``garble_km``) in a random
+    direction (``u``: two uniforms per message), as :meth:`Network.garble` does."""
+    m = int(delivered.sum())
+    out = np.empty((pending.shape[0] + m, pending.shape[1]))
+    out[:pending.shape[0]] = pending
+    k = pending.shape[0]
+    for i in range(arrive.size):
+        if not delivered[i]:
+            continue
+        x, y = pos[unit[i], 0], pos[unit[i], 1]
+        if garbled[i]:
+            dist = -garble_km * np.log1p(-u[0, i])
+            ang = 2 * np.pi * u[1, i]
+            x += dist * np.cos(ang)
+            y += dist * np.sin(ang)
+        out[k, ARRIVE], out[k, X], out[k, Y] = arrive[i], x, y
+        out[k, OBSERVED], out[k, HQ], out[k, UNIT] = observed[unit[i]], hq[i], unit[i]
+        out[k, GARBLED] = 1.0 if garbled[i] else 0.0
+        k += 1
+    return out
+
+
+@njit(cache=True)
+def _write_newest(rows, pos, time, garbled, lost):
+    """Write delivered reports (sorted by observation time) into the live picture."""
+    for r in range(rows.shape[0]):
+        h, j = int(rows[r, HQ]), int(rows[r, UNIT])
+        if rows[r, OBSERVED] > time[h, j]:
+            pos[h, j, 0], pos[h, j, 1] = rows[r, X], rows[r, Y]
+            time[h, j] = rows[r, OBSERVED]
+            garbled[h, j] = rows[r, GARBLED] > 0
+            lost[h, j] = False
