@@ -158,6 +158,11 @@ class Pictures:
         """For contacts seen by units of HQ ``hq`` at ``contact`` (M, 2): a friend entry within the gate?"""
         return self._index.any_within(hq, contact, gate, since=self._now - self.expiry_h)
 
+    def friend_index(self) -> tuple[tuple, float]:
+        """The index of friend entries (for kernels) and the observation time from which an
+        entry is current."""
+        return self._index.arrays, self._now - self.expiry_h
+
     def near_friend(self, hq: int, point: np.ndarray, radius: float) -> bool:
         """Does HQ ``hq``'s published picture hold a friend within ``radius`` of ``point``?"""
         return bool(self.correlates(np.array([hq]), np.asarray(point).reshape(1, 2), radius)[0])

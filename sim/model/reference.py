@@ -22,7 +22,8 @@ distance d <= R_i (the observer's sensor range):
 
 1. Detected when u0 < visibility x (1 - cover_j) x (1 - (d/R_i)^2).
 2. Sensed at pos_j + sigma x (z1, z2), sigma = position_error_km x (1 + d/R_i)
-   / visibility, z = Phi^-1(u1), Phi^-1(u2) (``sensing._normal``).
+   / visibility, (z1, z2) normal deviates from (u1, u2) by Box-Muller
+   (``sensing._normal_pair``).
 3. Correlated when some entry of HQ(i)'s published picture is within
    ``gate_km`` of the sensed position, counting only entries for friends of
    the HQ that are current (observed at or after t - ``entry_expiry_h``) and
@@ -62,7 +63,7 @@ import mesa
 import numpy as np
 
 from sim.model.forces import PATROL_RELAX_H, Unit
-from sim.model.sensing import Contacts, _hash_uniform, _normal
+from sim.model.sensing import Contacts, _hash_uniform, _normal_pair
 
 #: Padding of the space around every place a unit can be sent, km. Space size
 #: costs nothing in a ContinuousSpace (neighbour search scans all agents).
@@ -188,8 +189,8 @@ class ReferenceSensing:
                 if not u[0] < p_detect:
                     continue
                 sigma = self.position_error_km * (1 + d / reach) / max(vis, 1e-6)
-                seen_at = (other.pos[0] + float(_normal(u[1])) * sigma,
-                           other.pos[1] + float(_normal(u[2])) * sigma)
+                z1, z2 = _normal_pair(float(u[1]), float(u[2]))
+                seen_at = (other.pos[0] + z1 * sigma, other.pos[1] + z2 * sigma)
                 self.decisions.append(self._judge(
                     agent, other, d, seen_at, vis, entries[int(f.nation[i])],
                     _uniforms(ident_keys, i * n + j)))

@@ -30,11 +30,11 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 from scipy.spatial import cKDTree
-from scipy.special import ndtri
 
 from sim.model.comms import Network
 from sim.model.forces import Forces
 from sim.model.pictures import Pictures
+from sim.model.spatial import point_within
 from sim.schema import Scenario
 
 
@@ -99,25 +99,15 @@ class Sensing:
         pos = f.pos
         pairs = cKDTree(pos[active]).query_pairs(self.max_range, output_type="ndarray")
         vis = visibility(t, self.scenario)
-        keys = _keys(sense_rng, 3)
-        obs, tgt, d, u = _detect(active[pairs], pos, f.sensor_range, f.cover, vis, keys, f.n)
-        order = np.lexsort((tgt, obs))
-        obs, tgt, d, u = obs[order], tgt[order], d[order], u[:, order]
-        # rule 2: the sensed position's error grows with range and darkness
-        sigma = self.ident.position_error_km * (1 + d / f.sensor_range[obs]) / max(vis, 1e-6)
-        seen_at = pos[tgt] + _normal(u).T * sigma[:, None]
-        return self.identify(vis, obs, tgt, d, seen_at, ident_rng)
-
-    def identify(self, vis, obs, tgt, d, seen_at, rng) -> Contacts:
-        """Correlate, identify visually, challenge, apply the ROE (rules 3-6 above)."""
-        f = self.forces
-        keys = _keys(rng, 3)
-        correlated = self.pictures.correlates(f.nation[obs], seen_at, self.ident.gate_km)
-        hostile, failed = _decide(
-            obs, tgt, d, seen_at[:, 0], correlated, keys, f.n, vis, f.coalition, f.nation,
-            self.training, self.markings, max(self.ident.visual_range_km, 1e-9),
-            self.ident.challenge_range_km, self.network.challenge, self.front_x,
-            self.engage_forward, self.engage_unidentified, self.engage_failed)
+        keys = np.concatenate([_keys(sense_rng, 3), _keys(ident_rng, 3)])
+        index, since = self.pictures.friend_index()
+        rules = (vis, self.ident.position_error_km, self.ident.gate_km,
+                 max(self.ident.visual_range_km, 1e-9), self.ident.challenge_range_km,
+                 self.front_x, since)
+        units = (f.sensor_range, f.cover, f.coalition, f.nation, self.training, self.markings,
+                 self.engage_forward, self.engage_unidentified, self.engage_failed)
+        obs, tgt, d, seen_at, hostile, failed = _look(
+            active[pairs], pos, keys, rules, units, self.network.challenge, index)
         return Contacts(obs, tgt, d, seen_at, hostile, failed)
 
 
@@ -137,62 +127,100 @@ def _no_contacts() -> Contacts:
 
 
 @njit(cache=True)
-def _detect(pairs, pos, sensor_range, cover, vis, keys, n):
-    """Rule 1 for both directions of every unordered pair (i, j) within the largest sensor
-    range: observer, target, distance and the two uniforms of the position error of each
-    contact detected (an observer sees only within its own sensor range)."""
+def _look(pairs, pos, keys, rules, units, challenge, index):
+    """Rules 1-6 for both directions of every unordered pair (i, j) within the largest
+    sensor range; contacts come out sorted by observer, then target."""
+    sensor_range, cover, coalition, nation, training, markings = units[:6]
+    vis, position_error, gate, visual_range, challenge_range, front_x, since = rules
+    n = pos.shape[0]
     m = pairs.shape[0]
     obs = np.empty(2 * m, np.int64)
     tgt = np.empty(2 * m, np.int64)
     dist = np.empty(2 * m)
-    u = np.empty((2, 2 * m))
     k = 0
-    for p in range(m):
+    for p in range(m):                   # rule 1: detection
         a, b = pairs[p, 0], pairs[p, 1]
         d = math.hypot(pos[b, 0] - pos[a, 0], pos[b, 1] - pos[a, 1])
         for o, t in ((a, b), (b, a)):
             r = sensor_range[o]
             if d > r:
                 continue
-            cell = np.uint64(o) * np.uint64(n) + np.uint64(t)
             p_det = vis * (1 - cover[t]) * (1 - (d / r) ** 2)
-            if _uniform(cell ^ keys[0]) < p_det:
+            if _uniform(_cell(o, t, n) ^ keys[0]) < p_det:
                 obs[k], tgt[k], dist[k] = o, t, d
-                u[0, k] = _uniform(cell ^ keys[1])
-                u[1, k] = _uniform(cell ^ keys[2])
                 k += 1
-    return obs[:k], tgt[:k], dist[:k], u[:, :k]
+    order = _by_observer_then_target(obs[:k], tgt[:k], n)
+    obs, tgt, dist = obs[order], tgt[order], dist[order]
+    seen_at = np.empty((k, 2))
+    hostile = np.zeros(k, np.bool_)
+    failed = np.zeros(k, np.bool_)
+    for i in range(k):
+        o, t, d = obs[i], tgt[i], dist[i]
+        cell = _cell(o, t, n)
+        # rule 2: the sensed position's error grows with range and darkness
+        sigma = position_error * (1 + d / sensor_range[o]) / max(vis, 1e-6)
+        z1, z2 = _normal_pair(_uniform(cell ^ keys[1]), _uniform(cell ^ keys[2]))
+        seen_at[i, 0] = pos[t, 0] + z1 * sigma
+        seen_at[i, 1] = pos[t, 1] + z2 * sigma
+        # rule 3: taken for the friend the observer's HQ picture shows there
+        if point_within(nation[o], seen_at[i, 0], seen_at[i, 1], gate, since, index):
+            continue
+        hostile[i], failed[i] = _judge(o, t, d, seen_at[i, 0], cell, keys, vis, units,
+                                       visual_range, challenge_range, challenge, front_x)
+    return obs, tgt, dist, seen_at, hostile, failed
 
 
 @njit(cache=True)
-def _decide(obs, tgt, dist, seen_x, correlated, keys, n, vis, coalition, nation, training,
-            markings, visual_range, challenge_range, challenge, front_x, engage_forward,
-            engage_unidentified, engage_failed):
-    """Rules 4-6 for every contact: judged hostile (cleared to engage), challenge failed."""
-    m = obs.size
-    hostile = np.zeros(m, np.bool_)
-    failed = np.zeros(m, np.bool_)
-    for i in range(m):
-        if correlated[i]:
-            continue
-        o, t = obs[i], tgt[i]
-        cell = np.uint64(o) * np.uint64(n) + np.uint64(t)
-        friend = coalition[o] == coalition[t]
-        p_vid = training[o] * markings[t] * vis * math.exp(-dist[i] / visual_range)
-        if _uniform(cell ^ keys[0]) < p_vid:        # identified: its true side is seen
-            hostile[i] = not friend
-            continue
-        if dist[i] < challenge_range:                # challenged
-            understood = _uniform(cell ^ keys[1]) < challenge[nation[o], nation[t]]
-            if friend and understood:
-                continue
-            failed[i] = True
-            p_engage = engage_failed[o]
-        else:                                        # beyond the front line: enemy zone
-            forward = seen_x[i] > front_x if coalition[o] else seen_x[i] < front_x
-            p_engage = engage_forward[o] if forward else engage_unidentified[o]
-        hostile[i] = _uniform(cell ^ keys[2]) < p_engage
-    return hostile, failed
+def _judge(o, t, d, seen_x, cell, keys, vis, units, visual_range, challenge_range, challenge,
+           front_x):
+    """Rules 4-6 for an uncorrelated contact: (judged hostile, challenge failed)."""
+    _, _, coalition, nation, training, markings, forward_p, unidentified_p, failed_p = units
+    friend = coalition[o] == coalition[t]
+    p_vid = training[o] * markings[t] * vis * math.exp(-d / visual_range)
+    if _uniform(cell ^ keys[3]) < p_vid:          # identified: its true side is seen
+        return not friend, False
+    if d < challenge_range:                        # challenged
+        if friend and _uniform(cell ^ keys[4]) < challenge[nation[o], nation[t]]:
+            return False, False
+        return _uniform(cell ^ keys[5]) < failed_p[o], True
+    # beyond the front line, seen from the observer's side: the enemy's zone
+    forward = seen_x > front_x if coalition[o] else seen_x < front_x
+    p_engage = forward_p[o] if forward else unidentified_p[o]
+    return _uniform(cell ^ keys[5]) < p_engage, False
+
+
+@njit(cache=True)
+def _by_observer_then_target(obs, tgt, n):
+    """Stable order of contacts by observer, then target (a counting sort)."""
+    start = np.zeros(n + 1, np.int64)
+    for o in obs:
+        start[o + 1] += 1
+    start = np.cumsum(start)
+    order = np.empty(obs.size, np.int64)
+    fill = start[:-1].copy()
+    for i in range(obs.size):
+        order[fill[obs[i]]] = i
+        fill[obs[i]] += 1
+    for o in range(n):                             # few contacts per observer
+        for a in range(start[o] + 1, start[o + 1]):
+            j = a
+            while j > start[o] and tgt[order[j - 1]] > tgt[order[j]]:
+                order[j - 1], order[j] = order[j], order[j - 1]
+                j -= 1
+    return order
+
+
+@njit(cache=True)
+def _cell(o, t, n):
+    return np.uint64(o) * np.uint64(n) + np.uint64(t)
+
+
+@njit(cache=True)
+def _normal_pair(u1, u2):
+    """Two independent standard normal deviates from two uniforms in [0, 1) (Box-Muller)."""
+    radius = math.sqrt(-2.0 * math.log1p(-u1))
+    angle = 2.0 * math.pi * u2
+    return radius * math.cos(angle), radius * math.sin(angle)
 
 
 def _keys(rng: np.random.Generator, k: int) -> np.ndarray:
@@ -235,8 +263,3 @@ def _hash_uniform(x: np.ndarray) -> np.ndarray:
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         z = z ^ (z >> np.uint64(31))
     return (z >> np.uint64(11)).astype(np.float64) * (1.0 / 2**53)
-
-
-def _normal(u: np.ndarray) -> np.ndarray:
-    """Standard normal deviates from uniforms (inverse CDF)."""
-    return ndtri(np.clip(u, 1e-12, 1 - 1e-12))

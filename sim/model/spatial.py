@@ -23,6 +23,8 @@ class GroupedPoints:
         self.cell = float(cell_km)
         self.size = len(group)
         if self.size == 0:
+            self.arrays = (np.zeros(0, np.int64), np.zeros((0, 2)), np.zeros(0), self.cell,
+                           np.zeros(2, np.int64), np.zeros(2, np.int64))
             return
         cells = np.floor(xy / self.cell).astype(np.int64)
         self.origin = cells.min(axis=0)
@@ -31,6 +33,8 @@ class GroupedPoints:
         order = np.argsort(key, kind="stable")
         self.keys, self.xy = key[order], np.ascontiguousarray(xy[order], dtype=float)
         self.stamp = np.asarray(stamp, dtype=float)[order]
+        #: the index as a tuple of arrays, for kernels that call :func:`point_within`
+        self.arrays = (self.keys, self.xy, self.stamp, self.cell, self.origin, self.shape)
 
     def any_within(self, group: np.ndarray, xy: np.ndarray, radius: float,
                    since: float = -np.inf) -> np.ndarray:
@@ -39,8 +43,7 @@ class GroupedPoints:
         if self.size == 0 or len(group) == 0:
             return np.zeros(len(group), bool)
         return _any_within(np.asarray(group, np.int64), np.asarray(xy, dtype=float),
-                           float(radius), float(since), self.keys, self.xy, self.stamp,
-                           self.cell, self.origin, self.shape)
+                           float(radius), float(since), *self.arrays)
 
 
 def _key(group: np.ndarray, cell: np.ndarray, shape: np.ndarray) -> np.ndarray:
@@ -50,26 +53,35 @@ def _key(group: np.ndarray, cell: np.ndarray, shape: np.ndarray) -> np.ndarray:
 @njit(cache=True)
 def _any_within(group, xy, radius, since, keys, points, stamp, cell, origin, shape):
     found = np.zeros(group.size, np.bool_)
+    for i in range(group.size):
+        found[i] = point_within(group[i], xy[i, 0], xy[i, 1], radius, since,
+                                (keys, points, stamp, cell, origin, shape))
+    return found
+
+
+@njit(cache=True)
+def point_within(group, x, y, radius, since, index):
+    """Is a point of ``group`` stamped at ``since`` or later closer than ``radius`` to
+    (x, y)? ``index`` is :attr:`GroupedPoints.arrays` (for use inside other kernels)."""
+    keys, points, stamp, cell, origin, shape = index
+    if keys.size == 0:
+        return False
     reach = int(np.ceil(radius / cell))
     r2 = radius * radius
-    for i in range(group.size):
-        cx = int(np.floor(xy[i, 0] / cell)) - origin[0]
-        cy = int(np.floor(xy[i, 1] / cell)) - origin[1]
-        for row in range(max(cy - reach, 0), min(cy + reach + 1, shape[1])):
-            if found[i]:
-                break
-            lo_col, hi_col = max(cx - reach, 0), min(cx + reach, shape[0] - 1)
-            if lo_col > hi_col:
-                break
-            base = (group[i] * shape[1] + row) * shape[0]
-            lo = np.searchsorted(keys, base + lo_col)
-            hi = np.searchsorted(keys, base + hi_col, side="right")
-            for k in range(lo, hi):
-                if stamp[k] < since:
-                    continue
-                dx = points[k, 0] - xy[i, 0]
-                dy = points[k, 1] - xy[i, 1]
-                if dx * dx + dy * dy < r2:
-                    found[i] = True
-                    break
-    return found
+    cx = int(np.floor(x / cell)) - origin[0]
+    cy = int(np.floor(y / cell)) - origin[1]
+    lo_col, hi_col = max(cx - reach, 0), min(cx + reach, shape[0] - 1)
+    if lo_col > hi_col:
+        return False
+    for row in range(max(cy - reach, 0), min(cy + reach + 1, shape[1])):
+        base = (group * shape[1] + row) * shape[0]
+        lo = np.searchsorted(keys, base + lo_col)
+        hi = np.searchsorted(keys, base + hi_col, side="right")
+        for k in range(lo, hi):
+            if stamp[k] < since:
+                continue
+            dx = points[k, 0] - x
+            dy = points[k, 1] - y
+            if dx * dx + dy * dy < r2:
+                return True
+    return False
