@@ -1,0 +1,137 @@
+"""The benchmark command (experiments/benchmark.py) in ``--quick`` mode.
+
+Performance targets live in the script and are never asserted here (the
+machine is shared and timings vary). These tests check that each section
+prints its table and its target line, that the ``--json`` numbers agree with
+each other, and that the two comparisons the benchmark makes (fast look vs
+the plain Mesa reference; serial vs parallel replications) report identical
+results, and could report a difference.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.model.sensing import Contacts
+
+REPO = Path(__file__).resolve().parents[1]
+SCRIPT = REPO / "experiments" / "benchmark.py"
+
+#: The header row of each section's table, by section name.
+TABLES = {
+    "kursk": "| horizon h | steps | units | replications | median s |",
+    "scaling": "| units | steps | wall s | ms/step | us per unit-step |",
+    "reference": "| look | units | looks timed | median ms per look |",
+    "parallel": "| n_jobs | backend | replications | horizon h | wall s |",
+    "memory": "| measurement | run | MB |",
+}
+
+
+def _bench(tmp_path: Path, *sections: str) -> tuple[str, dict]:
+    """Run ``benchmark.py --quick --only SECTIONS --json``; return (stdout, the JSON)."""
+    out = tmp_path / "bench.json"
+    proc = subprocess.run([sys.executable, str(SCRIPT), "--quick", "--only", ",".join(sections),
+                           "--json", str(out)], cwd=tmp_path, capture_output=True, text=True,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout, json.loads(out.read_text())
+
+
+def _check_sections(stdout: str, data: dict, sections: tuple[str, ...]) -> None:
+    assert "| CPU |" in stdout and "| Python |" in stdout
+    assert data["quick"] is True and data["machine"]["cores"] >= 1
+    assert sorted(data["sections"]) == sorted(sections)
+    for name in sections:
+        assert TABLES[name] in stdout, name
+        assert data["sections"][name]["target"] in stdout
+    verdicts = [line for line in stdout.splitlines() if line.startswith("target: ")]
+    assert len(verdicts) == len(sections)
+    assert all(": met" in line or ": missed" in line for line in verdicts)
+    assert set(TABLES) - set(sections) == {name for name in TABLES if TABLES[name] not in stdout}
+
+
+def test_scaling_and_reference_sections(tmp_path):
+    sections = ("scaling", "reference")
+    stdout, data = _bench(tmp_path, *sections)
+    _check_sections(stdout, data, sections)
+
+    rows = data["sections"]["scaling"]["rows"]
+    assert [row["units"] for row in rows] == pytest.approx([1_000, 2_000], rel=0.01)
+    for row in rows:
+        assert row["us_per_unit_step"] == pytest.approx(
+            1e6 * row["wall_s"] / row["steps"] / row["units"])
+    assert rows[0]["ratio"] == 1.0
+
+    ref = data["sections"]["reference"]
+    assert "identical: yes" in stdout
+    assert ref["identical"] and ref["pairs"] and ref["hostile"] and ref["challenge_failed"]
+    assert 0 < ref["hostile"] < ref["contacts"]             # the comparison is not vacuous
+    assert ref["speedup"] == pytest.approx(ref["reference_s"] / ref["fast_s"])
+    assert 0 < ref["sync_s"] < ref["reference_s"]
+
+
+@pytest.mark.slow
+def test_kursk_parallel_and_memory_sections(tmp_path):
+    sections = ("kursk", "parallel", "memory")
+    stdout, data = _bench(tmp_path, *sections)
+    _check_sections(stdout, data, sections)
+
+    kursk = data["sections"]["kursk"]
+    assert kursk["steps"] == kursk["horizon_h"] and kursk["units"] == 240
+    assert kursk["min_s"] <= kursk["median_s"]
+
+    par = data["sections"]["parallel"]
+    assert "identical metrics: yes" in stdout and par["identical"]
+    assert par["speedup"] == pytest.approx(par["serial_s"] / par["parallel_s"])
+
+    mem = data["sections"]["memory"]
+    assert mem["peak"]["peak_mb"] >= mem["peak"]["imports_mb"] > 0
+    assert mem["growth_mb"] == pytest.approx(mem["growth"]["rss_last_mb"]
+                                             - mem["growth"]["rss_first_mb"])
+
+
+def test_an_unknown_section_is_refused(tmp_path):
+    proc = subprocess.run([sys.executable, str(SCRIPT), "--only", "scaling,speed"],
+                          cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert proc.returncode == 2
+    assert "unknown section(s) speed" in proc.stderr
+
+
+@pytest.fixture(scope="module")
+def benchmark_module():
+    """The script imported as a module (registered while loading: its dataclasses need it)."""
+    name = "experiments_benchmark"
+    spec = importlib.util.spec_from_file_location(name, SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        del sys.modules[name]
+
+
+def _contacts(hostile: list[bool], shift_km: float = 0.0) -> Contacts:
+    n = len(hostile)
+    return Contacts(observer=np.arange(n), target=np.arange(n)[::-1].copy(),
+                    distance=np.linspace(0.5, 1.0, n) + shift_km,
+                    seen_at=np.zeros((n, 2)) + shift_km, hostile=np.array(hostile),
+                    challenge_failed=np.zeros(n, dtype=bool))
+
+
+def test_the_contact_comparison_notices_a_difference(benchmark_module):
+    compare = benchmark_module.compare_contacts
+    a = _contacts([True, False, True])
+    assert compare(a, _contacts([True, False, True]))["identical"]
+    flipped = compare(a, _contacts([True, True, True]))
+    assert flipped["pairs"] and not flipped["hostile"] and not flipped["identical"]
+    assert not compare(a, _contacts([True, False, True], shift_km=1e-9))["identical"]
+    fewer = compare(a, _contacts([True, False]))
+    assert not fewer["pairs"] and not fewer["identical"]
