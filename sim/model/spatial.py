@@ -26,13 +26,9 @@ class GroupedPoints:
             self.arrays = (np.zeros(0, np.int64), np.zeros((0, 2)), np.zeros(0), self.cell,
                            np.zeros(2, np.int64), np.zeros(2, np.int64))
             return
-        cells = np.floor(xy / self.cell).astype(np.int64)
-        self.origin = cells.min(axis=0)
-        self.shape = cells.max(axis=0) - self.origin + 1          # (columns, rows)
-        key = _key(np.asarray(group, np.int64), cells - self.origin, self.shape)
-        order = np.argsort(key, kind="stable")
-        self.keys, self.xy = key[order], np.ascontiguousarray(xy[order], dtype=float)
-        self.stamp = np.asarray(stamp, dtype=float)[order]
+        self.keys, self.xy, self.stamp, self.origin, self.shape = _build(
+            np.asarray(group, np.int64), np.asarray(xy, dtype=float),
+            np.asarray(stamp, dtype=float), self.cell)
         #: the index as a tuple of arrays, for kernels that call :func:`point_within`
         self.arrays = (self.keys, self.xy, self.stamp, self.cell, self.origin, self.shape)
 
@@ -46,8 +42,16 @@ class GroupedPoints:
                            float(radius), float(since), *self.arrays)
 
 
-def _key(group: np.ndarray, cell: np.ndarray, shape: np.ndarray) -> np.ndarray:
-    return (group * shape[1] + cell[:, 1]) * shape[0] + cell[:, 0]
+@njit(cache=True)
+def _build(group, xy, stamp, cell):
+    """Sort points by (group, cell row, cell column): keys, points, stamps, grid origin and
+    shape (columns, rows)."""
+    cells = np.floor(xy / cell).astype(np.int64)
+    origin = np.array([cells[:, 0].min(), cells[:, 1].min()])
+    shape = np.array([cells[:, 0].max(), cells[:, 1].max()]) - origin + 1
+    key = (group * shape[1] + (cells[:, 1] - origin[1])) * shape[0] + (cells[:, 0] - origin[0])
+    order = np.argsort(key, kind="mergesort")
+    return key[order], xy[order], stamp[order], origin, shape
 
 
 @njit(cache=True)
