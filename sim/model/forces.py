@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import mesa
 import numpy as np
+from numba import njit
 
 from sim.model.records import Posture
 from sim.schema import Scenario
@@ -104,17 +105,29 @@ class Forces:
 
     def move(self, dt: float, rng: np.random.Generator) -> None:
         """Anchors move towards their place at unit speed; patrol offsets wander."""
-        gap = self.place() - self.anchor
-        dist = np.hypot(gap[:, 0], gap[:, 1])
-        step = np.minimum(dist, self.speed * dt)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            unit = np.where(dist[:, None] > 0, gap / dist[:, None], 0.0)
-        self.anchor += unit * step[:, None]
-        decay = np.exp(-dt / PATROL_RELAX_H)
         noise = rng.standard_normal((self.n, 2))
-        moving = (self.strength > 0)[:, None]
-        self.offset = np.where(moving, self.offset * decay
-                               + self.patrol[:, None] * np.sqrt(dt) * noise, self.offset)
+        _move(self.anchor, self.offset, self.posture == Posture.FRONT, self.front_place,
+              self.rear_place, self.speed * dt, np.exp(-dt / PATROL_RELAX_H),
+              self.patrol * np.sqrt(dt), self.strength > 0, noise)
+
+
+@njit(cache=True)
+def _move(anchor, offset, at_front, front_place, rear_place, reach, decay, wander, alive,
+          noise):
+    """One step of movement for every unit (in place): the anchor goes up to ``reach`` km
+    straight towards its place; a living unit's offset decays and takes a normal step."""
+    for i in range(anchor.shape[0]):
+        px, py = (front_place[i, 0], front_place[i, 1]) if at_front[i] else \
+            (rear_place[i, 0], rear_place[i, 1])
+        gx, gy = px - anchor[i, 0], py - anchor[i, 1]
+        dist = np.hypot(gx, gy)
+        if dist > 0:
+            step = min(dist, reach[i])
+            anchor[i, 0] += gx / dist * step
+            anchor[i, 1] += gy / dist * step
+        if alive[i]:
+            offset[i, 0] = offset[i, 0] * decay + wander[i] * noise[i, 0]
+            offset[i, 1] = offset[i, 1] * decay + wander[i] * noise[i, 1]
 
 
 def build_forces(scenario: Scenario, rng: np.random.Generator) -> Forces:

@@ -121,12 +121,9 @@ class Pictures:
         last (an older report arriving late does not overwrite a newer one)."""
         p = self._pending
         due = p[:, ARRIVE] <= t
-        if not due.any():
-            return
-        rows = p[due]
-        _write_newest(rows[np.argsort(rows[:, OBSERVED], kind="stable")], self.live.pos,
-                      self.live.time, self.live.garbled, self.live.lost)
-        self._pending = p[~due]
+        if due.any():
+            self._pending = _write_newest(p, due, self.live.pos, self.live.time,
+                                          self.live.garbled, self.live.lost)
 
     def _set_truth(self, t: float) -> None:
         pos = self.forces.pos
@@ -194,12 +191,16 @@ def _in_transit(pending, arrive, hq, unit, pos, observed, delivered, garbled, u,
 
 
 @njit(cache=True)
-def _write_newest(rows, pos, time, garbled, lost):
-    """Write delivered reports (sorted by observation time) into the live picture."""
-    for r in range(rows.shape[0]):
-        h, j = int(rows[r, HQ]), int(rows[r, UNIT])
-        if rows[r, OBSERVED] > time[h, j]:
-            pos[h, j, 0], pos[h, j, 1] = rows[r, X], rows[r, Y]
-            time[h, j] = rows[r, OBSERVED]
-            garbled[h, j] = rows[r, GARBLED] > 0
+def _write_newest(pending, due, pos, time, garbled, lost):
+    """Write the ``due`` reports into the live picture, oldest observation first, so the
+    newest wins; returns the reports still in transit."""
+    rows = np.flatnonzero(due)
+    rows = rows[np.argsort(pending[rows, OBSERVED], kind="mergesort")]
+    for r in rows:
+        h, j = int(pending[r, HQ]), int(pending[r, UNIT])
+        if pending[r, OBSERVED] > time[h, j]:
+            pos[h, j, 0], pos[h, j, 1] = pending[r, X], pending[r, Y]
+            time[h, j] = pending[r, OBSERVED]
+            garbled[h, j] = pending[r, GARBLED] > 0
             lost[h, j] = False
+    return pending[~due]
