@@ -16,13 +16,14 @@ Rules:
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from sim.model import attribution
 from sim.model.comms import Network
 from sim.model.forces import Forces
 from sim.model.ledger import Ledger
 from sim.model.pictures import Pictures
-from sim.model.records import Fire, Incident
+from sim.model.records import Fire, Incident, Posture
 from sim.model.sensing import Contacts, first_per_observer
 from sim.schema import Scenario
 
@@ -59,8 +60,8 @@ class DirectFire:
     def _cease(self, t: float) -> None:
         f = self.forces
         s, g = self.shooter, self.target
-        dist = np.hypot(*(f.pos[g] - f.pos[s]).T) if s.size else np.zeros(0)
-        going = (f.at_front[s] & f.fighting[g] & (dist <= f.weapon_range[s]) & (t < self.until))
+        going = _going(s, g, f.anchor, f.offset, f.posture, f.strength, f.weapon_range,
+                       self.until, t, int(Posture.FRONT))
         for k in np.flatnonzero(~going & (self.incident >= 0)):
             self.ledger.incidents[int(self.incident[k])].end_h = t
         self.shooter, self.target = s[going], g[going]
@@ -72,10 +73,9 @@ class DirectFire:
         busy[self.shooter] = True
         ok = c.hostile & f.at_front[c.observer] & ~busy[c.observer] & (
             c.distance <= f.weapon_range[c.observer])
-        idx = np.flatnonzero(ok)
+        idx = first_per_observer(ok, c)
         if idx.size == 0:
             return
-        idx = first_per_observer(idx, c)
         s, g = c.observer[idx], c.target[idx]
         self.engagements_started += idx.size
         same_side = f.coalition[s] == f.coalition[g]
@@ -123,3 +123,19 @@ class DirectFire:
             rows = np.flatnonzero(g == tgt)
             share[rows] = rng.multinomial(loss[tgt], hazard[rows] / hazard[rows].sum())
         self.ledger.hit(g, share, f.coalition[s], self.incident, rng)
+
+
+@njit(cache=True)
+def _going(shooter, target, anchor, offset, posture, strength, weapon_range, until, t, front):
+    """Engagements that go on: the shooter is at the front, the target fighting and in
+    weapon range, and (for a friend) not yet recognised."""
+    going = np.zeros(shooter.size, np.bool_)
+    for k in range(shooter.size):
+        s, g = shooter[k], target[k]
+        if not (posture[s] == front and strength[s] > 0 and posture[g] <= front
+                and strength[g] > 0 and t < until[k]):
+            continue
+        dx = (anchor[g, 0] + offset[g, 0]) - (anchor[s, 0] + offset[s, 0])
+        dy = (anchor[g, 1] + offset[g, 1]) - (anchor[s, 1] + offset[s, 1])
+        going[k] = np.hypot(dx, dy) <= weapon_range[s]
+    return going

@@ -83,10 +83,7 @@ class IndirectFire:
     def _calls(self, c: Contacts, wants: np.ndarray) -> np.ndarray:
         """Index of the nearest hostile contact of each front unit that calls this step."""
         f = self.forces
-        ok = np.flatnonzero(c.hostile & f.at_front[c.observer] & wants[c.observer])
-        if ok.size == 0:
-            return ok
-        return first_per_observer(ok, c)
+        return first_per_observer(c.hostile & f.at_front[c.observer] & wants[c.observer], c)
 
     def _land(self, t: float, nation: int, impact: np.ndarray, tree: cKDTree,
               grid_garbled: bool, called: int, challenge_failed: bool,

@@ -111,13 +111,26 @@ class Sensing:
         return Contacts(obs, tgt, d, seen_at, hostile, failed)
 
 
-def first_per_observer(idx: np.ndarray, c: Contacts) -> np.ndarray:
-    """Of contacts ``idx``, each observer's nearest (ties: lowest target index)."""
-    idx = idx[np.lexsort((c.target[idx], c.distance[idx], c.observer[idx]))]
-    obs = c.observer[idx]
-    first = np.ones(idx.size, bool)
-    first[1:] = obs[1:] != obs[:-1]
-    return idx[first]
+def first_per_observer(ok: np.ndarray, c: Contacts) -> np.ndarray:
+    """Of the contacts where ``ok`` holds, each observer's nearest (ties: lowest target
+    index), in observer order."""
+    return _nearest_per_observer(c.observer, c.target, c.distance, ok)
+
+
+@njit(cache=True)
+def _nearest_per_observer(observer, target, distance, ok):
+    out = np.empty(observer.size, np.int64)
+    k = 0
+    for i in range(observer.size):       # contacts are sorted by observer, then target
+        if not ok[i]:
+            continue
+        if k > 0 and observer[out[k - 1]] == observer[i]:
+            if distance[i] < distance[out[k - 1]]:
+                out[k - 1] = i
+        else:
+            out[k] = i
+            k += 1
+    return out[:k]
 
 
 def _no_contacts() -> Contacts:
