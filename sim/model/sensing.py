@@ -183,7 +183,7 @@ def _look(pairs, pos, keys, rules, units, challenge, index):
     return obs, tgt, dist, seen_at, hostile, failed
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _judge(o, t, d, seen_x, cell, keys, vis, units, visual_range, challenge_range, challenge,
            front_x):
     """Rules 4-6 for an uncorrelated contact: (judged hostile, challenge failed)."""
@@ -223,12 +223,12 @@ def _by_observer_then_target(obs, tgt, n):
     return order
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _cell(o, t, n):
     return np.uint64(o) * np.uint64(n) + np.uint64(t)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _normal_pair(u1, u2):
     """Two independent standard normal deviates from two uniforms in [0, 1) (Box-Muller)."""
     radius = math.sqrt(-2.0 * math.log1p(-u1))
@@ -241,7 +241,7 @@ def _keys(rng: np.random.Generator, k: int) -> np.ndarray:
     return rng.integers(0, 2**63 - 1, size=k, dtype=np.int64).astype(np.uint64)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _uniform(x):
     """:func:`_hash_uniform` of one 64-bit integer (the same bits)."""
     z = x + np.uint64(0x9E3779B97F4A7C15)

@@ -63,7 +63,7 @@ def _any_within(group, xy, radius, since, keys, points, stamp, cell, origin, sha
     return found
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def point_within(group, x, y, radius, since, index):
     """Is a point of ``group`` stamped at ``since`` or later closer than ``radius`` to
     (x, y)? ``index`` is :attr:`GroupedPoints.arrays` (for use inside other kernels)."""
