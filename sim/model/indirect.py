@@ -66,7 +66,7 @@ class IndirectFire:
         out = self.network.send_batch(src, supplier, np.full(calls.size, t), rng)
         delivered = out.delivered & (radio | self.network.perfect)
         grid = self.network.garble(c.seen_at[calls], out.garbled, rng)
-        tree = None
+        tree, units = c.tree, c.tree_units       # this step's positions of fighting units
         for nation in np.unique(supplier):
             rows = np.flatnonzero(delivered & (supplier == nation))
             n_missions = min(rows.size, int(rng.poisson(self.missions_per_h[nation] * dt)))
@@ -76,8 +76,9 @@ class IndirectFire:
                                               self.cfg.no_fire_radius_km)
             for k in chosen[clear]:
                 impact = grid[k] + rng.normal(0.0, self.cfg.dispersion_km, 2)
-                tree = tree if tree is not None else cKDTree(f.pos)
-                self._land(t, int(nation), impact, tree, bool(out.garbled[k]),
+                if tree is None:
+                    tree, units = cKDTree(f.pos), np.arange(f.n)
+                self._land(t, int(nation), impact, tree, units, bool(out.garbled[k]),
                            int(c.target[calls[k]]), bool(c.challenge_failed[calls[k]]), rng)
 
     def _calls(self, c: Contacts, wants: np.ndarray) -> np.ndarray:
@@ -86,14 +87,14 @@ class IndirectFire:
         return first_per_observer(c.hostile & f.at_front[c.observer] & wants[c.observer], c)
 
     def _land(self, t: float, nation: int, impact: np.ndarray, tree: cKDTree,
-              grid_garbled: bool, called: int, challenge_failed: bool,
+              tree_units: np.ndarray, grid_garbled: bool, called: int, challenge_failed: bool,
               rng: np.random.Generator) -> None:
         """Area effect of one mission at ``impact``; ``called`` is the contact the call was on
         (a failed challenge is a cause only for that unit, not for bystanders)."""
         f = self.forces
         self.missions_fired += 1
-        hit = np.array(sorted(tree.query_ball_point(impact, self.cfg.effect_radius_km)),
-                       dtype=np.int64)
+        hit = tree_units[np.array(sorted(tree.query_ball_point(
+            impact, self.cfg.effect_radius_km)), dtype=np.int64)]
         hit = hit[f.fighting[hit]] if hit.size else hit
         if hit.size == 0:
             return

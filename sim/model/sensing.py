@@ -48,6 +48,10 @@ class Contacts:
     seen_at: np.ndarray           # (M, 2) contact position as sensed, km
     hostile: np.ndarray           # judged hostile and cleared to engage under the ROE
     challenge_failed: np.ndarray  # a challenge was made and failed
+    #: the step's k-d tree of the fighting units' positions, and the units it holds in
+    #: tree order (for area effects; None when no tree was built)
+    tree: cKDTree | None = None
+    tree_units: np.ndarray | None = None
 
     def __len__(self) -> int:
         return self.observer.size
@@ -97,7 +101,8 @@ class Sensing:
         if active.size < 2 or self.max_range <= 0:
             return _no_contacts()
         pos = f.pos
-        pairs = cKDTree(pos[active]).query_pairs(self.max_range, output_type="ndarray")
+        tree = cKDTree(pos[active])
+        pairs = tree.query_pairs(self.max_range, output_type="ndarray")
         vis = visibility(t, self.scenario)
         keys = np.concatenate([_keys(sense_rng, 3), _keys(ident_rng, 3)])
         index, since = self.pictures.friend_index()
@@ -108,7 +113,7 @@ class Sensing:
                  self.engage_forward, self.engage_unidentified, self.engage_failed)
         obs, tgt, d, seen_at, hostile, failed = _look(
             active[pairs], pos, keys, rules, units, self.network.challenge, index)
-        return Contacts(obs, tgt, d, seen_at, hostile, failed)
+        return Contacts(obs, tgt, d, seen_at, hostile, failed, tree, active)
 
 
 def first_per_observer(ok: np.ndarray, c: Contacts) -> np.ndarray:
