@@ -107,22 +107,36 @@ class DirectFire:
         s, g = self.shooter, self.target
         if s.size == 0:
             return
-        hazard = f.lethality[s] * f.strength[s]
-        total = np.bincount(g, weights=hazard, minlength=f.n)
-        strength = f.strength.astype(float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            p = np.where(strength > 0, 1 - np.exp(-total * dt / np.maximum(strength, 1)), 0.0)
+        hazard, p, shooters_on = _hazard(s, g, f.lethality, f.strength, dt)
         loss = rng.binomial(f.strength, p)               # per target
-        hit_units = np.flatnonzero(loss > 0)
-        if hit_units.size == 0:
+        if not loss.any():
             return
-        # share each target's loss among its shooters in proportion to their hazard
-        shooters_on = np.bincount(g, minlength=f.n)
+        # each target's loss goes to its shooter; under focus fire it is shared in
+        # proportion to the shooters' hazard
         share = np.where(shooters_on[g] == 1, loss[g], 0)
-        for tgt in hit_units[shooters_on[hit_units] > 1]:   # rare: focus fire
+        for tgt in np.flatnonzero((loss > 0) & (shooters_on > 1)):
             rows = np.flatnonzero(g == tgt)
             share[rows] = rng.multinomial(loss[tgt], hazard[rows] / hazard[rows].sum())
         self.ledger.hit(g, share, f.coalition[s], self.incident, rng)
+
+
+@njit(cache=True)
+def _hazard(shooter, target, lethality, strength, dt):
+    """Each shooter's hazard a*S (casualties/h), each unit's probability per soldier of
+    becoming a casualty this step, 1 - exp(-H dt / T), and its number of shooters."""
+    n = strength.size
+    hazard = np.empty(shooter.size)
+    total = np.zeros(n)
+    shooters = np.zeros(n, np.int64)
+    for k in range(shooter.size):
+        hazard[k] = lethality[shooter[k]] * strength[shooter[k]]
+        total[target[k]] += hazard[k]
+        shooters[target[k]] += 1
+    p = np.zeros(n)
+    for j in range(n):
+        if strength[j] > 0 and total[j] > 0:
+            p[j] = 1.0 - np.exp(-total[j] * dt / strength[j])
+    return hazard, p, shooters
 
 
 @njit(cache=True)
