@@ -149,6 +149,15 @@ def _route(src, dst, start, u, route_len, route_hops, direct, hop_delivery, hop_
     return arrive, delivered, garbled
 
 
+@njit(cache=True)
+def garble_point(x: float, y: float, u1: float, u2: float, error_km: float):
+    """A grid as misunderstood: (x, y) moved by an exponential distance of mean
+    ``error_km`` in a uniformly random direction (``u1``, ``u2``: uniforms in [0, 1))."""
+    dist = -error_km * np.log1p(-u1)
+    angle = 2 * np.pi * u2
+    return x + dist * np.cos(angle), y + dist * np.sin(angle)
+
+
 def _hop(link: LiaisonLink, pa: dict[str, float], pb: dict[str, float]) -> Hop:
     shared = shared_proficiency(pa, pb)
     rate_i = link.interpreters * link.messages_per_interpreter_h
@@ -288,9 +297,6 @@ class Network:
         """Grids as misunderstood: garbled rows moved by an exponential distance, random bearing."""
         u = rng.random((2, len(xy)))
         out = np.array(xy, dtype=float)
-        rows = np.flatnonzero(garbled)
-        dist = -self.garble_error_km * np.log1p(-u[0, rows])
-        ang = 2 * np.pi * u[1, rows]
-        out[rows, 0] += dist * np.cos(ang)
-        out[rows, 1] += dist * np.sin(ang)
+        for i in np.flatnonzero(garbled):
+            out[i] = garble_point(out[i, 0], out[i, 1], u[0, i], u[1, i], self.garble_error_km)
         return out

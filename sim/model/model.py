@@ -10,8 +10,12 @@ One step of ``dt_h`` hours, in domain order:
    coalition units is logged as incidents with their cause.
 
 Unit state lives in numpy arrays (:class:`~sim.model.forces.Forces`) so each
-step is vectorised; the Mesa agents (:class:`~sim.model.forces.Unit`) name the
-rows. All randomness comes from :class:`~sim.model.streams.Streams`.
+step works on all units at once: numpy array operations, a k-d tree and a
+cell list for the spatial queries, and numba-compiled loops where the work is
+per pair, per message or sequential (compiled once, then cached beside the
+source). The Mesa agents (:class:`~sim.model.forces.Unit`) name the rows.
+All randomness comes from :class:`~sim.model.streams.Streams`; compiled code
+draws none (it takes numbers drawn, or hashed from keys drawn, outside).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.model.comms import Network
+from sim.model.comms import Network, garble_point
 from sim.model.forces import Forces
 from sim.model.spatial import GroupedPoints
 from sim.schema import Scenario
@@ -179,10 +179,7 @@ def _in_transit(pending, arrive, hq, unit, pos, observed, delivered, garbled, u,
             continue
         x, y = pos[unit[i], 0], pos[unit[i], 1]
         if garbled[i]:
-            dist = -garble_km * np.log1p(-u[0, i])
-            ang = 2 * np.pi * u[1, i]
-            x += dist * np.cos(ang)
-            y += dist * np.sin(ang)
+            x, y = garble_point(x, y, u[0, i], u[1, i], garble_km)
         out[k, ARRIVE], out[k, X], out[k, Y] = arrive[i], x, y
         out[k, OBSERVED], out[k, HQ], out[k, UNIT] = observed[unit[i]], hq[i], unit[i]
         out[k, GARBLED] = 1.0 if garbled[i] else 0.0

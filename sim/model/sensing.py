@@ -1,7 +1,9 @@
 """Detection and identification: from a sensor look to a decision to fire.
 
 Rules, for every observer-contact pair within the observer's sensor range
-(found with one ``cKDTree`` per step; all pairs handled as arrays):
+(pairs found with one ``cKDTree`` per step, then handled in one compiled
+numba kernel; :mod:`sim.model.reference` is the same step written the plain
+Mesa way, and the tests check the two agree contact for contact):
 1. Detection: P = visibility x (1 - target cover) x (1 - (d/R)^2), with R the
    observer's sensor range and visibility 1 by day, ``night_visibility`` at night.
 2. The contact's position carries an error, normal per axis with standard
@@ -248,7 +250,7 @@ def _keys(rng: np.random.Generator, k: int) -> np.ndarray:
 
 @njit(cache=True, inline="always")
 def _uniform(x):
-    """:func:`_hash_uniform` of one 64-bit integer (the same bits)."""
+    """SplitMix64 finaliser: a well-mixed uniform in [0, 1) from one 64-bit integer."""
     z = x + np.uint64(0x9E3779B97F4A7C15)
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
@@ -273,11 +275,10 @@ def _pair_uniforms(rng: np.random.Generator, obs: np.ndarray, tgt: np.ndarray, n
     return out
 
 
+@njit(cache=True)
 def _hash_uniform(x: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser: a well-mixed uniform in [0, 1) per 64-bit input."""
-    with np.errstate(over="ignore"):
-        z = x + np.uint64(0x9E3779B97F4A7C15)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        z = z ^ (z >> np.uint64(31))
-    return (z >> np.uint64(11)).astype(np.float64) * (1.0 / 2**53)
+    """SplitMix64 finaliser: a well-mixed uniform in [0, 1) per 64-bit input (array)."""
+    out = np.empty(x.size)
+    for i in range(x.size):
+        out[i] = _uniform(x[i])
+    return out

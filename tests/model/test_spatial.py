@@ -1,0 +1,42 @@
+"""The grouped-points index (sim/model/spatial.py) against a brute-force search."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.model.spatial import GroupedPoints
+
+
+def _brute(group, xy, stamp, q_group, q_xy, radius, since):
+    d2 = ((xy[None, :, :] - q_xy[:, None, :]) ** 2).sum(axis=2)
+    ok = (group[None, :] == q_group[:, None]) & (stamp[None, :] >= since) & (d2 < radius ** 2)
+    return ok.any(axis=1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), points=st.integers(0, 300), groups=st.integers(1, 4),
+       radius=st.floats(0.01, 3.0), cell=st.floats(0.1, 2.0), since=st.floats(-1.0, 11.0))
+def test_any_within_matches_brute_force(seed, points, groups, radius, cell, since):
+    rng = np.random.default_rng(seed)
+    group = rng.integers(0, groups, points)
+    xy = np.column_stack([rng.normal(0, 2, points), rng.uniform(-40, 40, points)])
+    stamp = rng.uniform(0, 10, points)
+    index = GroupedPoints(group, xy, stamp, cell)
+    q_group = rng.integers(0, groups + 1, 200)          # includes a group with no points
+    q_xy = np.column_stack([rng.normal(0, 3, 200), rng.uniform(-45, 45, 200)])
+    got = index.any_within(q_group, q_xy, radius, since)
+    np.testing.assert_array_equal(got, _brute(group, xy, stamp, q_group, q_xy, radius, since))
+
+
+def test_the_radius_is_exclusive_and_groups_do_not_see_each_other():
+    index = GroupedPoints(np.array([0, 1]), np.array([[0.0, 0.0], [0.2, 0.0]]), np.zeros(2), 0.5)
+    q = np.array([[0.0, 0.3], [0.0, 0.2999]])
+    np.testing.assert_array_equal(index.any_within(np.array([0, 0]), q, 0.3), [False, True])
+    assert not index.any_within(np.array([1]), np.array([[0.0, 0.0]]), 0.1)[0]
+
+
+def test_an_empty_index_finds_nothing():
+    index = GroupedPoints(np.zeros(0, np.int64), np.zeros((0, 2)), np.zeros(0), 0.5)
+    assert not index.any_within(np.array([0, 1]), np.zeros((2, 2)), 5.0).any()
