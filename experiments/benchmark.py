@@ -27,7 +27,9 @@ targets live here and only here: the test suite never asserts on time.
 Every timing section first runs a short untimed warm-up, because the numba
 kernels compile (or load from their cache) on first use. ``--quick`` shrinks
 every section (few steps, at most ~2,000 units, few replications) so a test
-can run it in well under a minute; its numbers are indicative only.
+can run it in well under a minute; its numbers are indicative only. Each
+section also says how many cores other processes kept busy meanwhile (from
+/proc/stat): on a shared machine its timings are fair only when that is near 0.
 
 Usage: python experiments/benchmark.py [--quick] [--only kursk,scaling,reference,parallel,memory]
        [--json PATH]
@@ -129,6 +131,7 @@ class Section:
     notes: list[str] = field(default_factory=list)
     data: dict = field(default_factory=dict)
     wall_s: float = 0.0
+    other_cores: float | None = None   # CPU used meanwhile by other processes, cores
 
 
 # --- building models ----------------------------------------------------------------------
@@ -482,6 +485,33 @@ def bench_memory(s: Settings) -> Section:
 
 # --- report -------------------------------------------------------------------------------
 
+
+def cpu_seconds() -> tuple[float, float] | None:
+    """(CPU s busy on all cores, CPU s of this process and its reaped children) so far;
+    None where /proc/stat is missing (not Linux)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
+    busy = (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+    own = sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
+    return busy, own
+
+
+def run_section(name: str, s: Settings) -> Section:
+    """Run one section, noting its wall time and how busy other processes kept the CPUs
+    meanwhile (timings on a shared machine are only fair when that is near 0)."""
+    before = cpu_seconds()
+    wall, section = timed(lambda: SECTIONS[name](s))
+    after = cpu_seconds()
+    section.wall_s = wall
+    if before is not None and after is not None:
+        other = (after[0] - before[0]) - (after[1] - before[1])
+        section.other_cores = max(0.0, other) / wall
+    return section
+
 SECTIONS: dict[str, Callable[[Settings], Section]] = {
     "kursk": bench_kursk, "scaling": bench_scaling, "reference": bench_reference,
     "parallel": bench_parallel, "memory": bench_memory}
@@ -540,15 +570,23 @@ def render(section: Section, quick: bool) -> str:
     lines += [f"| {' | '.join(row)} |" for row in section.rows]
     lines += ["", *section.notes, "",
               f"target: {section.target} -> {section.measured}: {verdict}",
-              f"(section wall time {section.wall_s:.1f} s)", ""]
+              f"(section wall time {section.wall_s:.1f} s{_load(section)})", ""]
     return "\n".join(lines)
+
+
+def _load(section: Section) -> str:
+    if section.other_cores is None:
+        return ""
+    return (f"; other processes kept {section.other_cores:.2f} cores busy on average "
+            "meanwhile")
 
 
 def to_json(info: dict, s: Settings, sections: dict[str, Section]) -> dict:
     return {"machine": info, "quick": s.quick,
             "sections": {name: {"title": sec.title, "target": sec.target,
                                 "measured": sec.measured, "met": sec.met,
-                                "wall_s": sec.wall_s, **sec.data}
+                                "wall_s": sec.wall_s, "other_cores": sec.other_cores,
+                                **sec.data}
                          for name, sec in sections.items()}}
 
 
@@ -584,8 +622,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(render_machine(info, settings), flush=True)
     done: dict[str, Section] = {}
     for name in args.only:
-        wall, section = timed(lambda name=name: SECTIONS[name](settings))
-        section.wall_s = wall
+        section = run_section(name, settings)
         done[name] = section
         print(render(section, settings.quick), flush=True)
     if args.json is not None:

@@ -51,6 +51,7 @@ def _check_sections(stdout: str, data: dict, sections: tuple[str, ...]) -> None:
     for name in sections:
         assert TABLES[name] in stdout, name
         assert data["sections"][name]["target"] in stdout
+        assert data["sections"][name]["other_cores"] >= 0
     verdicts = [line for line in stdout.splitlines() if line.startswith("target: ")]
     assert len(verdicts) == len(sections)
     assert all(": met" in line or ": missed" in line for line in verdicts)
