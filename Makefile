@@ -36,6 +36,7 @@ validation: setup
 calibrate: setup
 	$(BIN)/python experiments/calibrate_kursk.py
 
+## performance targets of issue 7, one table each (see README, Performance)
 benchmark: setup
 	$(BIN)/python experiments/benchmark.py
 

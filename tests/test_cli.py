@@ -45,6 +45,7 @@ from sim.schema import RunConfig
 ERROR_CASES = [
     ("replications=0", "replications", "0"),
     ("seed=abc", "seed", "abc"),
+    ("scale=0", "scale", "0"),
     ("intervention=no_such_thing", "intervention", "no_such_thing"),
     ("+no_such_key=1", "no_such_key", "1"),
     ("scenario.links.RU_KP.delivery=1.5", "scenario.links.RU_KP.delivery", "1.5"),
