@@ -253,3 +253,29 @@ def test_incidents_fall_as_interpreters_are_added(kit):
     worse, better = _paired_incidents(kit, "links.RU_KP.interpreters", 0, 8)
     res = stats.ttest_rel(worse, better, alternative="greater")
     assert res.pvalue < ALPHA, (worse, better, res)
+
+
+def test_a_batch_queues_at_the_translation_pool_first_come_first_served(kit):
+    """Messages from both directions and several batches: the waits at a pool are those of
+    the naive FIFO loop over the pool's arrivals, and a batch carries the pool's backlog."""
+    world = kit.tiny({"links.AB.interpreters": 1, "links.AB.messages_per_interpreter_h": 6.0,
+                      "links.AB.interpreter_proficiency": 1.0, "links.AB.delivery": 1.0,
+                      "links.AB.latency_h": 0.0, "links.AB.max_queue_h": 1.0,
+                      "environment.jamming": 0.0})
+    net = Network(world, perfect=False)
+    rng = np.random.default_rng(3)
+    free, turned_away = 0.0, 0
+    for batch in range(3):
+        start = np.sort(rng.uniform(batch, batch + 1.0, 12))
+        src = np.zeros(start.size, np.int64)
+        out = net.send_batch(src, src + 1, start, rng)
+        expected, free = naive_queue(start, 6.0, 1.0, free)
+        arrived = np.isfinite(expected)
+        np.testing.assert_array_equal(out.delivered, arrived)
+        np.testing.assert_allclose(out.arrive[arrived], (start + expected)[arrived])
+        assert not out.garbled.any()
+        turned_away += int((~arrived).sum())
+    assert turned_away > 0, "the pool should be overloaded in this test"
+    # the other direction is another pool, with its own queue
+    back = net.send_batch(np.ones(3, np.int64), np.zeros(3, np.int64), np.full(3, 0.5), rng)
+    np.testing.assert_allclose(back.arrive, 0.5 + np.array([0, 1, 2]) / 6.0)
