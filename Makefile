@@ -40,7 +40,7 @@ calibrate: setup
 benchmark: setup
 	$(BIN)/python experiments/benchmark.py
 
-## execute the analyst notebooks at full size (~30 min on 2 cores) -> outputs/notebooks/full/
+## execute the analyst notebooks at full size (~30 min on 2 cores before the 2.6x faster kernels) -> outputs/notebooks/full/
 notebooks: setup
 	$(BIN)/python experiments/run_notebooks.py --full
 
