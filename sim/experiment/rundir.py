@@ -25,7 +25,7 @@ from sim.experiment.tables import incidents_table, replications_table, timeserie
 
 COUNTERFACTUAL_FILE = "counterfactual_replications.parquet"
 LIBRARIES = ("coalition-friction", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic",
-             "hydra-core", "matplotlib", "networkx")
+             "hydra-core", "matplotlib", "networkx", "numba")
 
 
 def write_run(exp: Experiment, out_dir: Path, wall_time_s: float) -> dict:
