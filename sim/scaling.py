@@ -5,8 +5,9 @@ laid out along a front ``k`` times as long, so that every unit sees the same
 neighbourhood, and with the per-force resources scaled with it so that per-unit
 rates stay the same:
 - every unit group: ``count`` x k (at least 1 if it had any), its sector
-  ``y_from_km``/``y_to_km`` x k, and an ``interleave`` offset of a whole
-  number of strides (a group placed after the others) x k;
+  ``y_from_km``/``y_to_km`` x k, and the whole-stride part of its
+  ``interleave`` offset (a group placed after the others) x k, keeping the
+  offset within a stride, so groups keep their slots and never share one;
 - every liaison link: ``interpreters`` and ``liaison_officers`` x k (the
   translation pool serves k times the reports);
 - every nation: ``fire_missions_per_h`` x k (its artillery supports k times
@@ -33,8 +34,10 @@ def scale_scenario(scenario: Scenario, factor: float) -> Scenario:
             grp.count = max(1, round(grp.count * factor))
         grp.y_from_km *= factor
         grp.y_to_km *= factor
-        if grp.interleave >= grp.stride:
-            grp.interleave = round(grp.interleave * factor)
+        # an offset of whole strides (a group placed after the others) grows with the
+        # front; the offset within a stride (which slots of each stride) stays
+        whole, within = divmod(grp.interleave, grp.stride)
+        grp.interleave = round(whole * factor) * grp.stride + within
     for link in s.links.values():
         link.interpreters *= factor
         link.liaison_officers *= factor

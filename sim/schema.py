@@ -80,7 +80,7 @@ class UnitGroup(Strict):
 
     nation: str = Field(description="owning nation (a key of scenario.nations)")
     count: int = Field(ge=0, le=100000, description="number of units in the group")
-    strength: int = Field(ge=0, le=100000, description="personnel per unit at time 0")
+    strength: int = Field(ge=0, le=5000, description="personnel per unit at time 0")
     x_km: float = Field(description="depth of the group's assigned position, km (front line at 0, "
                         "coalition at x<0, enemy at x>0)")
     y_from_km: float = Field(0.0, description="start of the group's sector along the front, km")

@@ -7,6 +7,8 @@ import pytest
 from scipy.spatial import cKDTree
 
 from sim import api
+from sim.experiment import replication
+from sim.interventions import apply_intervention
 from sim.model.forces import build_forces
 from sim.scaling import scale_scenario
 
@@ -38,6 +40,11 @@ def test_scale_keeps_density(kursk):
     d_small = cKDTree(small).query(small, k=2)[0][:, 1]
     d_big = cKDTree(big).query(big, k=2)[0][:, 1]
     assert np.median(d_big) == pytest.approx(np.median(d_small))
+    # no two units share a place, as none did before
+    for k in (2, 4.17, 8, 10):
+        front = _front(scale_scenario(kursk, k))
+        assert np.unique(front, axis=0).shape[0] == front.shape[0], k
+    assert np.unique(small, axis=0).shape[0] == small.shape[0]
     # the front is 8 times as long, not 8 times as crowded
     extent = np.ptp(big[:, 1]) / np.ptp(small[:, 1])
     assert 7.5 < extent < 8.5
@@ -59,3 +66,24 @@ def test_run_config_scale_runs_a_bigger_force():
     nations = res.summary["by_nation"]
     for name, row in nations.items():
         assert row["initial"] == 2 * one.summary["by_nation"][name]["initial"]
+
+
+def test_a_lever_that_adds_resources_scales_with_the_force(kursk, monkeypatch):
+    """liaison_officers adds 4 officers per allied link; at scale 10 the front has 10 times
+    the traffic, so it must have 10 times the officers (the lever applies before scaling)."""
+    lever = api.config("intervention=liaison_officers").intervention
+    seen = {}
+
+    class Built(Exception):
+        pass
+
+    def capture(world, *args, **kwargs):
+        seen["world"] = world
+        raise Built
+
+    monkeypatch.setattr(replication, "CoalitionModel", capture)
+    with pytest.raises(Built):
+        replication.run_replication(kursk, lever, np.random.SeedSequence(0), 0, 0, scale=10)
+    one = apply_intervention(kursk, lever).links["RU_KP"].liaison_officers
+    assert one > 0
+    assert seen["world"].links["RU_KP"].liaison_officers == pytest.approx(10 * one)

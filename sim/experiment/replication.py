@@ -20,6 +20,7 @@ import numpy as np
 from sim.interventions import apply_intervention
 from sim.model.model import CoalitionModel
 from sim.model.records import CAUSES
+from sim.scaling import scale_scenario
 from sim.schema import Intervention, Scenario
 
 METRICS: tuple[str, ...] = (
@@ -44,9 +45,14 @@ class ReplicationResult:
 
 
 def run_replication(scenario: Scenario, lever: Intervention, seed: np.random.SeedSequence,
-                    replication: int, seed_label: int, progress=None) -> ReplicationResult:
-    """Run ``scenario`` under ``lever`` on ``seed`` and reduce it to a result."""
-    world = apply_intervention(scenario, lever)
+                    replication: int, seed_label: int, progress=None,
+                    scale: float = 1.0) -> ReplicationResult:
+    """Run ``scenario`` under ``lever`` on ``seed`` and reduce it to a result.
+
+    ``scale`` (:mod:`sim.scaling`) applies after the lever, so a lever that adds
+    resources (liaison officers) scales with the force like the rest.
+    """
+    world = scale_scenario(apply_intervention(scenario, lever), scale)
     model = CoalitionModel(world, seed, perfect_comms=lever.perfect_comms,
                            replication=replication).run(progress)
     return summarise(model, replication, seed_label)

@@ -17,7 +17,6 @@ from tqdm.auto import tqdm
 
 from sim.experiment.replication import ReplicationResult, run_replication
 from sim.model.streams import replication_seeds, seed_label
-from sim.scaling import scale_scenario
 from sim.schema import Intervention, RunConfig, Scenario
 
 
@@ -30,15 +29,15 @@ class Experiment:
     counterfactual: list[ReplicationResult] | None = None
 
 
-def _one(args: tuple[Scenario, Intervention, object, int, int]) -> ReplicationResult:
-    scenario, lever, seq, k, label = args
-    return run_replication(scenario, lever, seq, k, label)
+def _one(args: tuple[Scenario, Intervention, object, int, int, float]) -> ReplicationResult:
+    scenario, lever, seq, k, label, scale = args
+    return run_replication(scenario, lever, seq, k, label, scale=scale)
 
 
 def _arm(cfg: RunConfig, lever: Intervention, desc: str, show: bool) -> list[ReplicationResult]:
     seeds = replication_seeds(cfg.seed, cfg.replications)
-    scenario = scale_scenario(cfg.scenario, cfg.scale)
-    jobs = [(scenario, lever, seq, k, seed_label(seq)) for k, seq in enumerate(seeds)]
+    jobs = [(cfg.scenario, lever, seq, k, seed_label(seq), cfg.scale)
+            for k, seq in enumerate(seeds)]
     bar = tqdm(total=len(jobs), desc=desc, unit="rep", disable=not show, leave=False)
     try:
         if cfg.workers > 1 and len(jobs) > 1:
