@@ -12,7 +12,9 @@ Rules (units: hours, probabilities per message):
   interpreters and liaison officers if the pool renders it better than the
   staffs' best shared language. The pool has a capacity (messages/h); messages
   queue first come first served, and one waiting longer than ``max_queue_h``
-  is dropped. A misunderstood message (P = 1 - comprehension) is noticed and
+  is dropped. (Approximation: messages sent together are queued hop by hop, so
+  a relayed message reaching a pool on its second hop queues behind the batch's
+  messages for which that pool is the first hop, whatever their times.) A misunderstood message (P = 1 - comprehension) is noticed and
   dropped with P ``garble_noticed``, otherwise it arrives garbled: its grid is
   off by an exponential distance of mean ``garble_error_km`` in a random
   direction.
@@ -67,8 +69,7 @@ class Hop:
         if not self.translated or arrive.size == 0:
             return wait
         if not reserve:
-            wait = np.maximum(self.free_at - arrive, 0.0)
-            return np.where(wait > self.max_queue_h, np.inf, wait)
+            return _backlog_wait(arrive.astype(float), self.free_at, self.max_queue_h)
         order = np.argsort(arrive, kind="stable")
         wait[order], self.free_at = _serve(arrive[order], self.free_at,
                                            1.0 / self.capacity_per_h, self.max_queue_h)
@@ -90,6 +91,17 @@ def _serve(arrive: np.ndarray, free_at: float, per: float, max_queue_h: float):
             wait[i] = start - arrive[i]
             free = start + per
     return wait, free
+
+
+@njit(cache=True)
+def _backlog_wait(arrive, free_at, max_queue_h):
+    """Waits of urgent messages: the pool's backlog, taking no capacity; inf for a message
+    that would wait longer than ``max_queue_h`` (turned away)."""
+    wait = np.maximum(free_at - arrive, 0.0)
+    for i in range(wait.size):
+        if wait[i] > max_queue_h:
+            wait[i] = np.inf
+    return wait
 
 
 @njit(cache=True)
@@ -115,11 +127,10 @@ def _route(src, dst, start, u, route_len, route_hops, direct, hop_delivery, hop_
     for level in range(route_hops.shape[2]):
         for i in range(n):
             hop[i] = -1
-            if length[i] > level and delivered[i]:
+            if length[i] > level:
                 hop[i] = route_hops[src[i], dst[i], level]
                 if u[4 * level, i] >= hop_delivery[hop[i]]:
                     delivered[i] = False
-                    continue
                 arrive[i] -= hop_latency[hop[i]] * np.log1p(-u[4 * level + 1, i])
         for h in range(hop_delivery.size):        # translation pools, first come first served
             if not hop_translated[h]:
@@ -128,8 +139,7 @@ def _route(src, dst, start, u, route_len, route_hops, direct, hop_delivery, hop_
             if rows.size == 0:
                 continue
             if urgent:                             # waits for the backlog, takes no capacity
-                wait = np.maximum(free_at[h] - arrive[rows], 0.0)
-                wait[wait > hop_max_queue[h]] = np.inf
+                wait = _backlog_wait(arrive[rows], free_at[h], hop_max_queue[h])
             else:
                 order = rows[np.argsort(arrive[rows], kind="mergesort")]
                 wait, free_at[h] = _serve(arrive[order], free_at[h], hop_per[h],
@@ -173,7 +183,12 @@ def _hop(link: LiaisonLink, pa: dict[str, float], pb: dict[str, float]) -> Hop:
 
 @dataclass
 class Delivery:
-    """Outcome of sending messages: arrival time, delivered, garbled (arrays of one length)."""
+    """Outcome of sending messages: arrival time, delivered, garbled (arrays of one length).
+
+    For a message that is not delivered, ``arrive`` is when it would have arrived had
+    every hop delivered it (each hop's latency, without translation queues): when its
+    sender, hearing nothing, retries (:mod:`sim.model.attribution`).
+    """
 
     arrive: np.ndarray
     delivered: np.ndarray
@@ -274,7 +289,8 @@ class Network:
         """Send message ``i`` from HQ ``src[i]`` to HQ ``dst[i]``, leaving at ``start[i]``.
 
         All messages are handled at once, hop by hop along their routes; messages
-        reaching one translation pool queue together, first come first served.
+        reaching one translation pool at the same hop of their routes queue together,
+        first come first served (see the approximation in the module docstring).
         Draws a fixed block of random numbers per message (four per hop of the
         longest route) so paired runs stay in step.
         """
