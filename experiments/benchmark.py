@@ -58,6 +58,7 @@ import scipy
 from joblib import Parallel, delayed
 
 from sim import api
+from sim.cli.warmup import warm_up
 from sim.experiment.replication import ReplicationResult, run_replication
 from sim.interventions import apply_intervention
 from sim.model.model import CoalitionModel
@@ -159,17 +160,6 @@ def scaled_model(scenario: Scenario, units: int, seed: int = SEED) -> CoalitionM
     return CoalitionModel(world, replication_seeds(seed, 1)[0])
 
 
-def warm_up() -> float:
-    """Run kursk_2024 at the front for a few steps, untimed, so numba kernels are loaded.
-
-    Returns:
-        Its wall time, s (large only on the first call in a process).
-    """
-    start = time.perf_counter()
-    scaled_model(front_now(), 240).run_for(WARMUP_STEPS)
-    return time.perf_counter() - start
-
-
 def timed(fn: Callable[[], object]) -> tuple[float, object]:
     """(wall s, result) of ``fn()``, after collecting garbage left by earlier work."""
     gc.collect()
@@ -186,7 +176,7 @@ def bench_kursk(s: Settings) -> Section:
     horizon = [] if s.kursk_horizon_h is None else [f"scenario.horizon_h={s.kursk_horizon_h:g}"]
     cfg = config(*horizon)
     world = apply_intervention(cfg.scenario, cfg.intervention)
-    warm = warm_up()
+    warm = warm_up(WARMUP_STEPS)
     walls = []
     for seq in replication_seeds(SEED, s.kursk_replications):
         wall, model = timed(lambda seq=seq: CoalitionModel(
@@ -206,7 +196,7 @@ def bench_kursk(s: Settings) -> Section:
         target=f"median <= {KURSK_MAX_S:g} s per full replication",
         measured=f"median {median:.2f} s",
         met=median <= KURSK_MAX_S,
-        notes=[f"Untimed warm-up first ({WARMUP_STEPS} steps at the front, {warm:.2f} s: "
+        notes=[f"Untimed warm-up first ({WARMUP_STEPS} steps of sim.cli.warmup, a small kursk_2024 at the front, {warm:.2f} s: "
                "numba kernels compile or load from cache on first use). Each time is "
                "CoalitionModel(...) plus .run().",
                "times s: " + ", ".join(f"{w:.2f}" for w in walls)],
@@ -220,7 +210,7 @@ def bench_kursk(s: Settings) -> Section:
 def bench_scaling(s: Settings) -> Section:
     """Cost per unit-step at constant density, every unit at the front."""
     scenario = front_now()
-    warm_up()
+    warm_up(WARMUP_STEPS)
     rows, data = [], []
     for target_units in s.scaling_units:
         model = scaled_model(scenario, target_units)
@@ -287,7 +277,7 @@ def compare_contacts(fast: Contacts, slow: Contacts) -> dict:
 
 def bench_reference(s: Settings) -> Section:
     """The fast look against the plain Mesa reference, on one state, same generators."""
-    warm_up()
+    warm_up(WARMUP_STEPS)
     model = scaled_model(front_now(), s.reference_units)
     model.run_for(s.reference_after_steps)
     ref = ReferenceSensing(model)
@@ -363,7 +353,7 @@ def bench_parallel(s: Settings) -> Section:
 
     cfg = config(f"scenario.horizon_h={s.parallel_horizon_h:g}")
     seeds = replication_seeds(SEED, s.parallel_replications)
-    warm_up()
+    warm_up(WARMUP_STEPS)
     tiny = config("scenario.horizon_h=24")
     startup, _ = timed(lambda: _replicate(tiny, replication_seeds(SEED, 2), 2))
     serial_s, serial = timed(lambda: _replicate(cfg, seeds, 1))
@@ -413,7 +403,7 @@ def rss_mb() -> float:
 def child_peak(units: int, steps: int) -> dict:
     """(In a fresh process) RSS of a scaled run of ``units`` units for ``steps`` steps,
     measured from after the warm-up (kernels loaded, config composed)."""
-    warm_up()
+    warm_up(WARMUP_STEPS)
     gc.collect()
     after_imports = rss_mb()
     model = scaled_model(front_now(), units)

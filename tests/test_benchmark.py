@@ -65,17 +65,11 @@ def test_scaling_and_reference_sections(tmp_path):
 
     rows = data["sections"]["scaling"]["rows"]
     assert [row["units"] for row in rows] == pytest.approx([1_000, 2_000], rel=0.01)
-    for row in rows:
-        assert row["us_per_unit_step"] == pytest.approx(
-            1e6 * row["wall_s"] / row["steps"] / row["units"])
-    assert rows[0]["ratio"] == 1.0
 
     ref = data["sections"]["reference"]
     assert "identical: yes" in stdout
     assert ref["identical"] and ref["pairs"] and ref["hostile"] and ref["challenge_failed"]
     assert 0 < ref["hostile"] < ref["contacts"]             # the comparison is not vacuous
-    assert ref["speedup"] == pytest.approx(ref["reference_s"] / ref["fast_s"])
-    assert 0 < ref["sync_s"] < ref["reference_s"]
 
 
 @pytest.mark.slow
@@ -90,12 +84,9 @@ def test_kursk_parallel_and_memory_sections(tmp_path):
 
     par = data["sections"]["parallel"]
     assert "identical metrics: yes" in stdout and par["identical"]
-    assert par["speedup"] == pytest.approx(par["serial_s"] / par["parallel_s"])
 
     mem = data["sections"]["memory"]
     assert mem["peak"]["peak_mb"] >= mem["peak"]["imports_mb"] > 0
-    assert mem["growth_mb"] == pytest.approx(mem["growth"]["rss_last_mb"]
-                                             - mem["growth"]["rss_first_mb"])
 
 
 def test_an_unknown_section_is_refused(tmp_path):

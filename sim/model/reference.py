@@ -44,7 +44,7 @@ from ``sense_rng``; v0, v1, v2 likewise with three keys from ``ident_rng``.
 
 Boundary conventions, matched to the fast step: the sensor range includes
 its edge (d <= R), the correlation gate excludes it (distance < gate, as
-``cKDTree.query(distance_upper_bound=...)``), and an observer with no sensor
+the fast step's picture index, ``sim.model.spatial.point_within``), and an observer with no sensor
 range sees nothing. Two units at exactly the same point do see each other:
 neighbours are asked for with ``include_center=True`` and the asking agent is
 dropped, because ``include_center=False`` would also drop every *other*
@@ -63,7 +63,7 @@ import mesa
 import numpy as np
 
 from sim.model.forces import PATROL_RELAX_H, Unit
-from sim.model.sensing import Contacts, _hash_uniform, _normal_pair
+from sim.model.sensing import Contacts, _hash_uniform, _keys, _normal_pair
 
 #: Padding of the space around every place a unit can be sent, km. Space size
 #: costs nothing in a ContinuousSpace (neighbour search scans all agents).
@@ -169,8 +169,8 @@ class ReferenceSensing:
         n = f.n
         fighting = f.fighting
         vis = self.visibility(t)
-        sense_keys = _keys(sense_rng, 3)
-        ident_keys = _keys(ident_rng, 3)
+        sense_keys = list(_keys(sense_rng, 3))     # drawn as the fast step draws them
+        ident_keys = list(_keys(ident_rng, 3))
         entries = self._usable_entries(t)
         self.decisions = []
         for agent in self.units:
@@ -243,11 +243,6 @@ class ReferenceSensing:
                 hostile = bool(v[2] < p_engage)
         return Decision(i, j, d, seen_at, correlated, identified, challenged, bool(failed),
                         hostile)
-
-
-def _keys(rng: np.random.Generator, k: int) -> list[np.uint64]:
-    """``k`` hash keys for this step, drawn as the fast step draws them."""
-    return list(rng.integers(0, 2**63 - 1, size=k, dtype=np.int64).astype(np.uint64))
 
 
 def _uniforms(keys: list[np.uint64], cell: int) -> np.ndarray:
