@@ -256,8 +256,9 @@ def test_incidents_fall_as_interpreters_are_added(kit):
 
 
 def test_a_batch_queues_at_the_translation_pool_first_come_first_served(kit):
-    """Messages from both directions and several batches: the waits at a pool are those of
-    the naive FIFO loop over the pool's arrivals, and a batch carries the pool's backlog."""
+    """Several batches A -> B: the waits at the pool are those of the naive FIFO loop over
+    its arrivals, and each batch inherits the backlog of the one before. B -> A has a pool
+    of its own."""
     world = kit.tiny({"links.AB.interpreters": 1, "links.AB.messages_per_interpreter_h": 6.0,
                       "links.AB.interpreter_proficiency": 1.0, "links.AB.delivery": 1.0,
                       "links.AB.latency_h": 0.0, "links.AB.max_queue_h": 1.0,
