@@ -48,15 +48,6 @@ def classify(t: float, firing_hq: np.ndarray, target: np.ndarray, forces: Forces
     return [CAUSES[int(c)] for c in code]
 
 
-def recognition_delay(shooter_nation: int, victim_nation: int, self_per_h: float,
-                      report_delivery: np.ndarray, report_latency: np.ndarray,
-                      network: Network, t: float, rng: np.random.Generator) -> float:
-    """Hours until the shooter stops firing on a friend (rules above); one incident."""
-    return float(recognition_delays(np.array([shooter_nation]), np.array([victim_nation]),
-                                    self_per_h, report_delivery, report_latency, network, t,
-                                    rng)[0])
-
-
 def recognition_delays(shooter_nation: np.ndarray, victim_nation: np.ndarray, self_per_h: float,
                        report_delivery: np.ndarray, report_latency: np.ndarray,
                        network: Network, t: float, rng: np.random.Generator) -> np.ndarray:

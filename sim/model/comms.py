@@ -270,10 +270,6 @@ class Network:
         return max((lk.challenge_signal for lk in scenario.links.values()
                     if {lk.a, lk.b} == names), default=0.0)
 
-    def direct_net(self, a: int, b: int) -> bool:
-        """Reports from ``a``'s units reach HQ ``b`` over the common net."""
-        return bool(self.direct[a, b])
-
     def send(self, src: int, dst: int, start: np.ndarray, rng: np.random.Generator,
              urgent: bool = False) -> Delivery:
         """Send messages from HQ ``src`` to HQ ``dst`` leaving at times ``start``.

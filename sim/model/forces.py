@@ -98,11 +98,6 @@ class Forces:
     def at_front(self) -> np.ndarray:
         return (self.posture == Posture.FRONT) & (self.strength > 0)
 
-    def place(self) -> np.ndarray:
-        """Where each unit's posture sends it (N, 2)."""
-        front = (self.posture == Posture.FRONT)[:, None]
-        return np.where(front, self.front_place, self.rear_place)
-
     def move(self, dt: float, rng: np.random.Generator) -> None:
         """Anchors move towards their place at unit speed; patrol offsets wander."""
         noise = rng.standard_normal((self.n, 2))

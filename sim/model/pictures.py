@@ -160,9 +160,6 @@ class Pictures:
         entry is current."""
         return self._index.arrays, self._now - self.expiry_h
 
-    def near_friend(self, hq: int, point: np.ndarray, radius: float) -> bool:
-        """Does HQ ``hq``'s published picture hold a friend within ``radius`` of ``point``?"""
-        return bool(self.correlates(np.array([hq]), np.asarray(point).reshape(1, 2), radius)[0])
 
 
 @njit(cache=True)

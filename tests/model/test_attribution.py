@@ -65,9 +65,9 @@ def test_communication_causes_are_the_first_four():
 
 def _delays(model, shooter: int, victim: int, self_per_h: float, n: int = 2000):
     d = model.direct_fire
-    return np.array([attribution.recognition_delay(
-        shooter, victim, self_per_h, d.report_delivery, d.report_latency, model.network, 5.0,
-        np.random.default_rng(k)) for k in range(n)])
+    return attribution.recognition_delays(
+        np.full(n, shooter), np.full(n, victim), self_per_h, d.report_delivery,
+        d.report_latency, model.network, 5.0, np.random.default_rng(1))
 
 
 def test_fire_stops_at_once_with_perfect_comms_or_certain_self_recognition(kit):

@@ -205,7 +205,7 @@ def test_common_net_carries_reports_straight_without_translation(kit):
     world = kit.tiny({"links": {}, "common_net.members": ["A", "B"],
                       "common_net.delivery": 0.8, "common_net.latency_h": 0.1})
     net = Network(world, perfect=False)
-    assert net.direct_net(0, 1) and not net.direct_net(0, 2) and not net.direct_net(0, 0)
+    assert net.direct[0, 1] and not net.direct[0, 2] and not net.direct[0, 0]
     assert not net.no_route[0, 1]
     n = 20_000
     out = net.send(0, 1, np.zeros(n), np.random.default_rng(9))

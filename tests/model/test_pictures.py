@@ -155,8 +155,9 @@ def test_correlation_gate_and_no_fire_lookups(kit):
     hq = np.array([a, a, a])
     contacts = np.array([friend + [0.1, 0.1], friend + [0.35, 0.0], enemy])
     np.testing.assert_array_equal(p.correlates(hq, contacts, gate=0.3), [True, False, False])
-    assert p.near_friend(a, friend + [0.3, 0.0], radius=0.4)
-    assert not p.near_friend(a, enemy, radius=0.4)
+    # the no-fire check of a fire mission: the same lookup with another radius
+    np.testing.assert_array_equal(
+        p.correlates(hq[:2], np.array([friend + [0.3, 0.0], enemy]), gate=0.4), [True, False])
 
 
 def test_an_expired_entry_no_longer_protects_its_unit(kit):
