@@ -23,7 +23,7 @@ from sim.model.comms import Network
 from sim.model.forces import Forces
 from sim.model.ledger import Ledger
 from sim.model.pictures import Pictures
-from sim.model.records import Fire, Incident, Posture
+from sim.model.records import Fire, Incident
 from sim.model.sensing import Contacts, first_per_observer
 from sim.schema import Scenario
 
@@ -60,8 +60,7 @@ class DirectFire:
     def _cease(self, t: float) -> None:
         f = self.forces
         s, g = self.shooter, self.target
-        going = _going(s, g, f.anchor, f.offset, f.posture, f.strength, f.weapon_range,
-                       self.until, t, int(Posture.FRONT))
+        going = _going(s, g, f.pos, f.at_front, f.fighting, f.weapon_range, self.until, t)
         for k in np.flatnonzero(~going & (self.incident >= 0)):
             self.ledger.incidents[int(self.incident[k])].end_h = t
         self.shooter, self.target = s[going], g[going]
@@ -140,16 +139,13 @@ def _hazard(shooter, target, lethality, strength, dt):
 
 
 @njit(cache=True)
-def _going(shooter, target, anchor, offset, posture, strength, weapon_range, until, t, front):
+def _going(shooter, target, pos, at_front, fighting, weapon_range, until, t):
     """Engagements that go on: the shooter is at the front, the target fighting and in
     weapon range, and (for a friend) not yet recognised."""
     going = np.zeros(shooter.size, np.bool_)
     for k in range(shooter.size):
         s, g = shooter[k], target[k]
-        if not (posture[s] == front and strength[s] > 0 and posture[g] <= front
-                and strength[g] > 0 and t < until[k]):
-            continue
-        dx = (anchor[g, 0] + offset[g, 0]) - (anchor[s, 0] + offset[s, 0])
-        dy = (anchor[g, 1] + offset[g, 1]) - (anchor[s, 1] + offset[s, 1])
-        going[k] = np.hypot(dx, dy) <= weapon_range[s]
+        if at_front[s] and fighting[g] and t < until[k]:
+            dist = np.hypot(pos[g, 0] - pos[s, 0], pos[g, 1] - pos[s, 1])
+            going[k] = dist <= weapon_range[s]
     return going

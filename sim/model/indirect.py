@@ -76,7 +76,7 @@ class IndirectFire:
                                               self.cfg.no_fire_radius_km)
             for k in chosen[clear]:
                 impact = grid[k] + rng.normal(0.0, self.cfg.dispersion_km, 2)
-                if tree is None:
+                if tree is None:                 # contacts made without a look (tests)
                     tree, units = cKDTree(f.pos), np.arange(f.n)
                 self._land(t, int(nation), impact, tree, units, bool(out.garbled[k]),
                            int(c.target[calls[k]]), bool(c.challenge_failed[calls[k]]), rng)

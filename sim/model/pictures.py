@@ -140,6 +140,8 @@ class Pictures:
         self.next_publish[rows] = t + self.refresh_h[rows]
         self._now = t
         alive = self.forces.strength > 0
+        # a destroyed unit never comes back (only withdrawn units are refilled), so the
+        # number alive changes exactly when the set does
         if rows.size or alive.sum() != self._indexed_alive:
             hq, unit = np.nonzero(self.member & alive[None, :]
                                   & np.isfinite(self.published.time))
@@ -159,7 +161,6 @@ class Pictures:
         """The index of friend entries (for kernels) and the observation time from which an
         entry is current."""
         return self._index.arrays, self._now - self.expiry_h
-
 
 
 @njit(cache=True)
