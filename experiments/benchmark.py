@@ -58,14 +58,13 @@ import scipy
 from joblib import Parallel, delayed
 
 from sim import api
+from sim.build import build_model
 from sim.cli.warmup import warm_up
 from sim.experiment.replication import ReplicationResult, run_replication
-from sim.interventions import apply_intervention
 from sim.model.model import CoalitionModel
 from sim.model.reference import ReferenceSensing
 from sim.model.sensing import Contacts
 from sim.model.streams import replication_seeds, seed_label
-from sim.scaling import scale_scenario
 from sim.schema import RunConfig, Scenario
 
 REPO = Path(__file__).resolve().parents[1]
@@ -153,11 +152,12 @@ def front_now() -> Scenario:
 
 
 def scaled_model(scenario: Scenario, units: int, seed: int = SEED) -> CoalitionModel:
-    """A model of ``scenario`` scaled to about ``units`` units at constant density."""
+    """A model of ``scenario`` scaled to about ``units`` units at constant density (built by
+    :func:`sim.build.build_model`: the intervention first, then the scale)."""
     base = sum(grp.count for grp in scenario.units.values())
-    world = apply_intervention(scale_scenario(scenario, units / base),
-                               config().intervention)
-    return CoalitionModel(world, replication_seeds(seed, 1)[0])
+    cfg = RunConfig(scenario=scenario, intervention=config().intervention, seed=seed,
+                    scale=units / base)
+    return build_model(cfg)
 
 
 def timed(fn: Callable[[], object]) -> tuple[float, object]:
@@ -175,12 +175,11 @@ def bench_kursk(s: Settings) -> Section:
     """Wall time of whole kursk_2024 replications (model built and run)."""
     horizon = [] if s.kursk_horizon_h is None else [f"scenario.horizon_h={s.kursk_horizon_h:g}"]
     cfg = config(*horizon)
-    world = apply_intervention(cfg.scenario, cfg.intervention)
     warm = warm_up(WARMUP_STEPS)
     walls = []
-    for seq in replication_seeds(SEED, s.kursk_replications):
-        wall, model = timed(lambda seq=seq: CoalitionModel(
-            world, seq, perfect_comms=cfg.intervention.perfect_comms).run())
+    for k in range(s.kursk_replications):
+        wall, model = timed(lambda k=k: build_model(cfg.model_copy(update={"seed": SEED}),
+                                                    k).run())
         walls.append(wall)
     steps, units = model.n_steps, model.forces.n
     median, best = statistics.median(walls), min(walls)
@@ -198,7 +197,7 @@ def bench_kursk(s: Settings) -> Section:
         met=median <= KURSK_MAX_S,
         notes=[f"Untimed warm-up first ({WARMUP_STEPS} steps of sim.cli.warmup, a small kursk_2024 at the front, {warm:.2f} s: "
                "numba kernels compile or load from cache on first use). Each time is "
-               "CoalitionModel(...) plus .run().",
+               "sim.build.build_model(...) plus .run().",
                "times s: " + ", ".join(f"{w:.2f}" for w in walls)],
         data={"horizon_h": horizon_h, "steps": steps, "units": units, "wall_s": walls,
               "median_s": median, "min_s": best, "warmup_s": warm})
@@ -335,7 +334,7 @@ def _yes(flag: bool) -> str:
 def _replicate(cfg: RunConfig, seeds: Sequence[np.random.SeedSequence],
                n_jobs: int) -> list[ReplicationResult]:
     """``run_replication`` over ``seeds`` with joblib (loky), sorted by replication."""
-    jobs = (delayed(run_replication)(cfg.scenario, cfg.intervention, seq, k, seed_label(seq))
+    jobs = (delayed(run_replication)(cfg, cfg.intervention, seq, k, seed_label(seq))
             for k, seq in enumerate(seeds))
     out = Parallel(n_jobs=n_jobs, backend="loky")(jobs)
     return sorted(out, key=lambda r: r.replication)
@@ -418,7 +417,7 @@ def child_growth(replications: int, first: int, horizon_h: float) -> dict:
     cfg = config(f"scenario.horizon_h={horizon_h:g}")
     rss = {}
     for k, seq in enumerate(replication_seeds(SEED, replications)):
-        run_replication(cfg.scenario, cfg.intervention, seq, k, seed_label(seq))
+        run_replication(cfg, cfg.intervention, seq, k, seed_label(seq))
         gc.collect()
         if k + 1 in (first, replications):
             rss[k + 1] = rss_mb()

@@ -22,7 +22,7 @@ import numpy as np
 
 import sim.model.model as model_module
 from sim import api
-from sim.interventions import apply_intervention
+from sim.build import build_model
 from sim.model.combat import DirectFire
 from sim.model.forces import Forces
 from sim.model.indirect import IndirectFire
@@ -56,17 +56,13 @@ def timed(fn: Callable, label: str, spent: Counter) -> Callable:
 
 def main(overrides: list[str]) -> None:
     cfg = api.config(*(overrides or ["scenario=kursk_2024"]))
-    world = apply_intervention(cfg.scenario, cfg.intervention)
-    perfect = cfg.intervention.perfect_comms
     spent: Counter = Counter()
     for owner, name, label in MECHANISMS:
         setattr(owner, name, timed(getattr(owner, name), label, spent))
-    model_module.CoalitionModel(world, np.random.SeedSequence(99),
-                                perfect_comms=perfect).run_for(40)      # warm-up
+    build_model(cfg, seed=np.random.SeedSequence(99)).run_for(40)      # warm-up
     spent.clear()
     start = time.perf_counter()
-    model = model_module.CoalitionModel(world, np.random.SeedSequence(0),
-                                        perfect_comms=perfect).run()
+    model = build_model(cfg, seed=np.random.SeedSequence(0)).run()
     wall = time.perf_counter() - start
     steps = model.n_steps
     print(f"{cfg.scenario.name}: {model.forces.n} units, {steps} steps, {wall:.2f} s, "

@@ -1,15 +1,15 @@
 """Interventions: levers applied on top of a scenario.
 
 An intervention never edits the model; it returns a changed copy of the
-scenario (more interpreters, liaison officers on every allied link, a common
-net, a shared language, better markings, a stricter ROE). ``perfect_comms``
+scenario (more interpreters, liaison officers on every allied link, one common
+radio system, a shared language, better markings, a stricter ROE). ``perfect_comms``
 is the exception: it is a switch the model reads, because "every picture is
 current" is a property of the mechanics, not a parameter value.
 """
 
 from __future__ import annotations
 
-from sim.schema import Intervention, Scenario
+from sim.schema import COMMON_RADIO, Intervention, Scenario
 
 
 def apply_intervention(scenario: Scenario, lever: Intervention) -> Scenario:
@@ -21,7 +21,8 @@ def apply_intervention(scenario: Scenario, lever: Intervention) -> Scenario:
         if {link.a, link.b} <= set(coalition):
             link.liaison_officers = link.liaison_officers + lever.liaison_officers
     if lever.common_radio_net:
-        s.common_net.members = sorted(set(s.common_net.members) | set(coalition))
+        for name in coalition:
+            s.nations[name].radio = COMMON_RADIO
     if lever.shared_language is not None:
         if lever.shared_language not in s.languages:
             s.languages = [*s.languages, lever.shared_language]

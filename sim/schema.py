@@ -25,6 +25,9 @@ Km = Annotated[float, Field(ge=0.0)]
 
 SCHEMA_VERSION = 1
 
+#: The radio system the ``common_radio_net`` intervention issues to every coalition nation.
+COMMON_RADIO = "common_digital_net"
+
 
 class Strict(BaseModel):
     """Base for every config block: unknown keys are errors, values are checked on assignment."""
@@ -56,7 +59,9 @@ class Nation(Strict):
     languages: dict[str, Probability] = Field(
         description="proficiency of the nation's soldiers in each language, 0..1 "
         "(1 = native); every language must be defined in scenario.languages")
-    radio: str = Field(description="radio system name; nations on the same system share a net")
+    radio: str = Field(description="radio system name; allied nations on the same system share "
+                       "a net: their units' position reports reach each other's HQs straight "
+                       "over it (see common_net), with no liaison link or translation")
     training: Probability = Field(0.6, description="skill at visual identification, 0..1")
     markings: Probability = Field(
         0.5, description="how recognisable the nation's vehicles and uniforms are to others, 0..1")
@@ -130,12 +135,12 @@ class LiaisonLink(Strict):
 
 
 class CommonNet(Strict):
-    """A common digital radio net that carries position reports straight to every HQ on it."""
+    """The net shared by allied nations on the same radio system (``nations.<N>.radio``):
+    it carries their units' position reports straight to each other's HQs as data."""
 
-    members: list[str] = Field(default_factory=list,
-                               description="nations on the net (empty: no common net)")
-    delivery: Probability = Field(0.95, description="P(a report gets through the net)")
-    latency_h: Hours = Field(0.1, description="net latency, h")
+    delivery: Probability = Field(0.95, description="P(a report gets through a shared net), "
+                                  "before jamming")
+    latency_h: Hours = Field(0.1, description="mean latency of a shared net, h")
 
 
 class Identification(Strict):
@@ -246,8 +251,6 @@ class Scenario(Strict):
         for name, link in self.links.items():
             self._known_nation(f"links.{name}.a", link.a)
             self._known_nation(f"links.{name}.b", link.b)
-        for i, member in enumerate(self.common_net.members):
-            self._known_nation(f"common_net.members.{i}", member)
         sides = {n.side for n in self.nations.values()}
         if sides != {"coalition", "enemy"}:
             raise ValueError(f"nations: need at least one coalition and one enemy nation, "
@@ -273,7 +276,8 @@ class Intervention(Strict):
     liaison_officers: Annotated[float, Field(ge=0.0)] = Field(
         0.0, description="liaison officers added to every liaison link between allied HQs")
     common_radio_net: bool = Field(
-        False, description="put every coalition nation on one common digital net")
+        False, description="issue every coalition nation one common radio system "
+        f"({COMMON_RADIO!r}), so their units' reports reach every allied HQ over one net")
     shared_language: str | None = Field(
         None, description="a language every coalition soldier is made proficient in")
     shared_language_proficiency: Probability = Field(

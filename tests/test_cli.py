@@ -38,6 +38,7 @@ from conftest import (
     run_sim_many,
 )
 
+from sim.build import build_world
 from sim.cli.validate import ConfigError, compose_config, validate_config
 from sim.schema import RunConfig
 
@@ -241,6 +242,7 @@ def check_run_dir(d: Path) -> None:
     cfg.pop("hydra", None)
     run = RunConfig.model_validate(cfg)  # the full resolved config
     scenario = run.scenario
+    fought = build_world(run)
 
     s = json.loads((d / "summary.json").read_text())
     for key in ("schema_version", "scenario", "intervention", "seed", "replications", "metrics",
@@ -268,7 +270,8 @@ def check_run_dir(d: Path) -> None:
             assert _number(row[k]) and row[k] >= 0, (nation, k, row[k])
         assert row["initial"] <= row["deployed"] + 1e-9
         assert row["killed"] + row["wounded"] <= row["deployed"] + 1e-9
-        initial = sum(g.count * g.strength for g in scenario.units.values() if g.nation == nation)
+        # the forces as fought: after the intervention and the scale (sim.build)
+        initial = sum(g.count * g.strength for g in fought.units.values() if g.nation == nation)
         assert row["initial"] == pytest.approx(initial), nation
 
     # replications.parquet: one row per replication, its seed and every metric

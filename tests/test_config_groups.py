@@ -12,7 +12,7 @@ from conftest import CONFIGS, run_sim
 
 from sim.cli.validate import compose_config, validate_config
 from sim.interventions import apply_intervention
-from sim.schema import Intervention, RunConfig, Scenario
+from sim.schema import COMMON_RADIO, Intervention, RunConfig, Scenario
 
 SCENARIOS = sorted(p.stem for p in (CONFIGS / "scenario").glob("*.yaml"))
 INTERVENTIONS = sorted(p.stem for p in (CONFIGS / "intervention").glob("*.yaml"))
@@ -81,10 +81,12 @@ def _check_lever(before: Scenario, after: Scenario, lever: Intervention) -> None
         allied = link.a in coalition and link.b in coalition
         extra = lever.liaison_officers if allied else 0.0
         assert new.liaison_officers == pytest.approx(link.liaison_officers + extra)
+    radios = {after.nations[name].radio for name in coalition}
     if lever.common_radio_net:
-        assert set(coalition) <= set(after.common_net.members)
+        assert radios == {COMMON_RADIO}                # one radio system: one shared net
     else:
-        assert after.common_net.members == before.common_net.members
+        assert [n.radio for n in after.nations.values()] == \
+            [n.radio for n in before.nations.values()]
     if lever.shared_language is not None:
         assert lever.shared_language in after.languages
     for name in coalition:

@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 from scipy.spatial import cKDTree
 
-from sim import api
+from sim import api, build
 from sim.experiment import replication
 from sim.interventions import apply_intervention
 from sim.model.forces import build_forces
 from sim.scaling import scale_scenario
+from sim.schema import RunConfig
 
 
 @pytest.fixture(scope="module")
@@ -81,9 +82,10 @@ def test_a_lever_that_adds_resources_scales_with_the_force(kursk, monkeypatch):
         seen["world"] = world
         raise Built
 
-    monkeypatch.setattr(replication, "CoalitionModel", capture)
+    monkeypatch.setattr(build, "CoalitionModel", capture)
+    cfg = RunConfig(scenario=kursk, intervention=lever, scale=10)
     with pytest.raises(Built):
-        replication.run_replication(kursk, lever, np.random.SeedSequence(0), 0, 0, scale=10)
+        replication.run_replication(cfg, lever, np.random.SeedSequence(0), 0, 0)
     one = apply_intervention(kursk, lever).links["RU_KP"].liaison_officers
     assert one > 0
     assert seen["world"].links["RU_KP"].liaison_officers == pytest.approx(10 * one)

@@ -283,9 +283,6 @@ CROSS_REFERENCES = [
      "scenario.nations.KP.languages.klingon", "klingon"),
     ("language_dropped_from_scenario", _dropped_language,
      "scenario.nations.KP.languages.korean", "korean"),
-    ("common_net_member_unknown",
-     lambda d: set_path(d, "scenario.common_net.members", ["RU", "XX"]),
-     "scenario.common_net.members.1", "XX"),
     ("fire_support_from_unknown",
      lambda d: set_path(d, "scenario.nations.KP.fire_support_from", "XX"),
      "scenario.nations.KP.fire_support_from", "XX"),
@@ -318,7 +315,7 @@ def _tiny_scenario() -> dict:
         "units": {"x": {"nation": "X", "count": 1, "strength": 10, "x_km": -1.0},
                   "z": {"nation": "Z", "count": 1, "strength": 10, "x_km": 1.0}},
         "links": {"XY": {"a": "X", "b": "Y"}},
-        "common_net": {"members": ["X", "Y"]},
+        "common_net": {"delivery": 0.9},
     }
 
 
@@ -333,7 +330,6 @@ def test_tiny_scenario_dict_validates_with_schema_defaults():
     ("units.x.nation", "Q", "units.x.nation"),
     ("links.XY.b", "Q", "links.XY.b"),
     ("nations.Y.languages", {"c": 1.0}, "nations.Y.languages.c"),
-    ("common_net.members", ["X", "Q"], "common_net.members.1"),
     ("nations.Y.fire_support_from", "Q", "nations.Y.fire_support_from"),
     ("nations.Z.side", "coalition", "nations"),
 ])

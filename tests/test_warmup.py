@@ -12,13 +12,11 @@ from sim.cli import warmup
 #: and perfect_comms), count again. A kernel the warm-up missed would compile in between.
 CHECK = """
 import importlib, pkgutil
-import numpy as np
 from numba.core.registry import CPUDispatcher
 import sim.model
 from sim import api
+from sim.build import build_model
 from sim.cli import warmup
-from sim.interventions import apply_intervention
-from sim.model.model import CoalitionModel
 
 def compiled():
     out = {}
@@ -32,11 +30,8 @@ def compiled():
 warmup.warm_up()
 before = compiled()
 for lever in ("none", "perfect_comms"):
-    cfg = api.config("scenario=kursk_2024", f"intervention={lever}")
-    world = apply_intervention(cfg.scenario, cfg.intervention)
-    model = CoalitionModel(world, np.random.SeedSequence(1),
-                           perfect_comms=cfg.intervention.perfect_comms)
-    model.run_for(1000)
+    cfg = api.config("scenario=kursk_2024", f"intervention={lever}", "seed=1")
+    build_model(cfg).run_for(1000)
 after = compiled()
 print(sum(before.values()), [k for k in after if after[k] != before.get(k)])
 """

@@ -43,17 +43,14 @@ SEED: int = 2024
 
 WORKERS: int = int(os.environ.get("SIM_NOTEBOOK_WORKERS", min(2, os.cpu_count() or 1)))
 
-#: kursk_2024 shrunk for small mode: the first ~20 km of the front with the unit mix of the
-#: full scenario (KP, RU and an Akhmat pair interleaved, UA opposite), 10 days, KP at the
-#: front from hour 48.
+#: kursk_2024 shrunk for small mode, the documented way (``scale`` below 1, sim/scaling.py):
+#: a quarter of the front, 20 km, with the unit mix of the full scenario (20 KP and 18 RU
+#: companies interleaved, an Akhmat pair after them, 20 UA opposite) and a quarter of its
+#: interpreters and fires; 10 days, KP at the front from hour 48.
 SMALL_OVERRIDES: tuple[str, ...] = (
+    "scale=0.25",
     "scenario.horizon_h=240",
     "scenario.units.kp.front_from_h=48",
-    "scenario.units.kp.count=20",
-    "scenario.units.ru.count=18",
-    "scenario.units.akhmat.count=2",
-    "scenario.units.akhmat.interleave=37",
-    "scenario.units.ua.count=20",
 )
 
 mpl.rcParams.update({

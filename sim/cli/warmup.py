@@ -4,8 +4,8 @@ The kernels compile the first time they run on a machine (about 15 s for all of
 them) and are cached beside the source (``__pycache__``); every later process,
 and every worker, loads them in well under a second. ``make setup`` calls this
 once after installing: ``python -m sim.cli.warmup``. It runs a small kursk_2024
-(a few units of each group, everyone at the front) long enough to use every
-kernel, and prints how long that took.
+(``scale=0.15``: a dozen units of each group, KP at the front from the start) long
+enough to use every kernel, and prints how long that took.
 """
 
 from __future__ import annotations
@@ -13,24 +13,17 @@ from __future__ import annotations
 import sys
 import time
 
-import numpy as np
-
+from sim.build import build_model
 from sim.cli.validate import compose_config, validate_config
-from sim.interventions import apply_intervention
-from sim.model.model import CoalitionModel
 
-OVERRIDES = ["scenario=kursk_2024", "scenario.units.kp.front_from_h=0",
-             "scenario.units.kp.count=12", "scenario.units.ru.count=12",
-             "scenario.units.akhmat.count=2", "scenario.units.akhmat.interleave=25",
-             "scenario.units.ua.count=12"]
+OVERRIDES = ["scenario=kursk_2024", "scale=0.15", "scenario.units.kp.front_from_h=0"]
 
 
 def warm_up(steps: int = 120) -> float:
     """Run the small model for ``steps`` steps; returns the wall time, s."""
     cfg = validate_config(compose_config(OVERRIDES))
-    world = apply_intervention(cfg.scenario, cfg.intervention)
     start = time.perf_counter()
-    CoalitionModel(world, np.random.SeedSequence(0)).run_for(steps)
+    build_model(cfg).run_for(steps)
     return time.perf_counter() - start
 
 

@@ -273,7 +273,7 @@ def apply_point(data: dict[str, Any], point: dict[str, Scalar]) -> dict[str, Any
 
     A key the composed config leaves out (a schema default) is added; the
     schema then rejects any key it does not know, so a typo fails that point
-    with the key named. List items are addressed by index (``common_net.members.0``)
+    with the key named. List items are addressed by index (``scenario.languages.0``)
     and must exist.
     """
     out = copy.deepcopy(data)

@@ -17,11 +17,10 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from sim.interventions import apply_intervention
+from sim.build import build_model
 from sim.model.model import CoalitionModel
 from sim.model.records import CAUSES
-from sim.scaling import scale_scenario
-from sim.schema import Intervention, Scenario
+from sim.schema import Intervention, RunConfig
 
 METRICS: tuple[str, ...] = (
     "friendly_fire_incidents", "friendly_fire_casualties", "hostile_fire_casualties",
@@ -44,17 +43,11 @@ class ReplicationResult:
     missions: int = 0
 
 
-def run_replication(scenario: Scenario, lever: Intervention, seed: np.random.SeedSequence,
-                    replication: int, seed_label: int, progress=None,
-                    scale: float = 1.0) -> ReplicationResult:
-    """Run ``scenario`` under ``lever`` on ``seed`` and reduce it to a result.
-
-    ``scale`` (:mod:`sim.scaling`) applies after the lever, so a lever that adds
-    resources (liaison officers) scales with the force like the rest.
-    """
-    world = scale_scenario(apply_intervention(scenario, lever), scale)
-    model = CoalitionModel(world, seed, perfect_comms=lever.perfect_comms,
-                           replication=replication).run(progress)
+def run_replication(config: RunConfig, lever: Intervention, seed: np.random.SeedSequence,
+                    replication: int, seed_label: int, progress=None) -> ReplicationResult:
+    """Run ``config`` under ``lever`` on ``seed`` and reduce it to a result (the model is
+    built by :func:`sim.build.build_model`)."""
+    model = build_model(config, replication, lever=lever, seed=seed).run(progress)
     return summarise(model, replication, seed_label)
 
 

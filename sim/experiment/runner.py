@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from sim.experiment.replication import ReplicationResult, run_replication
 from sim.model.streams import replication_seeds, seed_label
-from sim.schema import Intervention, RunConfig, Scenario
+from sim.schema import Intervention, RunConfig
 
 
 @dataclass
@@ -29,15 +29,14 @@ class Experiment:
     counterfactual: list[ReplicationResult] | None = None
 
 
-def _one(args: tuple[Scenario, Intervention, object, int, int, float]) -> ReplicationResult:
-    scenario, lever, seq, k, label, scale = args
-    return run_replication(scenario, lever, seq, k, label, scale=scale)
+def _one(args: tuple[RunConfig, Intervention, object, int, int]) -> ReplicationResult:
+    config, lever, seq, k, label = args
+    return run_replication(config, lever, seq, k, label)
 
 
 def _arm(cfg: RunConfig, lever: Intervention, desc: str, show: bool) -> list[ReplicationResult]:
     seeds = replication_seeds(cfg.seed, cfg.replications)
-    jobs = [(cfg.scenario, lever, seq, k, seed_label(seq), cfg.scale)
-            for k, seq in enumerate(seeds)]
+    jobs = [(cfg, lever, seq, k, seed_label(seq)) for k, seq in enumerate(seeds)]
     bar = tqdm(total=len(jobs), desc=desc, unit="rep", disable=not show, leave=False)
     try:
         if cfg.workers > 1 and len(jobs) > 1:

@@ -48,11 +48,13 @@ def classify(t: float, firing_hq: np.ndarray, target: np.ndarray, forces: Forces
     return [CAUSES[int(c)] for c in code]
 
 
-def recognition_delays(shooter_nation: np.ndarray, victim_nation: np.ndarray, self_per_h: float,
-                       report_delivery: np.ndarray, report_latency: np.ndarray,
-                       network: Network, t: float, rng: np.random.Generator) -> np.ndarray:
-    """Hours until each shooter stops firing on a friend (rules above), all incidents at once."""
-    n = shooter_nation.size
+def recognition_delays(shooter: np.ndarray, victim: np.ndarray, self_per_h: float,
+                       forces: Forces, network: Network, t: float,
+                       rng: np.random.Generator) -> np.ndarray:
+    """Hours until each shooter (unit) stops firing on a friendly victim (unit), by the rules
+    above, all incidents at once. Each radio hop uses the sending unit's radio (its nation's
+    ``report_delivery`` and ``report_latency_h``)."""
+    n = shooter.size
     if network.perfect or self_per_h >= 1.0 or n == 0:
         return np.zeros(n)
     u = rng.random((1 + 2 * MAX_ATTEMPTS, n))
@@ -60,14 +62,15 @@ def recognition_delays(shooter_nation: np.ndarray, victim_nation: np.ndarray, se
     by_itself = -np.log1p(-u[0]) / rate if rate > 0 else np.full(n, np.inf)
     radio_ok = 1 - network.jamming
     # victim -> its HQ: the first of MAX_ATTEMPTS tries that gets through
-    up = u[1:1 + MAX_ATTEMPTS] < (report_delivery[victim_nation] * radio_ok)
-    clock = t + np.argmax(up, axis=0) * RETRY_H + report_latency[victim_nation]
+    up = u[1:1 + MAX_ATTEMPTS] < (forces.report_delivery[victim] * radio_ok)
+    clock = t + np.argmax(up, axis=0) * RETRY_H + forces.report_latency[victim]
     arrived = up.any(axis=0)
     # victim's HQ -> shooter's HQ, retried
-    clock, across = _across(victim_nation, shooter_nation, clock, arrived, network, rng)
+    clock, across = _across(forces.nation[victim], forces.nation[shooter], clock, arrived,
+                            network, rng)
     # shooter's HQ -> shooter
-    down = u[1 + MAX_ATTEMPTS:] < (report_delivery[shooter_nation] * radio_ok)
-    clock = clock + np.argmax(down, axis=0) * RETRY_H + report_latency[shooter_nation]
+    down = u[1 + MAX_ATTEMPTS:] < (forces.report_delivery[shooter] * radio_ok)
+    clock = clock + np.argmax(down, axis=0) * RETRY_H + forces.report_latency[shooter]
     called = arrived & across & down.any(axis=0)
     return np.where(called, np.minimum(by_itself, clock - t), by_itself)
 

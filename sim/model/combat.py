@@ -20,7 +20,7 @@ from numba import njit
 
 from sim.model import attribution
 from sim.model.comms import Network
-from sim.model.forces import Forces
+from sim.model.forces import Forces, position
 from sim.model.ledger import Ledger
 from sim.model.pictures import Pictures
 from sim.model.records import Fire, Incident
@@ -36,9 +36,6 @@ class DirectFire:
         self.forces, self.pictures, self.network, self.ledger = forces, pictures, network, ledger
         self.gate = scenario.identification.gate_km
         self.self_recognition = scenario.identification.self_recognition_per_h
-        nations = [scenario.nations[n] for n in forces.nation_names]
-        self.report_delivery = np.array([nat.report_delivery for nat in nations])
-        self.report_latency = np.array([nat.report_latency_h for nat in nations])
         self.shooter = np.zeros(0, np.int64)
         self.target = np.zeros(0, np.int64)
         self.incident = np.zeros(0, np.int64)   # ledger index, -1 if not friendly fire
@@ -60,7 +57,7 @@ class DirectFire:
     def _cease(self, t: float) -> None:
         f = self.forces
         s, g = self.shooter, self.target
-        going = _going(s, g, f.pos, f.at_front, f.fighting, f.weapon_range, self.until, t)
+        going = _going(s, g, self.until, f.units, t)
         for k in np.flatnonzero(~going & (self.incident >= 0)):
             self.ledger.incidents[int(self.incident[k])].end_h = t
         self.shooter, self.target = s[going], g[going]
@@ -94,8 +91,7 @@ class DirectFire:
                     target_nation=f.nation_names[f.nation[gi]], cause=cause, fire=Fire.DIRECT,
                     distance_km=float(c.distance[idx[k]]), x_km=float(x), y_km=float(y)))
         until[same_side] = t + attribution.recognition_delays(
-            f.nation[s[same_side]], f.nation[g[same_side]], self.self_recognition,
-            self.report_delivery, self.report_latency, self.network, t, rng)
+            s[same_side], g[same_side], self.self_recognition, f, self.network, t, rng)
         self.shooter = np.concatenate([self.shooter, s])
         self.target = np.concatenate([self.target, g])
         self.incident = np.concatenate([self.incident, incident])
@@ -106,7 +102,7 @@ class DirectFire:
         s, g = self.shooter, self.target
         if s.size == 0:
             return
-        hazard, p, shooters_on = _hazard(s, g, f.lethality, f.strength, dt)
+        hazard, p, shooters_on = _hazard(s, g, f.units, dt)
         loss = rng.binomial(f.strength, p)               # per target
         if not loss.any():
             return
@@ -120,9 +116,10 @@ class DirectFire:
 
 
 @njit(cache=True)
-def _hazard(shooter, target, lethality, strength, dt):
+def _hazard(shooter, target, units, dt):
     """Each shooter's hazard a*S (casualties/h), each unit's probability per soldier of
     becoming a casualty this step, 1 - exp(-H dt / T), and its number of shooters."""
+    lethality, strength = units.lethality, units.strength
     n = strength.size
     hazard = np.empty(shooter.size)
     total = np.zeros(n)
@@ -139,13 +136,19 @@ def _hazard(shooter, target, lethality, strength, dt):
 
 
 @njit(cache=True)
-def _going(shooter, target, pos, at_front, fighting, weapon_range, until, t):
-    """Engagements that go on: the shooter is at the front, the target fighting and in
-    weapon range, and (for a friend) not yet recognised."""
+def _going(shooter, target, until, units, t):
+    """Engagements that go on: the shooter is at the front, the target fighting (at the
+    front or in the rear, not withdrawn, not destroyed) and in weapon range, and (for a
+    friend) not yet recognised (``t < until``)."""
+    posture, strength = units.posture, units.strength
     going = np.zeros(shooter.size, np.bool_)
     for k in range(shooter.size):
         s, g = shooter[k], target[k]
-        if at_front[s] and fighting[g] and t < until[k]:
-            dist = np.hypot(pos[g, 0] - pos[s, 0], pos[g, 1] - pos[s, 1])
-            going[k] = dist <= weapon_range[s]
+        at_front = posture[s] == 1 and strength[s] > 0            # FRONT
+        fighting = posture[g] <= 1 and strength[g] > 0            # REAR or FRONT
+        if at_front and fighting and t < until[k]:
+            sx, sy = position(units, s)
+            gx, gy = position(units, g)
+            dist = np.hypot(gx - sx, gy - sy)
+            going[k] = dist <= units.weapon_range[s]
     return going

@@ -18,8 +18,11 @@ Rules (units: hours, probabilities per message):
   dropped with P ``garble_noticed``, otherwise it arrives garbled: its grid is
   off by an exponential distance of mean ``garble_error_km`` in a random
   direction.
-- Nations on the common net send reports straight to each other's HQs as data
-  (no translation: a digital position report needs no language).
+- Allied nations on the same radio system (``nations.<N>.radio``) share a net:
+  their units' reports go straight to each other's HQs as data over it
+  (``common_net.delivery`` times ``1 - jamming``, latency exponential with mean
+  ``common_net.latency_h``; no liaison link and no translation: a digital
+  position report needs no language).
 - Challenges between soldiers of two nations are understood with the best of
   their shared-language proficiency and the link's agreed signal.
 - ``perfect_comms``: every message is delivered at once and understood.
@@ -28,6 +31,7 @@ Rules (units: hours, probabilities per message):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import networkx as nx
 import numpy as np
@@ -42,9 +46,18 @@ def shared_proficiency(a: dict[str, float], b: dict[str, float]) -> float:
     return max((min(a[lang], b[lang]) for lang in common), default=0.0)
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Hop:
-    """One directed hop of a route: a liaison link used from one HQ to another."""
+    """One directed hop of a route: a liaison link used from one HQ to another.
+
+    A translated hop's pool serves ``capacity_per_h`` messages per hour, first come
+    first served (:func:`_serve`); a message that would wait longer than
+    ``max_queue_h`` is turned away and costs the pool nothing, so an overloaded pool
+    runs with a backlog of about ``max_queue_h`` and delivers late, stale reports.
+    Urgent traffic (a cease-fire call) waits for the backlog but takes no capacity
+    (:func:`_backlog_wait`). When the pool is next free is kept by the network
+    (:attr:`Network.free_at`).
+    """
 
     delivery: float
     latency_h: float
@@ -52,28 +65,32 @@ class Hop:
     translated: bool
     capacity_per_h: float
     max_queue_h: float
-    free_at: float = 0.0  # when the translation pool clears its queue, h
 
-    def queue(self, arrive: np.ndarray, reserve: bool = True) -> np.ndarray:
-        """Wait (h) of messages reaching the pool at ``arrive``; inf for a message turned away.
 
-        First come, first served at ``capacity_per_h``: message k of the sorted
-        arrivals finishes at max(free_at + (k+1)/c, max_{m<=k}(arrive_m + (k-m+1)/c)).
-        A message that would wait longer than ``max_queue_h`` is turned away and
-        costs the pool nothing, so an overloaded pool runs with a backlog of about
-        ``max_queue_h`` and delivers late, stale reports. Updates ``free_at``
-        unless ``reserve`` is False (urgent traffic that jumps the queue, e.g.
-        a cease-fire call, still waits for the backlog but takes no capacity).
-        """
-        wait = np.zeros_like(arrive, dtype=float)
-        if not self.translated or arrive.size == 0:
-            return wait
-        if not reserve:
-            return _backlog_wait(arrive.astype(float), self.free_at, self.max_queue_h)
-        order = np.argsort(arrive, kind="stable")
-        wait[order], self.free_at = _serve(arrive[order], self.free_at,
-                                           1.0 / self.capacity_per_h, self.max_queue_h)
-        return wait
+class Messages(NamedTuple):
+    """A batch of messages: message ``i`` goes from HQ ``src[i]`` to HQ ``dst[i]``, leaving
+    at ``start[i]`` h."""
+
+    src: np.ndarray
+    dst: np.ndarray
+    start: np.ndarray
+
+
+class RouteTable(NamedTuple):
+    """The network as the routing kernel reads it (H HQs, K directed hops)."""
+
+    route_len: np.ndarray          # (H, H) int64, hops on the route a -> b; -1: no route
+    route_hops: np.ndarray         # (H, H, L) int64, hop l of the route a -> b (-1: none)
+    direct: np.ndarray             # (H, H) bool, a's units report to HQ b over a shared net
+    hop_delivery: np.ndarray       # (K,) P(a message crosses the hop), jamming included
+    hop_latency: np.ndarray        # (K,) mean latency, h
+    hop_comprehension: np.ndarray  # (K,) P(understood)
+    hop_translated: np.ndarray     # (K,) bool, a translation pool serves the hop
+    hop_per_message: np.ndarray    # (K,) h of pool time per message (0: no pool)
+    hop_max_queue: np.ndarray      # (K,) h, longest wait before a message is turned away
+    net_delivery: float            # P(a message crosses the shared net), jamming included
+    net_latency: float             # mean latency of the shared net, h
+    garble_noticed: float          # P(a misunderstood message is noticed and dropped)
 
 
 @njit(cache=True)
@@ -105,45 +122,44 @@ def _backlog_wait(arrive, free_at, max_queue_h):
 
 
 @njit(cache=True)
-def _route(src, dst, start, u, route_len, route_hops, direct, hop_delivery, hop_latency,
-           hop_comprehension, hop_translated, hop_per, hop_max_queue, free_at, net_delivery,
-           net_latency, garble_noticed, urgent):
+def _route(messages, u, net, free_at, urgent):
     """Messages along their routes, hop by hop (rules above); ``u`` holds four uniforms per
     hop of the longest route for each message. Updates ``free_at`` (one per hop)."""
+    src, dst = messages.src, messages.dst
     n = src.size
-    arrive = start.copy()
+    arrive = messages.start.copy()
     delivered = np.ones(n, np.bool_)
     garbled = np.zeros(n, np.bool_)
     length = np.empty(n, np.int64)
     for i in range(n):
-        length[i] = route_len[src[i], dst[i]]
+        length[i] = net.route_len[src[i], dst[i]]
         if length[i] < 0:
             delivered[i] = False
-        elif direct[src[i], dst[i]]:          # the common net: no hops, no translation
-            delivered[i] = u[0, i] < net_delivery
-            arrive[i] -= net_latency * np.log1p(-u[1, i])
+        elif net.direct[src[i], dst[i]]:      # a shared net: no hops, no translation
+            delivered[i] = u[0, i] < net.net_delivery
+            arrive[i] -= net.net_latency * np.log1p(-u[1, i])
             length[i] = 0
     hop = np.full(n, -1, np.int64)
-    for level in range(route_hops.shape[2]):
+    for level in range(net.route_hops.shape[2]):
         for i in range(n):
             hop[i] = -1
             if length[i] > level:
-                hop[i] = route_hops[src[i], dst[i], level]
-                if u[4 * level, i] >= hop_delivery[hop[i]]:
+                hop[i] = net.route_hops[src[i], dst[i], level]
+                if u[4 * level, i] >= net.hop_delivery[hop[i]]:
                     delivered[i] = False
-                arrive[i] -= hop_latency[hop[i]] * np.log1p(-u[4 * level + 1, i])
-        for h in range(hop_delivery.size):        # translation pools, first come first served
-            if not hop_translated[h]:
+                arrive[i] -= net.hop_latency[hop[i]] * np.log1p(-u[4 * level + 1, i])
+        for h in range(net.hop_delivery.size):    # translation pools, first come first served
+            if not net.hop_translated[h]:
                 continue
             rows = np.flatnonzero((hop == h) & delivered)
             if rows.size == 0:
                 continue
             if urgent:                             # waits for the backlog, takes no capacity
-                wait = _backlog_wait(arrive[rows], free_at[h], hop_max_queue[h])
+                wait = _backlog_wait(arrive[rows], free_at[h], net.hop_max_queue[h])
             else:
                 order = rows[np.argsort(arrive[rows], kind="mergesort")]
-                wait, free_at[h] = _serve(arrive[order], free_at[h], hop_per[h],
-                                          hop_max_queue[h])
+                wait, free_at[h] = _serve(arrive[order], free_at[h], net.hop_per_message[h],
+                                          net.hop_max_queue[h])
                 rows = order
             for k in range(rows.size):
                 if np.isfinite(wait[k]):
@@ -151,8 +167,9 @@ def _route(src, dst, start, u, route_len, route_hops, direct, hop_delivery, hop_
                 else:
                     delivered[rows[k]] = False
         for i in range(n):
-            if hop[i] >= 0 and delivered[i] and u[4 * level + 2, i] >= hop_comprehension[hop[i]]:
-                if u[4 * level + 3, i] < garble_noticed:
+            if hop[i] >= 0 and delivered[i] and \
+                    u[4 * level + 2, i] >= net.hop_comprehension[hop[i]]:
+                if u[4 * level + 3, i] < net.garble_noticed:
                     delivered[i] = False           # misunderstood, noticed and dropped
                 else:
                     garbled[i] = True              # misunderstood unnoticed: a wrong grid
@@ -196,7 +213,7 @@ class Delivery:
 
 
 class Network:
-    """HQs as nodes, liaison links and the common net as routes; sends messages."""
+    """HQs as nodes, liaison links and shared radio nets as routes; sends messages."""
 
     def __init__(self, scenario: Scenario, perfect: bool) -> None:
         self.perfect = perfect
@@ -215,13 +232,17 @@ class Network:
             graph.add_edge(a, b)
             self._hops[(a, b)] = _hop(link, nat[link.a].languages, nat[link.b].languages)
             self._hops[(b, a)] = _hop(link, nat[link.b].languages, nat[link.a].languages)
-        members = {self.nations.index(m) for m in scenario.common_net.members}
         self.net = scenario.common_net
-        self.on_net = np.array([i in members for i in range(h)])
+        #: direct[a, b]: a and b are allies on the same radio system, so reports from a's
+        #: units reach HQ b straight over their shared net
+        self.direct = np.array([[a != b and nat[x].side == nat[y].side
+                                 and nat[x].radio == nat[y].radio
+                                 for b, y in enumerate(self.nations)]
+                                for a, x in enumerate(self.nations)], dtype=bool).reshape(h, h)
         self.routes: dict[tuple[int, int], list[Hop] | None] = {}
         for a in range(h):
             for b in range(h):
-                if a == b or (self.on_net[a] and self.on_net[b]):
+                if a == b or self.direct[a, b]:
                     self.routes[(a, b)] = []
                 elif nx.has_path(graph, a, b):
                     path = nx.shortest_path(graph, a, b)
@@ -242,43 +263,38 @@ class Network:
         self._index_routes(h)
 
     def _index_routes(self, h: int) -> None:
-        """Routes as arrays, so messages on many routes are sent in one batch."""
+        """Routes as arrays (:class:`RouteTable`), so messages on many routes are sent in one
+        batch."""
         self.hop_list: list[Hop] = list(self._hops.values())
         ids = {id(hop): k for k, hop in enumerate(self.hop_list)}
         longest = max((len(r) for r in self.routes.values() if r), default=0)
-        #: route_hops[a, b, l]: index in hop_list of hop l of the route a -> b (-1: none)
-        self.route_hops = np.full((h, h, max(longest, 1)), -1, np.int64)
-        #: route_len[a, b]: hops on the route a -> b; -1 when there is no route
-        self.route_len = np.full((h, h), -1, np.int64)
+        route_hops = np.full((h, h, max(longest, 1)), -1, np.int64)
+        route_len = np.full((h, h), -1, np.int64)
         for (a, b), route in self.routes.items():
             if route is not None:
-                self.route_len[a, b] = len(route)
-                self.route_hops[a, b, :len(route)] = [ids[id(hop)] for hop in route]
+                route_len[a, b] = len(route)
+                route_hops[a, b, :len(route)] = [ids[id(hop)] for hop in route]
         self.longest_route = longest
-        self.hop_delivery = np.array([hop.delivery for hop in self.hop_list])
-        self.hop_latency = np.array([hop.latency_h for hop in self.hop_list])
-        self.hop_comprehension = np.array([hop.comprehension for hop in self.hop_list])
-        self.hop_translated = np.array([hop.translated for hop in self.hop_list], bool)
-        self.hop_per_message = np.array([1.0 / hop.capacity_per_h if hop.translated else 0.0
-                                         for hop in self.hop_list])
-        self.hop_max_queue = np.array([hop.max_queue_h for hop in self.hop_list])
-        #: direct[a, b]: reports from a's units reach HQ b over the common net
-        self.direct = self.on_net[:, None] & self.on_net[None, :] & ~np.eye(h, dtype=bool)
+        hops = self.hop_list
+        self.table = RouteTable(
+            route_len=route_len, route_hops=route_hops, direct=self.direct,
+            hop_delivery=np.array([hop.delivery for hop in hops], dtype=float)
+            * (1 - self.jamming),
+            hop_latency=np.array([hop.latency_h for hop in hops], dtype=float),
+            hop_comprehension=np.array([hop.comprehension for hop in hops], dtype=float),
+            hop_translated=np.array([hop.translated for hop in hops], dtype=bool),
+            hop_per_message=np.array([1.0 / hop.capacity_per_h if hop.translated else 0.0
+                                      for hop in hops], dtype=float),
+            hop_max_queue=np.array([hop.max_queue_h for hop in hops], dtype=float),
+            net_delivery=self.net.delivery * (1 - self.jamming),
+            net_latency=self.net.latency_h, garble_noticed=self.garble_noticed)
+        #: free_at[k]: when the translation pool of hop k (``hop_list[k]``) clears its queue, h
+        self.free_at = np.zeros(len(hops))
 
     def _agreed_signal(self, scenario: Scenario, a: int, b: int) -> float:
         names = {self.nations[a], self.nations[b]}
         return max((lk.challenge_signal for lk in scenario.links.values()
                     if {lk.a, lk.b} == names), default=0.0)
-
-    def send(self, src: int, dst: int, start: np.ndarray, rng: np.random.Generator,
-             urgent: bool = False) -> Delivery:
-        """Send messages from HQ ``src`` to HQ ``dst`` leaving at times ``start``.
-
-        ``urgent`` messages jump translation queues (see :meth:`Hop.queue`).
-        """
-        n = start.size
-        return self.send_batch(np.full(n, src, np.int64), np.full(n, dst, np.int64), start,
-                               rng, urgent)
 
     def send_batch(self, src: np.ndarray, dst: np.ndarray, start: np.ndarray,
                    rng: np.random.Generator, urgent: bool = False) -> Delivery:
@@ -287,6 +303,7 @@ class Network:
         All messages are handled at once, hop by hop along their routes; messages
         reaching one translation pool at the same hop of their routes queue together,
         first come first served (see the approximation in the module docstring).
+        ``urgent`` messages wait for a pool's backlog but take none of its capacity.
         Draws a fixed block of random numbers per message (four per hop of the
         longest route) so paired runs stay in step.
         """
@@ -294,15 +311,9 @@ class Network:
         if self.perfect or n == 0:
             return Delivery(start.astype(float).copy(), np.ones(n, bool), np.zeros(n, bool))
         u = rng.random((4 * max(self.longest_route, 1), n))
-        free_at = np.array([hop.free_at for hop in self.hop_list])
-        arrive, delivered, garbled = _route(
-            src, dst, start.astype(float), u, self.route_len, self.route_hops, self.direct,
-            self.hop_delivery * (1 - self.jamming), self.hop_latency, self.hop_comprehension,
-            self.hop_translated, self.hop_per_message, self.hop_max_queue, free_at,
-            self.net.delivery * (1 - self.jamming), self.net.latency_h, self.garble_noticed,
-            urgent)
-        for hop, free in zip(self.hop_list, free_at.tolist(), strict=True):
-            hop.free_at = free
+        messages = Messages(np.asarray(src, np.int64), np.asarray(dst, np.int64),
+                            start.astype(float))
+        arrive, delivered, garbled = _route(messages, u, self.table, self.free_at, urgent)
         return Delivery(arrive, delivered, garbled)
 
     def garble(self, xy: np.ndarray, garbled: np.ndarray, rng: np.random.Generator) -> np.ndarray:

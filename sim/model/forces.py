@@ -1,4 +1,4 @@
-"""Forces: the unit table (numpy arrays) and the Mesa agents that name its rows.
+"""Forces: the unit table, the nation table, and the Mesa agents that name the table's rows.
 
 Rules:
 - Every unit belongs to exactly one nation; a nation's HQ holds the picture its
@@ -6,17 +6,30 @@ Rules:
 - Units of a group are spread along the front at slots ``slot_spacing_km``
   apart; groups sharing a sector interleave through ``stride``/``interleave``.
   This makes the seams where allied units neighbour each other.
-- A unit's position is an anchor (moving at ``speed_kmh`` towards its posture's
-  place: rear area, front position, or rear after withdrawal) plus a patrol
-  offset that wanders (Ornstein-Uhlenbeck, std ``patrol_km`` per sqrt hour,
-  relaxation ``PATROL_RELAX_H``). Wandering is what makes reports go stale.
+- A unit's position is an anchor (moving at ``speed_kmh`` straight towards its
+  posture's place: its front position at the front, else its rear place) plus a
+  patrol offset that wanders: an Ornstein-Uhlenbeck process with relaxation time
+  ``PATROL_RELAX_H``, each step decaying by exp(-dt / PATROL_RELAX_H) and taking a
+  normal step of standard deviation ``patrol_km`` x sqrt(dt) per axis (so
+  ``patrol_km`` is km per sqrt(h)). Only a living unit's offset wanders. At the
+  start each offset is drawn from the process's stationary spread,
+  ``patrol_km`` x sqrt(PATROL_RELAX_H / 2) per axis. Wandering is what makes
+  reports go stale.
+
+The table (:class:`Units`) holds one array per column, row ``i`` being unit
+``i``: what the unit's group sets (speed, ranges, lethality, cover), what its
+nation sets (training, markings, rules of engagement as probabilities per step,
+report delivery, latency and interval), and its state (anchor, offset,
+strength, casualties, posture). The nation table (:class:`Nations`) holds one
+row per nation (= per HQ). Compiled kernels take these named tuples and read
+columns by name; a new per-unit parameter is a field of the schema, a column
+here and a line in :func:`build_forces`, then read by the kernel that uses it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
-import mesa
 import numpy as np
 from numba import njit
 
@@ -27,58 +40,87 @@ from sim.schema import Scenario
 PATROL_RELAX_H = 6.0
 
 
-class Unit(mesa.Agent):
-    """A unit (squad to company). Its state lives in the model's :class:`Forces` arrays."""
+class Units(NamedTuple):
+    """The unit table: one array per column, row ``i`` is unit ``i`` (N rows).
 
-    def __init__(self, model: mesa.Model, index: int, name: str, nation: str) -> None:
-        super().__init__(model)
-        self.index = index
-        self.name = name
-        self.nation = nation
+    Static columns come from the unit's group or nation; state columns change
+    during the run, always in place (so every holder of the table sees them).
+    """
 
-    @property
-    def strength(self) -> int:
-        """Personnel fit to fight."""
-        return int(self.model.forces.strength[self.index])
-
-    @property
-    def posture(self) -> Posture:
-        return Posture(int(self.model.forces.posture[self.index]))
-
-    @property
-    def position(self) -> tuple[float, float]:
-        x, y = self.model.forces.pos[self.index]
-        return float(x), float(y)
-
-
-@dataclass
-class Forces:
-    """Per-unit arrays: static parameters and state. Row ``i`` is unit ``i``."""
-
-    names: list[str]
-    nation_names: list[str]
-    nation: np.ndarray          # int, index into nation_names (= its HQ)
-    coalition: np.ndarray       # bool, the unit's nation is on the coalition side
-    speed: np.ndarray           # km/h
-    patrol: np.ndarray          # km per sqrt(h)
-    sensor_range: np.ndarray    # km
-    weapon_range: np.ndarray    # km
-    lethality: np.ndarray       # casualties per firing soldier per hour
-    cover: np.ndarray           # probability
-    front_from_h: np.ndarray    # h
-    front_place: np.ndarray     # (N, 2) km
-    rear_place: np.ndarray      # (N, 2) km
-    initial: np.ndarray         # personnel at time 0
+    # identity
+    nation: np.ndarray              # int64, index into Forces.nation_names (= its HQ)
+    coalition: np.ndarray           # bool, the unit's nation is on the coalition side
+    # from the unit's group
+    speed: np.ndarray               # km/h
+    patrol: np.ndarray              # km per sqrt(h)
+    sensor_range: np.ndarray        # km
+    weapon_range: np.ndarray        # km
+    lethality: np.ndarray           # casualties per firing soldier per hour
+    cover: np.ndarray               # P(hidden from one sensor look)
+    front_from_h: np.ndarray        # h
+    front_place: np.ndarray         # (N, 2) km
+    rear_place: np.ndarray          # (N, 2) km
+    initial: np.ndarray             # int64, personnel at time 0
+    # from the unit's nation
+    training: np.ndarray            # skill at visual identification, 0..1
+    markings: np.ndarray            # how recognisable the unit is to others, 0..1
+    engage_forward: np.ndarray      # ROE, P(engage) per step (not per hour)
+    engage_unidentified: np.ndarray  # ROE, P(engage) per step
+    engage_failed: np.ndarray       # ROE after a failed challenge, P(engage) per step
+    report_delivery: np.ndarray     # P(a report over the unit's radio gets through), before jamming
+    report_latency: np.ndarray      # mean latency of the unit's radio, h
+    report_interval: np.ndarray     # h between the unit's position reports
     # state
-    anchor: np.ndarray          # (N, 2) km
-    offset: np.ndarray          # (N, 2) km
-    strength: np.ndarray        # personnel fit to fight
-    killed: np.ndarray
-    wounded: np.ndarray
-    deployed: np.ndarray        # personnel who ever served in the unit
-    posture: np.ndarray         # Posture codes
-    deployed_strength: np.ndarray  # strength when last sent to the front (withdrawal reference)
-    withdrawn_at: np.ndarray    # h, -inf when never
+    anchor: np.ndarray              # (N, 2) km
+    offset: np.ndarray              # (N, 2) km, patrol offset from the anchor
+    strength: np.ndarray            # int64, personnel fit to fight
+    killed: np.ndarray              # int64
+    wounded: np.ndarray             # int64
+    deployed: np.ndarray            # int64, personnel who ever served in the unit
+    posture: np.ndarray             # int8, Posture codes
+    deployed_strength: np.ndarray   # int64, strength when last sent to the front
+    withdrawn_at: np.ndarray        # h, -inf when never
+
+
+class Nations(NamedTuple):
+    """The nation table: one row per nation (= its HQ), in ``Forces.nation_names`` order."""
+
+    coalition: np.ndarray           # bool, on the coalition side
+    refresh_h: np.ndarray           # h between HQ picture publications
+    fire_missions_per_h: np.ndarray  # missions its artillery and drones fire per hour
+    supplier: np.ndarray            # int64, the nation whose fires answer its calls
+
+
+class Forces:
+    """The unit table of a model, with its names, the nation table and derived masks.
+
+    Columns are read as attributes (``forces.strength`` is ``forces.units.strength``)
+    and change in place only: ``forces.strength[k] -= 1``, never ``forces.strength = a``.
+    """
+
+    def __init__(self, names: list[str], nation_names: list[str], units: Units,
+                 nations: Nations) -> None:
+        object.__setattr__(self, "names", names)
+        object.__setattr__(self, "nation_names", nation_names)
+        object.__setattr__(self, "units", units)
+        object.__setattr__(self, "nations", nations)
+
+    def __getattr__(self, name: str):
+        try:
+            return getattr(object.__getattribute__(self, "units"), name)
+        except AttributeError:
+            raise AttributeError(f"Forces has no attribute or column {name!r}") from None
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in Units._fields:
+            if value is getattr(self.units, name):   # ``f.strength += x`` rebinds the same array
+                return
+            raise AttributeError(f"column {name!r} of the unit table changes in place "
+                                 f"(forces.{name}[...] = ...), never by rebinding")
+        object.__setattr__(self, name, value)
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(Units._fields))
 
     @property
     def n(self) -> int:
@@ -86,7 +128,7 @@ class Forces:
 
     @property
     def pos(self) -> np.ndarray:
-        """Current positions (N, 2), km."""
+        """Current positions (N, 2), km: anchor plus patrol offset."""
         return self.anchor + self.offset
 
     @property
@@ -99,77 +141,95 @@ class Forces:
         return (self.posture == Posture.FRONT) & (self.strength > 0)
 
     def move(self, dt: float, rng: np.random.Generator) -> None:
-        """Anchors move towards their place at unit speed; patrol offsets wander."""
+        """Anchors move towards their place at unit speed; patrol offsets wander (rules above)."""
         noise = rng.standard_normal((self.n, 2))
-        _move(self.anchor, self.offset, self.posture == Posture.FRONT, self.front_place,
-              self.rear_place, self.speed * dt, np.exp(-dt / PATROL_RELAX_H),
-              self.patrol * np.sqrt(dt), self.strength > 0, noise)
+        _move(self.units, dt, np.exp(-dt / PATROL_RELAX_H), noise)
+
+
+@njit(cache=True, inline="always")
+def position(units, i):
+    """Unit ``i``'s position (x, y), km: anchor plus patrol offset (as :attr:`Forces.pos`)."""
+    return (units.anchor[i, 0] + units.offset[i, 0], units.anchor[i, 1] + units.offset[i, 1])
 
 
 @njit(cache=True)
-def _move(anchor, offset, at_front, front_place, rear_place, reach, decay, wander, alive,
-          noise):
-    """One step of movement for every unit (in place): the anchor goes up to ``reach`` km
-    straight towards its place; a living unit's offset decays and takes a normal step."""
+def _move(units, dt, decay, noise):
+    """One step of movement for every unit (in place): the anchor goes up to speed x dt km
+    straight towards its place (front place if its posture is FRONT, else rear place); a
+    living unit's offset decays by ``decay`` and takes a step of ``patrol`` x sqrt(dt) x
+    ``noise`` (standard normal, one per axis)."""
+    anchor, offset = units.anchor, units.offset
+    sqrt_dt = np.sqrt(dt)
     for i in range(anchor.shape[0]):
-        px, py = (front_place[i, 0], front_place[i, 1]) if at_front[i] else \
-            (rear_place[i, 0], rear_place[i, 1])
-        gx, gy = px - anchor[i, 0], py - anchor[i, 1]
+        place = units.front_place if units.posture[i] == 1 else units.rear_place   # FRONT
+        gx, gy = place[i, 0] - anchor[i, 0], place[i, 1] - anchor[i, 1]
         dist = np.hypot(gx, gy)
         if dist > 0:
-            step = min(dist, reach[i])
+            step = min(dist, units.speed[i] * dt)
             anchor[i, 0] += gx / dist * step
             anchor[i, 1] += gy / dist * step
-        if alive[i]:
-            offset[i, 0] = offset[i, 0] * decay + wander[i] * noise[i, 0]
-            offset[i, 1] = offset[i, 1] * decay + wander[i] * noise[i, 1]
+        if units.strength[i] > 0:
+            wander = units.patrol[i] * sqrt_dt
+            offset[i, 0] = offset[i, 0] * decay + wander * noise[i, 0]
+            offset[i, 1] = offset[i, 1] * decay + wander * noise[i, 1]
+
+
+def per_step(p_per_h: float, dt: float) -> float:
+    """A probability per hour of observation as a probability per step of ``dt`` hours."""
+    return 1.0 - (1.0 - p_per_h) ** dt
 
 
 def build_forces(scenario: Scenario, rng: np.random.Generator) -> Forces:
-    """Lay out every unit group of the scenario as rows of a :class:`Forces`."""
+    """Lay out every unit group of the scenario as rows of the unit table (rules above)."""
     nation_names = list(scenario.nations)
-    cols: dict[str, list] = {k: [] for k in (
-        "names", "nation", "coalition", "speed", "patrol", "sensor_range", "weapon_range",
-        "lethality", "cover", "front_from_h", "front_place", "rear_place", "initial")}
+    nations = [scenario.nations[name] for name in nation_names]
+    dt = scenario.dt_h
+    rows: dict[str, list] = {k: [] for k in Units._fields[:Units._fields.index("anchor")]}
+    names: list[str] = []
     for gname, g in scenario.units.items():
-        side = scenario.nations[g.nation].side
+        nat = scenario.nations[g.nation]
         for k in range(g.count):
             slot = k * g.stride + g.interleave
             y = g.y_from_km + slot * scenario.slot_spacing_km
-            cols["names"].append(f"{gname}-{k + 1:03d}")
-            cols["nation"].append(nation_names.index(g.nation))
-            cols["coalition"].append(side == "coalition")
-            cols["speed"].append(g.speed_kmh)
-            cols["patrol"].append(g.patrol_km)
-            cols["sensor_range"].append(g.sensor_range_km)
-            cols["weapon_range"].append(g.weapon_range_km)
-            cols["lethality"].append(g.lethality)
-            cols["cover"].append(g.cover)
-            cols["front_from_h"].append(g.front_from_h)
-            cols["front_place"].append((g.x_km, y))
-            cols["rear_place"].append((g.rear_x_km, y))
-            cols["initial"].append(g.strength)
-    n = len(cols["names"])
-    arr = {k: np.asarray(v, dtype=float) for k, v in cols.items()
-           if k not in ("names", "nation", "coalition", "initial", "front_place", "rear_place")}
-    front_place = np.asarray(cols["front_place"], dtype=float).reshape(n, 2)
-    rear_place = np.asarray(cols["rear_place"], dtype=float).reshape(n, 2)
-    initial = np.asarray(cols["initial"], dtype=np.int64)
-    front_from = arr["front_from_h"]
-    posture = np.where(front_from <= 0.0, Posture.FRONT, Posture.REAR).astype(np.int8)
-    anchor = np.where((posture == Posture.FRONT)[:, None], front_place, rear_place).copy()
-    patrol = arr["patrol"]
+            names.append(f"{gname}-{k + 1:03d}")
+            for column, value in (
+                    ("nation", nation_names.index(g.nation)),
+                    ("coalition", nat.side == "coalition"),
+                    ("speed", g.speed_kmh), ("patrol", g.patrol_km),
+                    ("sensor_range", g.sensor_range_km), ("weapon_range", g.weapon_range_km),
+                    ("lethality", g.lethality), ("cover", g.cover),
+                    ("front_from_h", g.front_from_h), ("front_place", (g.x_km, y)),
+                    ("rear_place", (g.rear_x_km, y)), ("initial", g.strength),
+                    ("training", nat.training), ("markings", nat.markings),
+                    ("engage_forward", per_step(nat.roe.engage_forward, dt)),
+                    ("engage_unidentified", per_step(nat.roe.engage_unidentified, dt)),
+                    ("engage_failed", per_step(nat.roe.engage_failed_challenge, dt)),
+                    ("report_delivery", nat.report_delivery),
+                    ("report_latency", nat.report_latency_h),
+                    ("report_interval", nat.report_interval_h)):
+                rows[column].append(value)
+    n = len(names)
+    static = {k: np.asarray(v, dtype=float) for k, v in rows.items()}
+    static["nation"] = np.asarray(rows["nation"], dtype=np.int64)
+    static["coalition"] = np.asarray(rows["coalition"], dtype=bool)
+    static["initial"] = np.asarray(rows["initial"], dtype=np.int64)
+    for place in ("front_place", "rear_place"):
+        static[place] = static[place].reshape(n, 2)
+    initial = static["initial"]
+    posture = np.where(static["front_from_h"] <= 0.0, Posture.FRONT, Posture.REAR).astype(np.int8)
+    anchor = np.where((posture == Posture.FRONT)[:, None], static["front_place"],
+                      static["rear_place"]).copy()
     # start each unit somewhere in its patrol wander (stationary spread of the OU process)
-    offset = rng.standard_normal((n, 2)) * (patrol * np.sqrt(PATROL_RELAX_H / 2))[:, None]
-    return Forces(
-        names=cols["names"], nation_names=nation_names,
-        nation=np.asarray(cols["nation"], dtype=np.int64),
-        coalition=np.asarray(cols["coalition"], dtype=bool),
-        speed=arr["speed"], patrol=patrol, sensor_range=arr["sensor_range"],
-        weapon_range=arr["weapon_range"], lethality=arr["lethality"], cover=arr["cover"],
-        front_from_h=front_from, front_place=front_place, rear_place=rear_place,
-        initial=initial, anchor=anchor, offset=offset,
-        strength=initial.copy(), killed=np.zeros(n, np.int64), wounded=np.zeros(n, np.int64),
-        deployed=initial.copy(), posture=posture,
-        deployed_strength=initial.copy(), withdrawn_at=np.full(n, -np.inf),
-    )
+    offset = rng.standard_normal((n, 2)) * (static["patrol"] * np.sqrt(PATROL_RELAX_H / 2))[:, None]
+    units = Units(
+        **static, anchor=anchor, offset=offset, strength=initial.copy(),
+        killed=np.zeros(n, np.int64), wounded=np.zeros(n, np.int64), deployed=initial.copy(),
+        posture=posture, deployed_strength=initial.copy(), withdrawn_at=np.full(n, -np.inf))
+    table = Nations(
+        coalition=np.array([nat.side == "coalition" for nat in nations], dtype=bool),
+        refresh_h=np.array([nat.picture_refresh_h for nat in nations], dtype=float),
+        fire_missions_per_h=np.array([nat.fire_missions_per_h for nat in nations], dtype=float),
+        supplier=np.array([nation_names.index(nat.fire_support_from or name)
+                           for name, nat in zip(nation_names, nations, strict=True)],
+                          dtype=np.int64))
+    return Forces(names, nation_names, units, table)

@@ -42,13 +42,6 @@ class IndirectFire:
         self.cfg = scenario.indirect_fire
         self.gate = scenario.identification.gate_km
         self.forces, self.pictures, self.network, self.ledger = forces, pictures, network, ledger
-        names = forces.nation_names
-        nations = [scenario.nations[n] for n in names]
-        self.supplier = np.array([names.index(nat.fire_support_from or name)
-                                  for name, nat in zip(names, nations, strict=True)])
-        self.missions_per_h = np.array([nat.fire_missions_per_h for nat in nations])
-        self.coalition_nation = np.array([nat.side == "coalition" for nat in nations])
-        self.hop1 = np.array([nat.report_delivery for nat in nations])
         self.missions_fired = 0
 
     def step(self, t: float, dt: float, contacts: Contacts, rng: np.random.Generator) -> None:
@@ -59,17 +52,19 @@ class IndirectFire:
         calls = self._calls(c, u_call < self.cfg.call_prob_per_h * dt)
         if calls.size == 0:
             return
-        src = f.nation[c.observer[calls]]
-        supplier = self.supplier[src]
+        caller = c.observer[calls]
+        src = f.nation[caller]
+        supplier = f.nations.supplier[src]
         # the call: the caller's radio to its HQ, then across to the supplier's HQ
-        radio = rng.random(calls.size) < self.hop1[src] * (1 - self.network.jamming)
+        radio = rng.random(calls.size) < f.report_delivery[caller] * (1 - self.network.jamming)
         out = self.network.send_batch(src, supplier, np.full(calls.size, t), rng)
         delivered = out.delivered & (radio | self.network.perfect)
         grid = self.network.garble(c.seen_at[calls], out.garbled, rng)
         tree, units = c.tree, c.tree_units       # this step's positions of fighting units
         for nation in np.unique(supplier):
             rows = np.flatnonzero(delivered & (supplier == nation))
-            n_missions = min(rows.size, int(rng.poisson(self.missions_per_h[nation] * dt)))
+            n_missions = min(rows.size,
+                             int(rng.poisson(f.nations.fire_missions_per_h[nation] * dt)))
             chosen = rng.permutation(rows)[:n_missions]
             # fire-support coordination against the firing HQ's picture
             clear = ~self.pictures.correlates(np.full(chosen.size, nation), grid[chosen],
@@ -99,7 +94,7 @@ class IndirectFire:
         if hit.size == 0:
             return
         casualties = rng.binomial(f.strength[hit], self.cfg.casualty_fraction)
-        shooter_coalition = bool(self.coalition_nation[nation])
+        shooter_coalition = bool(f.nations.coalition[nation])
         incident = np.full(hit.size, -1, np.int64)
         fratricide = np.flatnonzero(f.coalition[hit] & shooter_coalition)
         if fratricide.size:

@@ -12,6 +12,8 @@ Rules:
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
@@ -27,9 +29,10 @@ class Ledger:
         self.killed_fraction = killed_fraction
         self.replication = replication
         n = forces.n
-        self.friendly_fire = np.zeros(n, np.int64)  # coalition casualties by coalition fire
-        self.hostile_fire = np.zeros(n, np.int64)   # coalition casualties by enemy fire
-        self.inflicted = np.zeros(n, np.int64)      # enemy casualties by coalition fire
+        #: per-unit tallies of who lost whom to whose fire
+        self.tallies = Tallies(np.zeros(n, np.int64), np.zeros(n, np.int64),
+                               np.zeros(n, np.int64))
+        self.friendly_fire, self.hostile_fire, self.inflicted = self.tallies
         self.incidents: list[Incident] = []
 
     def hit(self, target: np.ndarray, casualties: np.ndarray, shooter_coalition: np.ndarray,
@@ -43,9 +46,8 @@ class Ledger:
             return
         casualties = casualties.astype(np.int64)
         killed = rng.binomial(casualties, self.killed_fraction)
-        f = self.forces
-        _tally(target, casualties, killed, shooter_coalition, f.strength, f.killed, f.wounded,
-               f.coalition, self.friendly_fire, self.hostile_fire, self.inflicted)
+        _tally(Hits(target, casualties, killed, np.asarray(shooter_coalition, bool)),
+               self.forces.units, self.tallies)
         for k in np.flatnonzero((incident >= 0) & (casualties > 0)):
             rec = self.incidents[int(incident[k])]
             rec.killed += int(killed[k])
@@ -57,18 +59,34 @@ class Ledger:
         return len(self.incidents) - 1
 
 
+class Hits(NamedTuple):
+    """Casualties inflicted this step (arrays of one length; a unit may appear often)."""
+
+    target: np.ndarray             # int64, the unit hit
+    casualties: np.ndarray         # int64, killed + wounded
+    killed: np.ndarray             # int64
+    shooter_coalition: np.ndarray  # bool, the fire came from the coalition
+
+
+class Tallies(NamedTuple):
+    """Per-unit casualty tallies by whose fire (int64 arrays, N rows)."""
+
+    friendly_fire: np.ndarray  # coalition casualties by coalition fire
+    hostile_fire: np.ndarray   # coalition casualties by enemy fire
+    inflicted: np.ndarray      # enemy casualties by coalition fire
+
+
 @njit(cache=True)
-def _tally(target, casualties, killed, shooter_coalition, strength, unit_killed, unit_wounded,
-           coalition, friendly_fire, hostile_fire, inflicted):
-    """Add each hit to its unit's tallies (a unit may be hit several times)."""
-    for i in range(target.size):
-        j, c = target[i], casualties[i]
-        strength[j] -= c
-        unit_killed[j] += killed[i]
-        unit_wounded[j] += c - killed[i]
-        if coalition[j] and shooter_coalition[i]:
-            friendly_fire[j] += c
-        elif coalition[j]:
-            hostile_fire[j] += c
-        elif shooter_coalition[i]:
-            inflicted[j] += c
+def _tally(hits, units, tallies):
+    """Add each hit to its unit's strength, killed and wounded, and to the tallies."""
+    for i in range(hits.target.size):
+        j, c = hits.target[i], hits.casualties[i]
+        units.strength[j] -= c
+        units.killed[j] += hits.killed[i]
+        units.wounded[j] += c - hits.killed[i]
+        if units.coalition[j] and hits.shooter_coalition[i]:
+            tallies.friendly_fire[j] += c
+        elif units.coalition[j]:
+            tallies.hostile_fire[j] += c
+        elif hits.shooter_coalition[i]:
+            tallies.inflicted[j] += c

@@ -13,9 +13,14 @@ Unit state lives in numpy arrays (:class:`~sim.model.forces.Forces`) so each
 step works on all units at once: numpy array operations, a k-d tree and a
 cell list for the spatial queries, and numba-compiled loops where the work is
 per pair, per message or sequential (compiled once, then cached beside the
-source). The Mesa agents (:class:`~sim.model.forces.Unit`) name the rows.
+source). The Mesa agents (:class:`~sim.model.agents.Unit`) name the rows and
+read them (position, nation, strength, posture, what an HQ believes).
 All randomness comes from :class:`~sim.model.streams.Streams`; compiled code
 draws none (it takes numbers drawn, or hashed from keys drawn, outside).
+
+Build a model from a configuration with :func:`sim.build.build_model`, which
+applies the intervention and the scale first; the constructor takes the
+scenario as it will be fought.
 """
 
 from __future__ import annotations
@@ -25,10 +30,11 @@ import math
 import mesa
 import numpy as np
 
+from sim.model.agents import Unit
 from sim.model.campaign import update_postures
 from sim.model.combat import DirectFire
 from sim.model.comms import Network
-from sim.model.forces import Unit, build_forces
+from sim.model.forces import build_forces
 from sim.model.indirect import IndirectFire
 from sim.model.ledger import Ledger
 from sim.model.pictures import Pictures
@@ -42,10 +48,21 @@ class CoalitionModel(mesa.Model):
     """Allied units of several nations against a common enemy, with friendly fire.
 
     Args:
-        scenario: the validated scenario, interventions already applied.
+        scenario: the validated scenario, interventions (and scaling) already applied.
         seed: this replication's seed sequence.
-        perfect_comms: every message delivered at once and understood (CONTRACT.md).
+        perfect_comms: every message delivered at once and understood (docs/contract.md).
         replication: index used to label records.
+
+    Attributes:
+        world: the scenario being fought (:class:`~sim.schema.Scenario`). Not called
+            ``scenario``: Mesa 3.5 reserves ``model.scenario`` for its own Scenario class.
+        time_h: simulated hours since the start (``steps`` x ``dt``); ``dt`` is the step, h.
+        n_steps: steps to the horizon.
+        units: the Mesa agents, one per row of the unit table, in row order
+            (``model.agents`` holds the same agents).
+        forces: the unit table (:class:`~sim.model.forces.Forces`).
+        network, pictures, sensing, direct_fire, indirect_fire, ledger, timeline: the
+            mechanisms, each in a module of the same name.
     """
 
     def __init__(self, scenario: Scenario, seed: np.random.SeedSequence, *,
@@ -56,8 +73,8 @@ class CoalitionModel(mesa.Model):
         self.dt = scenario.dt_h
         self.n_steps = math.ceil(scenario.horizon_h / self.dt - 1e-9)
         self.forces = build_forces(scenario, self.streams.at("movement", 0))
-        for i, name in enumerate(self.forces.names):
-            Unit(self, i, name, self.forces.nation_names[self.forces.nation[i]])
+        self.units = [Unit(self, i, name, self.forces.nation_names[self.forces.nation[i]])
+                      for i, name in enumerate(self.forces.names)]
         self.network = Network(scenario, perfect_comms)
         self.pictures = Pictures(self.forces, self.network, scenario)
         self.sensing = Sensing(scenario, self.forces, self.pictures, self.network)

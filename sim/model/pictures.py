@@ -12,11 +12,13 @@ Rules:
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
 from sim.model.comms import Network, garble_point
-from sim.model.forces import Forces
+from sim.model.forces import Forces, position
 from sim.model.spatial import GroupedPoints
 from sim.schema import Scenario
 
@@ -28,18 +30,32 @@ PENDING_COLUMNS = ("arrive", "x", "y", "observed", "hq", "unit", "garbled")
 ARRIVE, X, Y, OBSERVED, HQ, UNIT, GARBLED = range(len(PENDING_COLUMNS))
 
 
-class Picture:
-    """Entries of every HQ about every unit: arrays (H, N)."""
+class Picture(NamedTuple):
+    """Entries of every HQ about every unit: arrays (H, N), changed in place."""
 
-    def __init__(self, h: int, n: int) -> None:
-        self.pos = np.zeros((h, n, 2))
-        self.time = np.full((h, n), -np.inf)
-        self.garbled = np.zeros((h, n), bool)
-        self.lost = np.zeros((h, n), bool)
+    pos: np.ndarray        # (H, N, 2) km, the reported position
+    time: np.ndarray       # (H, N) h, when the reported position was observed (-inf: never)
+    garbled: np.ndarray    # (H, N) bool, the entry came garbled
+    lost: np.ndarray       # (H, N) bool, the last report about the unit was lost or had no route
+
+    @classmethod
+    def empty(cls, h: int, n: int) -> Picture:
+        return cls(np.zeros((h, n, 2)), np.full((h, n), -np.inf), np.zeros((h, n), bool),
+                   np.zeros((h, n), bool))
 
     def copy_from(self, other: Picture, rows: np.ndarray) -> None:
-        for name in ("pos", "time", "garbled", "lost"):
-            getattr(self, name)[rows] = getattr(other, name)[rows]
+        for mine, theirs in zip(self, other, strict=True):
+            mine[rows] = theirs[rows]
+
+
+class Reports(NamedTuple):
+    """Messages of one batch of position reports (arrays of one length)."""
+
+    arrive: np.ndarray     # h, when each reaches its HQ
+    hq: np.ndarray         # int64, the HQ it goes to
+    unit: np.ndarray       # int64, the unit it reports on
+    delivered: np.ndarray  # bool
+    garbled: np.ndarray    # bool
 
 
 class Pictures:
@@ -50,20 +66,14 @@ class Pictures:
         self.network = network
         h, n = len(forces.nation_names), forces.n
         self.h = h
-        nations = [scenario.nations[name] for name in forces.nation_names]
-        self.interval = np.array([nations[k].report_interval_h for k in forces.nation])
-        self.hop1_delivery = np.array([nations[k].report_delivery for k in forces.nation])
-        self.hop1_latency = np.array([nations[k].report_latency_h for k in forces.nation])
-        self.refresh_h = np.array([nat.picture_refresh_h for nat in nations])
         self.expiry_h = scenario.identification.entry_expiry_h
         self.jamming = scenario.environment.jamming
         # report phase spreads units' reports over the interval (golden-ratio sequence)
-        self.phase = ((np.arange(n) * 0.6180339887) % 1.0) * self.interval
-        coalition_hq = np.array([nat.side == "coalition" for nat in nations])
+        self.phase = ((np.arange(n) * 0.6180339887) % 1.0) * forces.report_interval
         #: member[h, j]: unit j is a friend of HQ h and belongs in its picture
-        self.member = coalition_hq[:, None] == forces.coalition[None, :]
-        self.live = Picture(h, n)
-        self.published = Picture(h, n)
+        self.member = forces.nations.coalition[:, None] == forces.coalition[None, :]
+        self.live = Picture.empty(h, n)
+        self.published = Picture.empty(h, n)
         self.next_publish = np.zeros(h)
         #: current friend entries of every HQ's published picture (one group per HQ)
         self._index = GroupedPoints(np.zeros(0, np.int64), np.zeros((0, 2)), np.zeros(0),
@@ -82,8 +92,9 @@ class Pictures:
             self._publish(t, np.arange(self.h))
             return
         alive = f.strength > 0
-        due = alive & (np.floor((t - self.phase) / self.interval)
-                       > np.floor((t - dt - self.phase) / self.interval))
+        interval = f.report_interval
+        due = alive & (np.floor((t - self.phase) / interval)
+                       > np.floor((t - dt - self.phase) / interval))
         self._send(t, dt, due, rng)
         self._deliver(t)
         rows = np.flatnonzero(self.next_publish <= t + 1e-9)
@@ -95,8 +106,8 @@ class Pictures:
         # fixed-size draws for hop 1 (unit radio to its own HQ), one per unit
         u = rng.random((3, f.n))
         obs = t - dt * u[0]                      # observed at some moment within the step
-        hop1_ok = u[1] < self.hop1_delivery * (1 - self.jamming)
-        hop1_arrive = obs - self.hop1_latency * np.log1p(-u[2])
+        hop1_ok = u[1] < f.report_delivery * (1 - self.jamming)
+        hop1_arrive = obs - f.report_latency * np.log1p(-u[2])
         hq, unit = np.nonzero(self.member & due[None, :])   # one message per (HQ, unit)
         if unit.size == 0:
             return
@@ -106,15 +117,9 @@ class Pictures:
                                       rng)
         ok = out.delivered & (direct | hop1_ok[unit])
         self.live.lost[hq[~ok], unit[~ok]] = True
-        self._pending = _in_transit(self._pending, out.arrive, hq, unit, f.pos, obs, ok,
-                                    out.garbled, rng.random((2, unit.size)),
+        self._pending = _in_transit(self._pending, Reports(out.arrive, hq, unit, ok, out.garbled),
+                                    f.units, obs, rng.random((2, unit.size)),
                                     self.network.garble_error_km)
-
-    def _queue(self, arrive, hq, units, xy, obs, garbled) -> None:
-        """Put reports in transit: they reach HQ ``hq`` at ``arrive`` (arrays of one length)."""
-        rows = np.column_stack([arrive, xy, obs, np.broadcast_to(hq, np.shape(arrive)),
-                                units, garbled])
-        self._pending = np.concatenate([self._pending, rows])
 
     def _deliver(self, t: float) -> None:
         """Reports that have arrived by ``t`` update the live pictures, newest observation
@@ -122,8 +127,7 @@ class Pictures:
         p = self._pending
         due = p[:, ARRIVE] <= t
         if due.any():
-            self._pending = _write_newest(p, due, self.live.pos, self.live.time,
-                                          self.live.garbled, self.live.lost)
+            self._pending = _write_newest(p, due, self.live)
 
     def _set_truth(self, t: float) -> None:
         pos = self.forces.pos
@@ -137,7 +141,7 @@ class Pictures:
         when a picture changed or a unit was destroyed; entries that expire between
         publications are skipped at query time (``_now``)."""
         self.published.copy_from(self.live, rows)
-        self.next_publish[rows] = t + self.refresh_h[rows]
+        self.next_publish[rows] = t + self.forces.nations.refresh_h[rows]
         self._now = t
         alive = self.forces.strength > 0
         # a destroyed unit never comes back (only withdrawn units are refilled), so the
@@ -164,31 +168,34 @@ class Pictures:
 
 
 @njit(cache=True)
-def _in_transit(pending, arrive, hq, unit, pos, observed, delivered, garbled, u, garble_km):
-    """The table of reports in transit with the delivered messages appended; a garbled
+def _in_transit(pending, reports, units, observed, u, garble_km):
+    """The table of reports in transit with the delivered ``reports`` appended, each
+    carrying its unit's current position, observed at ``observed[unit]``; a garbled
     report's grid is moved by an exponential distance (mean ``garble_km``) in a random
     direction (``u``: two uniforms per message), as :meth:`Network.garble` does."""
-    m = int(delivered.sum())
+    m = int(reports.delivered.sum())
     out = np.empty((pending.shape[0] + m, pending.shape[1]))
     out[:pending.shape[0]] = pending
     k = pending.shape[0]
-    for i in range(arrive.size):
-        if not delivered[i]:
+    for i in range(reports.arrive.size):
+        if not reports.delivered[i]:
             continue
-        x, y = pos[unit[i], 0], pos[unit[i], 1]
-        if garbled[i]:
+        j = reports.unit[i]
+        x, y = position(units, j)
+        if reports.garbled[i]:
             x, y = garble_point(x, y, u[0, i], u[1, i], garble_km)
-        out[k, ARRIVE], out[k, X], out[k, Y] = arrive[i], x, y
-        out[k, OBSERVED], out[k, HQ], out[k, UNIT] = observed[unit[i]], hq[i], unit[i]
-        out[k, GARBLED] = 1.0 if garbled[i] else 0.0
+        out[k, ARRIVE], out[k, X], out[k, Y] = reports.arrive[i], x, y
+        out[k, OBSERVED], out[k, HQ], out[k, UNIT] = observed[j], reports.hq[i], j
+        out[k, GARBLED] = 1.0 if reports.garbled[i] else 0.0
         k += 1
     return out
 
 
 @njit(cache=True)
-def _write_newest(pending, due, pos, time, garbled, lost):
-    """Write the ``due`` reports into the live picture, oldest observation first, so the
+def _write_newest(pending, due, picture):
+    """Write the ``due`` reports into the live ``picture``, oldest observation first, so the
     newest wins; returns the reports still in transit."""
+    pos, time, garbled, lost = picture.pos, picture.time, picture.garbled, picture.lost
     rows = np.flatnonzero(due)
     rows = rows[np.argsort(pending[rows, OBSERVED], kind="mergesort")]
     for r in rows:

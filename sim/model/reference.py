@@ -9,7 +9,7 @@ measures the speed-up of the fast step.
 
 How it works, the way a Mesa tutorial would write it:
 
-- The model's :class:`~sim.model.forces.Unit` agents are placed in a bounded
+- The model's :class:`~sim.model.agents.Unit` agents are placed in a bounded
   :class:`mesa.space.ContinuousSpace` (not a torus) and moved to their current
   positions before each look (:meth:`ReferenceSensing.sync`).
 - Each fighting unit, in order of its row index, asks the space for the
@@ -57,12 +57,14 @@ plus O(contacts x picture entries) for correlation, all in Python loops.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import mesa
 import numpy as np
 
-from sim.model.forces import PATROL_RELAX_H, Unit
+from sim.model.agents import Unit
+from sim.model.forces import PATROL_RELAX_H
 from sim.model.sensing import Contacts, _hash_uniform, _keys, _normal_pair
 
 #: Padding of the space around every place a unit can be sent, km. Space size
@@ -124,8 +126,12 @@ class ReferenceSensing:
         if [a.index for a in self.units] != list(range(self.forces.n)):
             raise ValueError("the model's Unit agents must name rows 0..N-1 of its forces")
         self.space = self._make_space()
-        for agent in self.units:
-            self.space.place_agent(agent, self._position(agent))
+        with warnings.catch_warnings():
+            # Mesa warns when an agent placed in a space already has a ``pos``; a Unit's
+            # ``pos`` is always its position in the unit table, which is where it goes
+            warnings.filterwarnings("ignore", message=".*already having the position")
+            for agent in self.units:
+                self.space.place_agent(agent, self._position(agent))
         #: the decisions of the last look, in the order of its contacts
         self.decisions: list[Decision] = []
 

@@ -28,13 +28,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
 from scipy.spatial import cKDTree
 
 from sim.model.comms import Network
-from sim.model.forces import Forces
+from sim.model.forces import Forces, position
 from sim.model.pictures import Pictures
 from sim.model.spatial import point_within
 from sim.schema import Scenario
@@ -68,6 +69,20 @@ def visibility(t: float, scenario: Scenario) -> float:
     return env.night_visibility if night else 1.0
 
 
+class LookRules(NamedTuple):
+    """What the look kernel needs besides the unit table: this step's conditions and rules."""
+
+    visibility: float        # 1 by day, ``night_visibility`` at night
+    position_error: float    # km, sensor error per axis at zero range by day
+    gate: float              # km, correlation gate
+    visual_range: float      # km, range scale of visual identification
+    challenge_range: float   # km
+    front_x: float           # km, the front line
+    current_since: float     # h, a picture entry observed before this is not current
+    challenge: np.ndarray    # (H, H), P(a challenge between two nations' soldiers is understood)
+    keys: np.ndarray         # uint64 (6,), the step's hash keys: 3 sensing, 3 identification
+
+
 class Sensing:
     """Looks, correlates, identifies and applies the ROE for every unit at once."""
 
@@ -78,20 +93,6 @@ class Sensing:
         self.forces = forces
         self.pictures = pictures
         self.network = network
-        nations = [scenario.nations[n] for n in forces.nation_names]
-        nat = forces.nation
-        self.training = np.array([nations[k].training for k in nat])
-        self.markings = np.array([nations[k].markings for k in nat])
-        dt = scenario.dt_h
-
-        def per_step(p: float) -> float:
-            return 1.0 - (1.0 - p) ** dt
-
-        self.engage_forward = np.array([per_step(nations[k].roe.engage_forward) for k in nat])
-        self.engage_unidentified = np.array(
-            [per_step(nations[k].roe.engage_unidentified) for k in nat])
-        self.engage_failed = np.array(
-            [per_step(nations[k].roe.engage_failed_challenge) for k in nat])
         self.front_x = scenario.front_line_x_km
         self.max_range = float(forces.sensor_range.max(initial=0.0))
 
@@ -105,16 +106,14 @@ class Sensing:
         pos = f.pos
         tree = cKDTree(pos[active])
         pairs = tree.query_pairs(self.max_range, output_type="ndarray")
-        vis = visibility(t, self.scenario)
-        keys = np.concatenate([_keys(sense_rng, 3), _keys(ident_rng, 3)])
         index, since = self.pictures.friend_index()
-        rules = (vis, self.ident.position_error_km, self.ident.gate_km,
-                 max(self.ident.visual_range_km, 1e-9), self.ident.challenge_range_km,
-                 self.front_x, since)
-        units = (f.sensor_range, f.cover, f.coalition, f.nation, self.training, self.markings,
-                 self.engage_forward, self.engage_unidentified, self.engage_failed)
-        obs, tgt, d, seen_at, hostile, failed = _look(
-            active[pairs], pos, keys, rules, units, self.network.challenge, index)
+        rules = LookRules(
+            visibility=visibility(t, self.scenario), position_error=self.ident.position_error_km,
+            gate=self.ident.gate_km, visual_range=max(self.ident.visual_range_km, 1e-9),
+            challenge_range=self.ident.challenge_range_km, front_x=self.front_x,
+            current_since=since, challenge=self.network.challenge,
+            keys=np.concatenate([_keys(sense_rng, 3), _keys(ident_rng, 3)]))
+        obs, tgt, d, seen_at, hostile, failed = _look(active[pairs], f.units, rules, index)
         return Contacts(obs, tgt, d, seen_at, hostile, failed, tree, active)
 
 
@@ -147,12 +146,11 @@ def _no_contacts() -> Contacts:
 
 
 @njit(cache=True)
-def _look(pairs, pos, keys, rules, units, challenge, index):
-    """Rules 1-6 for both directions of every unordered pair (i, j) within the largest
-    sensor range; contacts come out sorted by observer, then target."""
-    sensor_range, cover, coalition, nation, training, markings = units[:6]
-    vis, position_error, gate, visual_range, challenge_range, front_x, since = rules
-    n = pos.shape[0]
+def _look(pairs, units, rules, index):
+    """Rules 1-6 for both directions of every unordered pair (i, j) of units within the
+    largest sensor range; contacts come out sorted by observer, then target."""
+    sensor_range, keys, vis = units.sensor_range, rules.keys, rules.visibility
+    n = sensor_range.size
     m = pairs.shape[0]
     obs = np.empty(2 * m, np.int64)
     tgt = np.empty(2 * m, np.int64)
@@ -160,12 +158,14 @@ def _look(pairs, pos, keys, rules, units, challenge, index):
     k = 0
     for p in range(m):                   # rule 1: detection
         a, b = pairs[p, 0], pairs[p, 1]
-        d = math.hypot(pos[b, 0] - pos[a, 0], pos[b, 1] - pos[a, 1])
+        ax, ay = position(units, a)
+        bx, by = position(units, b)
+        d = math.hypot(bx - ax, by - ay)
         for o, t in ((a, b), (b, a)):
             r = sensor_range[o]
             if d > r:
                 continue
-            p_det = vis * (1 - cover[t]) * (1 - (d / r) ** 2)
+            p_det = vis * (1 - units.cover[t]) * (1 - (d / r) ** 2)
             if _uniform(_cell(o, t, n) ^ keys[0]) < p_det:
                 obs[k], tgt[k], dist[k] = o, t, d
                 k += 1
@@ -178,34 +178,35 @@ def _look(pairs, pos, keys, rules, units, challenge, index):
         o, t, d = obs[i], tgt[i], dist[i]
         cell = _cell(o, t, n)
         # rule 2: the sensed position's error grows with range and darkness
-        sigma = position_error * (1 + d / sensor_range[o]) / max(vis, 1e-6)
+        sigma = rules.position_error * (1 + d / sensor_range[o]) / max(vis, 1e-6)
         z1, z2 = _normal_pair(_uniform(cell ^ keys[1]), _uniform(cell ^ keys[2]))
-        seen_at[i, 0] = pos[t, 0] + z1 * sigma
-        seen_at[i, 1] = pos[t, 1] + z2 * sigma
+        tx, ty = position(units, t)
+        seen_at[i, 0] = tx + z1 * sigma
+        seen_at[i, 1] = ty + z2 * sigma
         # rule 3: taken for the friend the observer's HQ picture shows there
-        if point_within(nation[o], seen_at[i, 0], seen_at[i, 1], gate, since, index):
+        if point_within(units.nation[o], seen_at[i, 0], seen_at[i, 1], rules.gate,
+                        rules.current_since, index):
             continue
-        hostile[i], failed[i] = _judge(o, t, d, seen_at[i, 0], cell, keys, vis, units,
-                                       visual_range, challenge_range, challenge, front_x)
+        hostile[i], failed[i] = _judge(o, t, d, seen_at[i, 0], cell, units, rules)
     return obs, tgt, dist, seen_at, hostile, failed
 
 
 @njit(cache=True, inline="always")
-def _judge(o, t, d, seen_x, cell, keys, vis, units, visual_range, challenge_range, challenge,
-           front_x):
+def _judge(o, t, d, seen_x, cell, units, rules):
     """Rules 4-6 for an uncorrelated contact: (judged hostile, challenge failed)."""
-    _, _, coalition, nation, training, markings, forward_p, unidentified_p, failed_p = units
-    friend = coalition[o] == coalition[t]
-    p_vid = training[o] * markings[t] * vis * math.exp(-d / visual_range)
+    keys, vis = rules.keys, rules.visibility
+    friend = units.coalition[o] == units.coalition[t]
+    p_vid = units.training[o] * units.markings[t] * vis * math.exp(-d / rules.visual_range)
     if _uniform(cell ^ keys[3]) < p_vid:          # identified: its true side is seen
         return not friend, False
-    if d < challenge_range:                        # challenged
-        if friend and _uniform(cell ^ keys[4]) < challenge[nation[o], nation[t]]:
+    if d < rules.challenge_range:                  # challenged
+        if friend and _uniform(cell ^ keys[4]) < rules.challenge[units.nation[o],
+                                                                 units.nation[t]]:
             return False, False
-        return _uniform(cell ^ keys[5]) < failed_p[o], True
+        return _uniform(cell ^ keys[5]) < units.engage_failed[o], True
     # beyond the front line, seen from the observer's side: the enemy's zone
-    forward = seen_x > front_x if coalition[o] else seen_x < front_x
-    p_engage = forward_p[o] if forward else unidentified_p[o]
+    forward = seen_x > rules.front_x if units.coalition[o] else seen_x < rules.front_x
+    p_engage = units.engage_forward[o] if forward else units.engage_unidentified[o]
     return _uniform(cell ^ keys[5]) < p_engage, False
 
 
@@ -244,7 +245,9 @@ def _normal_pair(u1, u2):
 
 
 def _keys(rng: np.random.Generator, k: int) -> np.ndarray:
-    """The step's ``k`` hash keys (see :func:`_pair_uniforms`)."""
+    """The step's ``k`` hash keys: a pair's uniforms are the hash of its cell index
+    (observer x N + target) with each key, so a pair's numbers do not depend on which other
+    pairs exist this step (common random numbers), at no O(N^2) cost."""
     return rng.integers(0, 2**63 - 1, size=k, dtype=np.int64).astype(np.uint64)
 
 
@@ -256,23 +259,6 @@ def _uniform(x):
     z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     z = z ^ (z >> np.uint64(31))
     return np.float64(z >> np.uint64(11)) * (1.0 / 2**53)
-
-
-def _pair_uniforms(rng: np.random.Generator, obs: np.ndarray, tgt: np.ndarray, n: int,
-                   k: int) -> np.ndarray:
-    """``k`` uniforms per ordered pair (obs, tgt), keyed by the pair and the step.
-
-    Drawing a uniform for every observer-target cell would cost O(N^2); instead
-    the step's generator draws ``k`` keys and each pair's uniforms are a hash of
-    its cell index with those keys. A pair's numbers therefore do not depend on
-    which other pairs exist this step (common random numbers).
-    """
-    keys = _keys(rng, k)
-    cell = obs.astype(np.uint64) * np.uint64(n) + tgt.astype(np.uint64)
-    out = np.empty((k, obs.size))
-    for r in range(k):
-        out[r] = _hash_uniform(cell ^ keys[r])
-    return out
 
 
 @njit(cache=True)

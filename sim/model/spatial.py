@@ -9,8 +9,21 @@ are Euclidean, compared squared (``dx^2 + dy^2 < r^2``) as scipy's k-d tree does
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
+
+
+class PointIndex(NamedTuple):
+    """The arrays of a :class:`GroupedPoints` index, as kernels take them."""
+
+    keys: np.ndarray      # int64 (P,), sorted (group, cell row, cell column) keys
+    points: np.ndarray    # (P, 2) km, in key order
+    stamp: np.ndarray     # (P,) h, in key order
+    cell: float           # km
+    origin: np.ndarray    # int64 (2,), grid cell of the lowest column and row
+    shape: np.ndarray     # int64 (2,), grid columns and rows
 
 
 class GroupedPoints:
@@ -23,14 +36,14 @@ class GroupedPoints:
         self.cell = float(cell_km)
         self.size = len(group)
         if self.size == 0:
-            self.arrays = (np.zeros(0, np.int64), np.zeros((0, 2)), np.zeros(0), self.cell,
-                           np.zeros(2, np.int64), np.zeros(2, np.int64))
+            self.arrays = PointIndex(np.zeros(0, np.int64), np.zeros((0, 2)), np.zeros(0),
+                                     self.cell, np.zeros(2, np.int64), np.zeros(2, np.int64))
             return
-        self.keys, self.xy, self.stamp, self.origin, self.shape = _build(
+        keys, points, stamps, origin, shape = _build(
             np.asarray(group, np.int64), np.asarray(xy, dtype=float),
             np.asarray(stamp, dtype=float), self.cell)
-        #: the index as a tuple of arrays, for kernels that call :func:`point_within`
-        self.arrays = (self.keys, self.xy, self.stamp, self.cell, self.origin, self.shape)
+        #: the index, for kernels that call :func:`point_within`
+        self.arrays = PointIndex(keys, points, stamps, self.cell, origin, shape)
 
     def any_within(self, group: np.ndarray, xy: np.ndarray, radius: float,
                    since: float = -np.inf) -> np.ndarray:
@@ -39,7 +52,7 @@ class GroupedPoints:
         if self.size == 0 or len(group) == 0:
             return np.zeros(len(group), bool)
         return _any_within(np.asarray(group, np.int64), np.asarray(xy, dtype=float),
-                           float(radius), float(since), *self.arrays)
+                           float(radius), float(since), self.arrays)
 
 
 @njit(cache=True)
@@ -55,11 +68,10 @@ def _build(group, xy, stamp, cell):
 
 
 @njit(cache=True)
-def _any_within(group, xy, radius, since, keys, points, stamp, cell, origin, shape):
+def _any_within(group, xy, radius, since, index):
     found = np.zeros(group.size, np.bool_)
     for i in range(group.size):
-        found[i] = point_within(group[i], xy[i, 0], xy[i, 1], radius, since,
-                                (keys, points, stamp, cell, origin, shape))
+        found[i] = point_within(group[i], xy[i, 0], xy[i, 1], radius, since, index)
     return found
 
 
@@ -67,7 +79,8 @@ def _any_within(group, xy, radius, since, keys, points, stamp, cell, origin, sha
 def point_within(group, x, y, radius, since, index):
     """Is a point of ``group`` stamped at ``since`` or later closer than ``radius`` to
     (x, y)? ``index`` is :attr:`GroupedPoints.arrays` (for use inside other kernels)."""
-    keys, points, stamp, cell, origin, shape = index
+    keys, points, stamp = index.keys, index.points, index.stamp
+    cell, origin, shape = index.cell, index.origin, index.shape
     if keys.size == 0:
         return False
     reach = int(np.ceil(radius / cell))

@@ -26,12 +26,12 @@ from typing import Any
 import numpy as np
 import pytest
 
+from sim.build import build_model
 from sim.cli.validate import compose_config, load_intervention, validate_config
 from sim.experiment.replication import ReplicationResult, run_replication, summarise
-from sim.interventions import apply_intervention
 from sim.model.model import CoalitionModel
 from sim.model.streams import replication_seeds, seed_label
-from sim.schema import Intervention, Scenario
+from sim.schema import Intervention, RunConfig, Scenario
 
 TINY: dict[str, Any] = {
     "name": "tiny",
@@ -122,19 +122,24 @@ class Kit:
         """The intervention ``configs/intervention/NAME.yaml``."""
         return _lever(name)
 
+    def config(self, scenario: Scenario, seed: int = 0, *, lever: str = "none") -> RunConfig:
+        """A run configuration of ``scenario`` under intervention ``lever``."""
+        return RunConfig(scenario=scenario, intervention=self.lever(lever), seed=seed)
+
     def model(self, scenario: Scenario, seed: int = 0, *, lever: str = "none",
               perfect: bool | None = None) -> CoalitionModel:
-        """A model built (not run) on replication 0 of master seed ``seed``."""
+        """A model built (not run) by :func:`sim.build.build_model` on replication 0 of
+        master seed ``seed``; ``perfect`` overrides the lever's ``perfect_comms``."""
         iv = self.lever(lever)
-        world = apply_intervention(scenario, iv)
-        perfect_comms = iv.perfect_comms if perfect is None else perfect
-        return CoalitionModel(world, replication_seeds(seed, 1)[0], perfect_comms=perfect_comms)
+        if perfect is not None:
+            iv = iv.model_copy(update={"perfect_comms": perfect})
+        return build_model(self.config(scenario, seed, lever=lever), lever=iv)
 
     def replicate(self, scenario: Scenario, n: int, *, seed: int = 0,
                   lever: str = "none") -> list[ReplicationResult]:
         """``n`` replications of ``scenario`` under ``lever`` on the seeds spawned from ``seed``."""
-        iv = self.lever(lever)
-        return [run_replication(scenario, iv, s, i, seed_label(s))
+        cfg = self.config(scenario, seed, lever=lever)
+        return [run_replication(cfg, cfg.intervention, s, i, seed_label(s))
                 for i, s in enumerate(replication_seeds(seed, n))]
 
     def run(self, scenario: Scenario, seed: int = 0, *,

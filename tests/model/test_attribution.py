@@ -63,24 +63,29 @@ def test_communication_causes_are_the_first_four():
 
 # --- how long an incident lasts ------------------------------------------------------------
 
-def _delays(model, shooter: int, victim: int, self_per_h: float, n: int = 2000):
-    d = model.direct_fire
+def _delays(model, shooter: str, victim: str, self_per_h: float, n: int = 2000):
+    """Delays of ``n`` incidents in which a unit of nation ``shooter`` fires on a unit of
+    nation ``victim`` (two different units when the nations are the same)."""
+    f = model.forces
+    s = int(np.flatnonzero(f.nation == f.nation_names.index(shooter))[0])
+    g = int(np.flatnonzero((f.nation == f.nation_names.index(victim))
+                           & (np.arange(f.n) != s))[0])
     return attribution.recognition_delays(
-        np.full(n, shooter), np.full(n, victim), self_per_h, d.report_delivery,
-        d.report_latency, model.network, 5.0, np.random.default_rng(1))
+        np.full(n, s), np.full(n, g), self_per_h, f, model.network, 5.0,
+        np.random.default_rng(1))
 
 
 def test_fire_stops_at_once_with_perfect_comms_or_certain_self_recognition(kit):
     perfect = kit.model(kit.tiny(), perfect=True)
-    assert (_delays(perfect, 0, 1, 0.0, n=20) == 0).all()
+    assert (_delays(perfect, "A", "B", 0.0, n=20) == 0).all()
     model = kit.model(kit.tiny())
-    assert (_delays(model, 0, 1, 1.0, n=20) == 0).all()
+    assert (_delays(model, "A", "B", 1.0, n=20) == 0).all()
 
 
 def test_without_any_call_getting_through_the_shooter_recognises_by_itself(kit):
     p = 0.2
     model = kit.model(kit.tiny({"nations.B.report_delivery": 0.0}))
-    delays = _delays(model, 0, 1, p)
+    delays = _delays(model, "A", "B", p)
     rate = -np.log1p(-p)                      # P(recognised within 1 h) = p
     assert abs(delays.mean() - 1 / rate) < Z * (1 / rate) / np.sqrt(delays.size)
     within_1h = (delays <= 1.0).mean()
@@ -91,14 +96,13 @@ def test_within_one_nation_a_cease_fire_takes_two_radio_hops(kit):
     model = kit.model(kit.tiny({"nations.A.report_delivery": 1.0,
                                 "nations.A.report_latency_h": 0.4,
                                 "environment.jamming": 0.0}))
-    a = model.forces.nation_names.index("A")
-    np.testing.assert_allclose(_delays(model, a, a, 0.0, n=20), 0.8)   # victim->HQ->shooter
+    np.testing.assert_allclose(_delays(model, "A", "A", 0.0, n=20), 0.8)   # victim->HQ->shooter
 
 
 def test_without_a_route_the_victims_call_never_arrives(kit):
     model = kit.model(kit.tiny({"links": {}, "nations.A.report_delivery": 1.0,
                                 "nations.B.report_delivery": 1.0}))
-    assert np.isinf(_delays(model, 0, 1, 0.0, n=20)).all()
+    assert np.isinf(_delays(model, "A", "B", 0.0, n=20)).all()
 
 
 def test_a_cease_fire_call_is_retried_until_it_gets_through(kit):
@@ -106,7 +110,7 @@ def test_a_cease_fire_call_is_retried_until_it_gets_through(kit):
                       "nations.A.report_latency_h": 0.0, "nations.B.report_latency_h": 0.0,
                       "nations.B.languages": {"alpha": 1.0}, "links.AB.delivery": 0.5,
                       "links.AB.latency_h": 0.0, "environment.jamming": 0.0})
-    delays = _delays(kit.model(world), 0, 1, 0.0)
+    delays = _delays(kit.model(world), "A", "B", 0.0)
     # failures before the first success ~ geometric(0.5), each failure costs RETRY_H,
     # and the call is given up after MAX_ATTEMPTS failures (delay inf: no self-recognition)
     k = np.arange(attribution.MAX_ATTEMPTS)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.model.comms import Hop, Network, shared_proficiency
+from sim.model.comms import Network, shared_proficiency
 
 Z = 4.0
 ALPHA = 0.01
@@ -54,62 +54,90 @@ def naive_queue(arrive: np.ndarray, capacity: float, max_queue_h: float,
     return wait, free_at
 
 
-def _hop(capacity: float = 6.0, max_queue_h: float = 1.0) -> Hop:
-    return Hop(delivery=1.0, latency_h=0.0, comprehension=0.8, translated=True,
-               capacity_per_h=capacity, max_queue_h=max_queue_h)
+def send(net: Network, src: int, dst: int, start: np.ndarray, rng: np.random.Generator,
+         urgent: bool = False):
+    """Messages from HQ ``src`` to HQ ``dst`` leaving at ``start``, as the model sends them."""
+    n = start.size
+    return net.send_batch(np.full(n, src, np.int64), np.full(n, dst, np.int64), start, rng,
+                          urgent)
 
 
-def test_queue_waits_match_a_naive_fifo_loop_without_overload():
+def _pool(kit, capacity: float = 6.0, max_queue_h: float = 1.0) -> Network:
+    """A network whose link A -> B is a translation pool of ``capacity`` messages/h that
+    delivers every message at once and correctly (B speaks alpha at 0.3 only, so the
+    interpreters, at 1.0, translate)."""
+    return Network(kit.tiny({"links.AB.interpreters": capacity / 6.0,
+                             "links.AB.messages_per_interpreter_h": 6.0,
+                             "links.AB.interpreter_proficiency": 1.0,
+                             "links.AB.delivery": 1.0, "links.AB.latency_h": 0.0,
+                             "links.AB.max_queue_h": max_queue_h,
+                             "environment.jamming": 0.0}), perfect=False)
+
+
+def _queue(net: Network, arrive: np.ndarray, urgent: bool = False) -> np.ndarray:
+    """Waits at the pool A -> B of messages reaching it at ``arrive`` (inf: turned away)."""
+    out = send(net, 0, 1, arrive, np.random.default_rng(0), urgent)
+    return np.where(out.delivered, out.arrive - arrive, np.inf)
+
+
+def _free_at(net: Network) -> float:
+    """When the pool A -> B is next free, h."""
+    return float(net.free_at[net.hop_list.index(net.routes[(0, 1)][0])])
+
+
+def test_queue_waits_match_a_naive_fifo_loop_without_overload(kit):
     rng = np.random.default_rng(1)
-    hop = _hop(capacity=6.0, max_queue_h=6.0)
+    net = _pool(kit, capacity=6.0, max_queue_h=6.0)
     free = 0.0
     for start in (0.0, 3.0, 3.5, 10.0):          # successive batches carry the backlog over
         arrive = start + rng.uniform(0.0, 1.0, 5)  # unsorted, 5 per hour < 6 per hour
         expected, free = naive_queue(arrive, 6.0, 6.0, free)
-        wait = hop.queue(arrive)
+        wait = _queue(net, arrive)
         np.testing.assert_allclose(wait, expected, atol=1e-12)
-        assert hop.free_at == pytest.approx(free)
+        assert _free_at(net) == pytest.approx(free)
         assert np.isfinite(wait).all()
 
 
-def test_queue_of_a_burst_serves_what_fits_in_max_queue_and_turns_the_rest_away():
-    hop = _hop(capacity=6.0, max_queue_h=1.0)
+def test_queue_of_a_burst_serves_what_fits_in_max_queue_and_turns_the_rest_away(kit):
+    net = _pool(kit, capacity=6.0, max_queue_h=1.0)
     arrive = np.zeros(30)
     expected, free = naive_queue(arrive, 6.0, 1.0)
-    wait = hop.queue(arrive)
+    wait = _queue(net, arrive)
     np.testing.assert_array_equal(np.isfinite(wait), np.isfinite(expected))
     np.testing.assert_allclose(wait[np.isfinite(wait)], expected[np.isfinite(expected)])
     assert np.isfinite(wait).sum() == 7                # waits 0, 1/6, ..., 6/6 h
-    assert hop.free_at == pytest.approx(free)
+    assert _free_at(net) == pytest.approx(free)
 
 
-def test_queue_turned_away_messages_cost_the_pool_nothing_under_sustained_overload():
+def test_queue_turned_away_messages_cost_the_pool_nothing_under_sustained_overload(kit):
     """Messages arrive at twice the capacity for ten times ``max_queue_h``: the pool works
     flat out, so it translates about capacity x (duration + max_queue) messages, exactly
     the ones the naive loop serves. A message turned away must not delay later ones."""
-    hop = _hop(capacity=6.0, max_queue_h=1.0)
+    net = _pool(kit, capacity=6.0, max_queue_h=1.0)
     arrive = np.arange(120) / 12.0                     # 12 per hour for 10 h
     expected, free = naive_queue(arrive, 6.0, 1.0)
-    wait = hop.queue(arrive)
+    wait = _queue(net, arrive)
     assert np.isfinite(expected).sum() == 66
     np.testing.assert_array_equal(np.isfinite(wait), np.isfinite(expected))
-    assert hop.free_at == pytest.approx(free)
+    assert _free_at(net) == pytest.approx(free)
 
 
-def test_untranslated_hop_has_no_queue():
-    hop = Hop(delivery=1.0, latency_h=0.0, comprehension=1.0, translated=False,
-              capacity_per_h=0.0, max_queue_h=1.0)
-    np.testing.assert_array_equal(hop.queue(np.zeros(50)), np.zeros(50))
-    assert hop.free_at == 0.0
+def test_untranslated_hop_has_no_queue(kit):
+    net = Network(kit.tiny({"links.AB.delivery": 1.0, "links.AB.latency_h": 0.0,
+                            "environment.jamming": 0.0}), perfect=False)
+    assert not net.routes[(0, 1)][0].translated
+    out = send(net, 0, 1, np.zeros(50), np.random.default_rng(0))
+    np.testing.assert_array_equal(out.arrive[out.delivered], 0.0)
+    assert (net.free_at == 0.0).all()
 
 
-def test_urgent_messages_wait_for_the_backlog_but_take_no_capacity():
-    hop = _hop(capacity=6.0, max_queue_h=2.0)
-    hop.queue(np.zeros(6))                              # backlog until t = 1 h
-    free = hop.free_at
-    wait = hop.queue(np.array([0.25, 0.5]), reserve=False)
+def test_urgent_messages_wait_for_the_backlog_without_taking_capacity(kit):
+    net = _pool(kit, capacity=6.0, max_queue_h=2.0)
+    _queue(net, np.zeros(6))                              # backlog until t = 1 h
+    free = _free_at(net)
+    wait = _queue(net, np.array([0.25, 0.5]), urgent=True)
     np.testing.assert_allclose(wait, [free - 0.25, free - 0.5])
-    assert hop.free_at == free
+    assert _free_at(net) == free
 
 
 # --- network: hops, routes, challenges ----------------------------------------------------
@@ -153,7 +181,7 @@ def test_perfect_network_delivers_everything_at_once_and_understood(kit):
     net = Network(world, perfect=True)
     start = np.linspace(0.0, 5.0, 200)
     for src, dst in ((0, 1), (1, 0), (0, 2), (1, 1)):   # (0, 2): ally to enemy HQ, no route
-        out = net.send(src, dst, start, np.random.default_rng(0))
+        out = send(net, src, dst, start, np.random.default_rng(0))
         assert out.delivered.all()
         assert not out.garbled.any()
         np.testing.assert_array_equal(out.arrive, start)
@@ -162,13 +190,13 @@ def test_perfect_network_delivers_everything_at_once_and_understood(kit):
 def test_without_a_route_nothing_is_delivered(kit):
     net = Network(kit.tiny({"links": {}}), perfect=False)
     assert net.no_route[0, 1] and net.no_route[1, 0]
-    out = net.send(0, 1, np.zeros(500), np.random.default_rng(0))
+    out = send(net, 0, 1, np.zeros(500), np.random.default_rng(0))
     assert not out.delivered.any()
 
 
 def test_own_hq_needs_no_link(kit):
     net = Network(kit.tiny({"links": {}}), perfect=False)
-    out = net.send(1, 1, np.zeros(100), np.random.default_rng(0))
+    out = send(net, 1, 1, np.zeros(100), np.random.default_rng(0))
     assert out.delivered.all() and not out.garbled.any()
 
 
@@ -177,7 +205,7 @@ def test_a_hop_delivers_with_its_reliability_times_one_minus_jamming(kit):
                       "environment.jamming": 0.2, "links.AB.latency_h": 0.5})
     net = Network(world, perfect=False)
     n = 40_000
-    out = net.send(0, 1, np.zeros(n), np.random.default_rng(7))
+    out = send(net, 0, 1, np.zeros(n), np.random.default_rng(7))
     p = 0.7 * (1 - 0.2)
     assert abs(out.delivered.mean() - p) < Z * np.sqrt(p * (1 - p) / n)
     assert not out.garbled.any()                       # one language: nothing misunderstood
@@ -192,7 +220,7 @@ def test_misunderstood_messages_are_dropped_or_arrive_garbled(kit):
                       "identification.garble_noticed": q})
     net = Network(world, perfect=False)
     n = 40_000
-    out = net.send(1, 0, np.zeros(n), np.random.default_rng(8))
+    out = send(net, 1, 0, np.zeros(n), np.random.default_rng(8))
     p_garbled = d * (1 - c) * (1 - q)
     p_delivered = d * (1 - (1 - c) * q)
     assert abs(out.garbled.mean() - p_garbled) < Z * np.sqrt(p_garbled * (1 - p_garbled) / n)
@@ -201,14 +229,18 @@ def test_misunderstood_messages_are_dropped_or_arrive_garbled(kit):
     assert not (out.garbled & ~out.delivered).any()
 
 
-def test_common_net_carries_reports_straight_without_translation(kit):
-    world = kit.tiny({"links": {}, "common_net.members": ["A", "B"],
+def test_allies_on_one_radio_system_share_a_net_without_translation(kit):
+    """A and B on A's radio system share a net; the enemy E on the same system does not
+    (a net is shared by allies only), and neither does B on a system of its own."""
+    world = kit.tiny({"links": {}, "nations.B.radio": "ra", "nations.E.radio": "ra",
                       "common_net.delivery": 0.8, "common_net.latency_h": 0.1})
     net = Network(world, perfect=False)
-    assert net.direct[0, 1] and not net.direct[0, 2] and not net.direct[0, 0]
+    assert net.direct[0, 1] and net.direct[1, 0]
+    assert not net.direct[0, 2] and not net.direct[2, 0] and not net.direct[0, 0]
+    assert not Network(kit.tiny({"links": {}}), perfect=False).direct.any()
     assert not net.no_route[0, 1]
     n = 20_000
-    out = net.send(0, 1, np.zeros(n), np.random.default_rng(9))
+    out = send(net, 0, 1, np.zeros(n), np.random.default_rng(9))
     assert abs(out.delivered.mean() - 0.8) < Z * np.sqrt(0.8 * 0.2 / n)
     assert not out.garbled.any()                        # alpha and beta: data needs no language
     assert abs(out.arrive.mean() - 0.1) < Z * 0.1 / np.sqrt(n)

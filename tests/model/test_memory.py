@@ -89,7 +89,7 @@ def _traced_growth(kit, monkeypatch, keep: bool) -> int:
                 _spy_on_models(monkeypatch, keep)
                 gc.collect()
                 before = tracemalloc.get_traced_memory()[0]
-            replication.run_replication(scenario, lever, seq, k, seed_label(seq))
+            replication.run_replication(kit.config(scenario), lever, seq, k, seed_label(seq))
         gc.collect()
         return tracemalloc.get_traced_memory()[0] - before
     finally:

@@ -126,7 +126,7 @@ def tiny_worlds(draw):
         "links.AB.interpreter_proficiency": draw(prob),
         "links.AB.challenge_signal": draw(prob),
         "links.AB.max_queue_h": draw(st.floats(0.1, 6.0)),
-        "common_net.members": draw(st.sampled_from([[], ["A", "B"]])),
+        "nations.B.radio": draw(st.sampled_from(["rb", "ra"])),   # "ra": a net shared with A
         "environment.night_hours": draw(st.integers(0, 24)),
         "environment.night_visibility": draw(prob),
         "environment.jamming": draw(prob),
@@ -179,5 +179,5 @@ def test_invariants_hold_in_random_tiny_worlds(kit, case):
     from sim.experiment.replication import run_replication
 
     seq = replication_seeds(seed, 1)[0]
-    r = run_replication(world, lever, seq, 0, seed_label(seq))
+    r = run_replication(kit.config(world, seed), lever, seq, 0, seed_label(seq))
     check_result(r, world)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.pictures import Reports, _in_transit
+
 #: Changes that make every report get through at once, in one language.
 CLEAR = {
     "nations.B.languages": {"alpha": 1.0},
@@ -129,21 +131,25 @@ def test_entries_expire(kit):
     assert not p.current(13.01).any()
 
 
-def test_the_newest_observation_wins_whatever_the_arrival_order(kit):
+def test_the_newest_observation_wins_whatever_the_arrival_order(kit, put):
     model = kit.model(kit.tiny())
-    p = model.pictures
+    p, f = model.pictures, model.forces
     j = 1
     p.live.time[0, j] = 1.0
-    # obs 5 arrives first, obs 4 later; an older obs 0.5 arrives last
-    p._queue(np.array([6.0]), 0, np.array([j]), np.array([[1.0, 1.0]]), np.array([5.0]),
-             np.array([False]))
-    p._queue(np.array([6.5]), 0, np.array([j]), np.array([[2.0, 2.0]]), np.array([4.0]),
-             np.array([True]))
-    p._queue(np.array([6.8]), 0, np.array([j]), np.array([[3.0, 3.0]]), np.array([0.5]),
-             np.array([False]))
+    # obs 5 arrives first, obs 4 later; an older obs 0.5 arrives last: reports put in
+    # transit as the model does (_in_transit reads the unit's position when it reports)
+    for arrive, xy, observed, garbled in ((6.0, 1.0, 5.0, False), (6.5, 2.0, 4.0, True),
+                                          (6.8, 3.0, 0.5, False)):
+        f.anchor[j] = xy
+        f.offset[j] = 0.0
+        reports = Reports(np.array([arrive]), np.array([0]), np.array([j]), np.array([True]),
+                          np.array([garbled]))
+        p._pending = _in_transit(p._pending, reports, f.units, np.full(f.n, observed),
+                                 np.zeros((2, 1)), 0.0)
     p._deliver(7.0)
     np.testing.assert_array_equal(p.live.pos[0, j], [1.0, 1.0])
     assert p.live.time[0, j] == 5.0 and not p.live.garbled[0, j]
+    assert p._pending.shape[0] == 0
 
 
 def test_correlation_gate_and_no_fire_lookups(kit):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.model.sensing import _pair_uniforms, visibility
+from sim.model.sensing import visibility
 
 Z = 4.0
 N = 1200
@@ -176,7 +176,7 @@ def test_roe_rates_are_per_hour_and_compound_over_the_step(kit):
                          "nations.A.roe.engage_forward": 0.0,
                          "identification.challenge_range_km": 0.0})
     per_step = 1 - (1 - p_h) ** dt
-    assert model.sensing.engage_unidentified[A] == pytest.approx(per_step)
+    assert model.forces.engage_unidentified[A] == pytest.approx(per_step)
     rows = [(c, r) for c in _looks(model) if (r := _pair(c, A, B)) is not None]
     hostile = np.mean([c.hostile[r] for c, r in rows])
     assert _within(hostile, per_step, len(rows)), hostile
@@ -194,13 +194,3 @@ def test_contacts_beyond_the_front_line_fall_under_engage_forward(kit):
         hostile = np.mean([c.hostile[r] for c, r in rows])
         assert _within(hostile, p, len(rows)), (x_b, hostile)
 
-
-def test_pair_uniforms_do_not_depend_on_which_other_pairs_exist():
-    obs = np.array([0, 0, 1, 2, 3, 3])
-    tgt = np.array([1, 2, 0, 3, 0, 2])
-    full = _pair_uniforms(np.random.default_rng(5), obs, tgt, 10, 3)
-    keep = np.array([1, 4])
-    part = _pair_uniforms(np.random.default_rng(5), obs[keep], tgt[keep], 10, 3)
-    np.testing.assert_array_equal(part, full[:, keep])
-    assert ((full >= 0) & (full < 1)).all()
-    assert len(np.unique(full)) == full.size

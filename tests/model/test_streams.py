@@ -65,7 +65,7 @@ def test_paired_runs_stay_in_step_where_a_lever_does_not_reach(kit):
     at the same place at every step, while the pictures differ."""
     rear = {"units.kp.front_from_h": 100.0, "units.ru.front_from_h": 100.0}
     worlds = [kit.kursk(horizon_h=24, kp=3, ru=3, ua=3, changes={**rear, **lever})
-              for lever in ({}, {"common_net.members": ["KP", "RU"]},
+              for lever in ({}, {"nations.KP.radio": "ru_r168"},
                             {"links.RU_KP.interpreters": 40})]
     models = [kit.model(w, seed=8) for w in worlds]
     for _ in range(24):
