@@ -1,0 +1,247 @@
+"""The validation report's runs, through :mod:`sim.api`: the Lanchester duel and the arms.
+
+- :func:`lanchester`: ``lanchester_duel`` at each RED strength, with a horizon
+  of 1.5 t* (the square law's destruction time) doubled until RED is destroyed
+  in every replication (at most three times); judged by
+  :mod:`sim.validation.checks`.
+- :func:`single_nation` and :func:`kursk_arms`: ``single_nation``, and
+  ``kursk_2024`` under the baseline ``none`` and every intervention config.
+
+Pairing: the first intervention runs with ``compare_to=none`` (so the
+baseline arm is the library's own counterfactual); the others run alone and
+are paired with that baseline by ``sim.experiment.summary.build_summary``,
+the same code ``compare_to=none`` uses, so the baseline is simulated once.
+tests/test_validation.py checks that this equals a ``compare_to=none`` run.
+
+:func:`source_digest` and :func:`git_revision` record what decides the
+numbers (:data:`RESULT_SOURCES`), to notice a change made during the run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from sim import api
+from sim.experiment.summary import build_summary
+from sim.experiment.tables import incidents_table
+from sim.validation.checks import (
+    invariant_trajectory,
+    lanchester_invariant,
+    lanchester_survivors,
+    square_law,
+)
+from sim.validation.derived import coalition_nations, per_replication
+
+if TYPE_CHECKING:
+    from sim.schema import Scenario
+
+REPO = Path(__file__).resolve().parents[2]
+INTERVENTION_DIR = REPO / "configs" / "intervention"
+SCRIPT = "experiments/validation_report.py"
+#: The files that decide the numbers (the command line, sweeps and launchers do not; nor
+#: does sim/validation, which decides pass or fail and runs in the parent process only).
+#: A pattern that matches no file is harmless.
+RESULT_SOURCES = ("sim/model/*.py", "sim/schema.py", "sim/interventions.py", "sim/scaling.py",
+                  "sim/build.py", "sim/experiment/replication.py", "sim/experiment/runner.py",
+                  "sim/experiment/stats.py", "sim/experiment/summary.py",
+                  "sim/experiment/tables.py", "configs/config.yaml", "configs/front/*.yaml",
+                  "configs/scenario/*.yaml", "configs/intervention/*.yaml")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the report runs: replications, seeds, and the overrides of --quick."""
+
+    replications: int = 16
+    lanchester_replications: int = 32
+    seed: int = 2024
+    workers: int = 2
+    red_strengths: tuple[int, ...] = (500, 700, 850)
+    kursk_overrides: tuple[str, ...] = ()
+    single_overrides: tuple[str, ...] = ()
+    quick: bool = False
+    command: str = f"python {SCRIPT}"
+
+
+@dataclass
+class Arm:
+    """One configuration's replications: table, incidents, and summary."""
+
+    name: str
+    reps: pd.DataFrame
+    incidents: pd.DataFrame
+    summary: dict
+    comparison: dict | None = None
+    extra: dict = field(default_factory=dict)
+
+    def per_replication(self) -> pd.DataFrame:
+        """:func:`sim.validation.derived.per_replication` of this arm."""
+        return per_replication(self.reps, self.incidents, coalition_nations(self.summary))
+
+
+def log(msg: str) -> None:
+    """A progress line on stderr."""
+    print(f"[validation] {msg}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- 1. Lanchester
+
+
+def lanchester(settings: Settings) -> dict:
+    """Run the duel at every force ratio; survivors against theory and the invariant.
+
+    Returns:
+        ``rows`` (one dict of figures and verdicts per RED strength), ``curves`` (per RED
+        strength, the mean trajectory beside the square law, for the figure), ``dt_h``,
+        ``a``, ``b`` and ``B0``.
+    """
+    sc = api.config("scenario=lanchester_duel").scenario
+    blue_key = next(k for k, g in sc.units.items() if g.nation == "BLUE")
+    red_key = next(k for k, g in sc.units.items() if g.nation == "RED")
+    blue, red = sc.units[blue_key], sc.units[red_key]
+    b, a = blue.lethality, red.lethality          # b: on RED per BLUE soldier; a: on BLUE
+    b0 = blue.strength * blue.count
+    n = settings.lanchester_replications
+    rows, curves = [], {}
+    for r0 in settings.red_strengths:
+        r_total = r0 * red.count
+        law = square_law(b0, r_total, a, b)
+        horizon = math.ceil(1.5 * law.t_star / sc.record_every_h) * sc.record_every_h
+        for _ in range(4):
+            res = api.run("scenario=lanchester_duel", f"scenario.units.{red_key}.strength={r0}",
+                          f"scenario.horizon_h={horizon}", f"replications={n}",
+                          f"seed={settings.seed}", f"workers={settings.workers}")
+            wide = res.timeseries.pivot_table(index=["replication", "time_h"], columns="nation",
+                                              values="strength").reset_index()
+            final = wide[wide["time_h"] == wide["time_h"].max()].sort_values("replication")
+            if (final["RED"] == 0).all():
+                break
+            horizon *= 2
+        surv = lanchester_survivors(final["BLUE"].to_numpy(float), final["RED"].to_numpy(),
+                                    law.survivors)
+        traj = invariant_trajectory(wide, law)
+        inv = lanchester_invariant(traj, n)
+        t_dead = wide[wide["RED"] == 0].groupby("replication")["time_h"].min()
+        rows.append({
+            "B0": b0, "R0": r_total, "a": a, "b": b, "horizon_h": horizon, "replications": n,
+            "theory": surv.theory, "mean": surv.mean, "std": surv.std,
+            "ci95_low": surv.ci95_low, "ci95_high": surv.ci95_high, "z": surv.z,
+            "tolerance": surv.tolerance, "destroyed": surv.destroyed, "pass": surv.passed,
+            "t_theory": law.t_star, "t_mean": float(t_dead.mean()), "t_max": float(t_dead.max()),
+            "inv_max_dev": inv.max_dev, "inv_max_dev_time": inv.at_time_h,
+            "inv_tol_at_worst": inv.tolerance_there, "inv_pass": inv.passed,
+        })
+        t = traj.index.to_numpy(float)
+        ode_b, ode_r = law.trajectory(t)
+        curves[r0] = pd.DataFrame({"time_h": t, "blue": traj["blue"].to_numpy(),
+                                   "red": traj["red"].to_numpy(), "ode_blue": ode_b,
+                                   "ode_red": ode_r, "inv_rel": traj["inv_rel"].to_numpy(),
+                                   "inv_low": traj["inv_low"].to_numpy(),
+                                   "inv_high": traj["inv_high"].to_numpy()})
+        log(f"lanchester R0={r0}: survivors {surv.mean:.1f} vs {law.survivors:.1f}, "
+            f"z={surv.z:+.2f}")
+    return {"rows": rows, "curves": curves, "dt_h": sc.dt_h, "a": a, "b": b, "B0": b0}
+
+
+# --------------------------------------------------------------------------- Kursk arms
+
+
+def run_arm(name: str, overrides: list[str], baseline: Arm | None = None) -> Arm:
+    """Run one configuration; pair it with ``baseline`` (same seeds) when given.
+
+    With ``compare_to`` among the overrides, the counterfactual becomes
+    ``arm.extra["counterfactual"]``, an :class:`Arm` of its own.
+    """
+    res = api.run(*overrides)
+    comparison = res.summary.get("comparison")
+    if baseline is not None:
+        s = build_summary(res.replications, scenario=res.summary["scenario"],
+                          intervention=res.summary["intervention"], seed=res.summary["seed"],
+                          counterfactual=baseline.reps, counterfactual_name=baseline.name)
+        comparison = s["comparison"]
+    arm = Arm(name, res.replications, res.incidents, res.summary, comparison)
+    if res.counterfactual is not None:
+        cf = res.experiment.counterfactual
+        cf_summary = build_summary(res.counterfactual, scenario=res.summary["scenario"],
+                                   intervention=res.config.compare_to, seed=res.summary["seed"])
+        arm.extra["counterfactual"] = Arm(res.config.compare_to, res.counterfactual,
+                                          incidents_table(cf), cf_summary)
+    return arm
+
+
+def interventions() -> list[str]:
+    """Every intervention config but the baseline; perfect_comms first."""
+    names = sorted(p.stem for p in INTERVENTION_DIR.glob("*.yaml") if p.stem != "none")
+    return sorted(names, key=lambda n: (n != "perfect_comms", n))
+
+
+def kursk_arms(settings: Settings) -> tuple[Arm, dict[str, Arm]]:
+    """The kursk_2024 baseline and every intervention, paired on the same seeds."""
+    common = ["scenario=kursk_2024", f"seed={settings.seed}",
+              f"replications={settings.replications}", f"workers={settings.workers}",
+              *settings.kursk_overrides]
+    names = interventions()
+    first = run_arm(names[0], [*common, f"intervention={names[0]}", "compare_to=none"])
+    baseline = first.extra.pop("counterfactual")
+    arms = {names[0]: first}
+    log(f"kursk_2024: none and {names[0]} done")
+    for name in names[1:]:
+        arms[name] = run_arm(name, [*common, f"intervention={name}"], baseline)
+        log(f"kursk_2024: {name} done")
+    return baseline, arms
+
+
+def single_nation(settings: Settings) -> Arm:
+    """The single_nation scenario, alone (its random numbers differ from kursk_2024's)."""
+    arm = run_arm("single_nation", ["scenario=single_nation", f"seed={settings.seed}",
+                                    f"replications={settings.replications}",
+                                    f"workers={settings.workers}", *settings.single_overrides])
+    log("single_nation done")
+    return arm
+
+
+def kursk_scenario(settings: Settings) -> Scenario:
+    """The kursk_2024 scenario as the report runs it (for the parameters it quotes)."""
+    return api.config("scenario=kursk_2024", *settings.kursk_overrides).scenario
+
+
+# --------------------------------------------------------------------------- provenance
+
+
+def git_revision() -> str:
+    """The short commit, noting uncommitted changes to :data:`RESULT_SOURCES`."""
+    try:
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, check=True,
+                             capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", *RESULT_SOURCES],
+                               cwd=REPO, check=True, capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return rev + (" (with uncommitted changes to the model or configs)" if dirty.strip() else "")
+
+
+def source_digest(settings: Settings) -> str:
+    """A digest of what decides the numbers: the model code and every resolved configuration.
+
+    Compared at the start and the end of the run, to notice a change made meanwhile.
+    """
+    h = hashlib.sha256()
+    files = [p for pattern in RESULT_SOURCES if pattern.endswith(".py")
+             for p in REPO.glob(pattern) if p.is_file()]
+    for path in sorted(files):
+        h.update(str(path.relative_to(REPO)).encode())
+        h.update(path.read_bytes())
+    runs = [["scenario=lanchester_duel"], ["scenario=single_nation", *settings.single_overrides]]
+    runs += [["scenario=kursk_2024", f"intervention={name}", *settings.kursk_overrides]
+             for name in ["none", *interventions()]]
+    for overrides in runs:
+        h.update(api.config(*overrides).model_dump_json().encode())
+    return h.hexdigest()
