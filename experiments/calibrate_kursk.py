@@ -1,6 +1,6 @@
 """Reproduce the kursk_2024 calibration: the enemy's fire intensity against the reported KP losses.
 
-Target (DESIGN.md; claims by belligerents and intelligence services, wide
+Target (docs/model.md; claims by belligerents and intelligence services, wide
 uncertainty): KP killed + wounded about 30-40% of the ~12,000 deployed over
 rear support plus ~3 months of front-line combat. One parameter is calibrated,
 ``scenario.nations.UA.fire_missions_per_h`` (Ukrainian drone and artillery

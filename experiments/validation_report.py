@@ -1,6 +1,6 @@
 """Validation report (issue 4): regenerate docs/validation.md and docs/figures/validation_*.png.
 
-What it checks, every number computed by this run (DESIGN.md gives the figures
+What it checks, every number computed by this run (docs/model.md gives the figures
 and their sources):
 
 1. ``lanchester_duel`` keeps Lanchester's square law: for several force ratios

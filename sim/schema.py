@@ -270,7 +270,7 @@ class Intervention(Strict):
     description: str = ""
     perfect_comms: bool = Field(
         False, description="every message delivered at once and understood, every picture "
-        "current, every challenge understood (CONTRACT.md)")
+        "current, every challenge understood (docs/contract.md)")
     interpreter_multiplier: Annotated[float, Field(ge=0.0)] = Field(
         1.0, description="multiplies the interpreters on every liaison link")
     liaison_officers: Annotated[float, Field(ge=0.0)] = Field(

@@ -20,7 +20,7 @@
 # come from friendly fire, when, where, and why? And does the model reproduce what was
 # reported?
 #
-# **Reported figures** (`DESIGN.md`; claims by belligerents and intelligence services, wide
+# **Reported figures** (`docs/model.md`; claims by belligerents and intelligence services, wide
 # uncertainty):
 #
 # - KP killed + wounded: ~1,100 by 19 Dec 2024, ~3,000 by 13 Jan 2025, ~4,000 by mid-January,

@@ -73,7 +73,7 @@ def run_job(data: dict[str, Any], out_dir: Path, *, debug: bool = False,
     except (ConfigError, DesignError) as err:
         record["error"] = "; ".join(err.lines)
         record["kind"] = "config"
-        if not resume:  # a single run with a bad config writes nothing (CONTRACT.md)
+        if not resume:  # a single run with a bad config writes nothing (docs/contract.md)
             return record
     except Exception as exc:  # noqa: BLE001 - a job reports, never raises
         if debug:

@@ -1,6 +1,6 @@
 """One replication: build the model, run it, reduce it to metrics and tables.
 
-Metric definitions (CONTRACT.md), per replication, coalition only:
+Metric definitions (docs/contract.md), per replication, coalition only:
 - ``friendly_fire_incidents``: coalition-on-coalition engagements started;
 - ``friendly_fire_casualties``: coalition killed + wounded by coalition fire;
 - ``hostile_fire_casualties``: coalition killed + wounded by enemy fire;

@@ -1,4 +1,4 @@
-"""The run directory: write a run's files (CONTRACT.md) and rebuild them from the tables.
+"""The run directory: write a run's files (docs/contract.md) and rebuild them from the tables.
 
 Files: summary.json, replications.parquet, incidents.parquet,
 timeseries.parquet, run_info.json, figures (PNG); with a counterfactual also

@@ -1,7 +1,7 @@
 """Statistics over replications: means with Student-t 95% intervals, paired differences.
 
 With one replication the standard deviation is 0 and the interval is
-[mean, mean] (CONTRACT.md: never NaN).
+[mean, mean] (docs/contract.md: never NaN).
 """
 
 from __future__ import annotations

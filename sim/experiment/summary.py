@@ -1,4 +1,4 @@
-"""summary.json: the deterministic digest of a run (CONTRACT.md).
+"""summary.json: the deterministic digest of a run (docs/contract.md).
 
 Built from the replications table alone (so ``sim report`` can rebuild it):
 means and 95% intervals of every metric, nation totals and incident causes
@@ -29,7 +29,7 @@ def nations_in(reps: pd.DataFrame) -> list[str]:
 def build_summary(reps: pd.DataFrame, *, scenario: str, intervention: str, seed: int,
                   counterfactual: pd.DataFrame | None = None,
                   counterfactual_name: str | None = None) -> dict:
-    """The summary dictionary of CONTRACT.md (keys sorted when written)."""
+    """The summary dictionary of docs/contract.md (keys sorted when written)."""
     reps = reps.sort_values("replication")
     out: dict = {
         "schema_version": SCHEMA_VERSION, "scenario": scenario, "intervention": intervention,

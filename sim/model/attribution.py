@@ -1,6 +1,6 @@
 """Attribution: why a friendly-fire incident happened, and how long it lasts.
 
-Cause, judged when the incident starts, first that applies (CONTRACT.md):
+Cause, judged when the incident starts, first that applies (docs/contract.md):
 1. ``report_lost``: the firing side's HQ picture holds no current entry for the
    target and the last report about it was lost, or there is no route;
 2. ``report_stale``: no current entry because reports are still on their way,

@@ -10,7 +10,7 @@ class Cause(StrEnum):
     """Why a friendly-fire incident happened, judged when it starts (first that applies).
 
     The first four are communication failures; ``REPORT_GARBLED`` and
-    ``CHALLENGE_FAILED`` are the language-caused ones (CONTRACT.md).
+    ``CHALLENGE_FAILED`` are the language-caused ones (docs/contract.md).
     """
 
     REPORT_LOST = "report_lost"

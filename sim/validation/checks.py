@@ -32,7 +32,7 @@ figures it judged, the band or tolerance it judged them against, and
 3. ``kursk_2024`` beside the record:
 
    - :func:`placement` says where a mean and its 95% interval lie against a
-     historical figure (:data:`HISTORICAL`, quoted from DESIGN.md): below or
+     historical figure (:data:`HISTORICAL`, quoted from docs/model.md): below or
      above (the whole interval outside), within (the mean inside a band), or
      below/above with the interval overlapping. A description, not pass/fail.
    - :func:`mean_in_band` passes when the mean lies in a closed band: KP killed
@@ -70,7 +70,7 @@ WOUNDED_PER_KILLED_BAND = (3.0, 9.0)
 EFFECT_METRICS = ("friendly_fire_incidents", "friendly_fire_casualties", "total_casualties",
                   "enemy_casualties")
 
-#: Historical fratricide figures, quoted from DESIGN.md with their sources:
+#: Historical fratricide figures, quoted from docs/model.md with their sources:
 #: (label, low, high, the figure as quoted, what it is a share of, source).
 #: A single figure has low == high.
 HISTORICAL = (

@@ -117,7 +117,7 @@ def fratricide_figure(model_rows: list[tuple[str, dict]]) -> Figure:
         y += 1
     ax.set_yticks(range(len(labels)), labels, fontsize=8)
     ax.set_xlabel("fratricide share, %")
-    ax.set_title("model (red, 95% CI) beside historical figures (grey, DESIGN.md)", fontsize=9)
+    ax.set_title("model (red, 95% CI) beside historical figures (grey, docs/model.md)", fontsize=9)
     ax.grid(alpha=0.3, axis="x")
     fig.tight_layout()
     return fig

@@ -157,7 +157,7 @@ def _why(cfg: Scenario, base: Arm, arms: dict[str, Arm], share: dict, single_sha
             f"friendly-fire casualties change by {diff_num(d)} per replication, "
             f"{pct(rel)} of the baseline's {num(base_ff)}; the ordered cause tally calls "
             f"{pct(base.summary['metrics']['miscommunication_share']['mean'])} of incidents "
-            f"communication failures. The two need not agree (CONTRACT.md).")
+            f"communication failures. The two need not agree (docs/contract.md).")
     kp, link = cfg.nations.get("KP"), next(iter(cfg.links.values()), None)
     ident = cfg.identification
     if kp is not None and link is not None:
@@ -188,7 +188,7 @@ def _reported(w: Write, checks: list[Check], cfg: Scenario, base_pr: pd.DataFram
     kp_share, share_ok, ratio_ok = asdict(kp_loss), kp_loss.passed, kwk.passed
     w("### The kursk_2024 baseline beside the reported Kursk figures")
     w("")
-    w("| figure | reported (DESIGN.md: claims by belligerents and intelligence services) | "
+    w("| figure | reported (docs/model.md: claims by belligerents and intelligence services) | "
       "model, mean [95% CI] | |")
     w("| --- | --- | --- | --- |")
     w(f"| KP killed + wounded / initial force | ~30-40% in ~3 months of combat | "

@@ -58,7 +58,7 @@ def render(settings: Settings, cfg: Scenario, lan: dict, base: Arm, single: Arm,
     w("# Validation report")
     w("")
     w("Regenerate this document and its figures (every number below comes from that run, "
-      "except the historical figures quoted from DESIGN.md with their sources):")
+      "except the historical figures quoted from docs/model.md with their sources):")
     w("")
     w("```bash")
     w(settings.command)
