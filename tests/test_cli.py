@@ -1,4 +1,4 @@
-"""The command line, end to end through the real ``sim`` script (CONTRACT.md).
+"""The command line, end to end through the real ``sim`` script (docs/contract.md).
 
 Error paths: exit 2, one line on stderr naming the key and the value, no
 traceback, nothing written. A good tiny run: exit 0, a one-line summary naming
@@ -207,7 +207,7 @@ def test_sweep_with_a_failing_point_records_it_and_exits_nonzero(tmp_path):
 
 
 def test_sweep_with_an_unknown_group_option_records_the_point_and_runs_the_others(tmp_path):
-    # CONTRACT.md: "In a sweep, a point that fails (validation or otherwise) is recorded as
+    # docs/contract.md: "In a sweep, a point that fails (validation or otherwise) is recorded as
     # failed with its error and the other points go on; sweep.parquet lists every point".
     sweep_dir = tmp_path / "sweep"
     args = [o for o in TINY if not o.startswith("replications=")]
@@ -232,7 +232,7 @@ def _number(x) -> bool:
 
 
 def check_run_dir(d: Path) -> None:
-    """Assert that run directory ``d`` keeps CONTRACT.md: files, keys, columns, consistency."""
+    """Assert that run directory ``d`` keeps docs/contract.md: files, keys, columns, consistency."""
     d = Path(d)
     for name in RUN_FILES:
         assert (d / name).is_file(), f"missing {name}"

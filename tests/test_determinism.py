@@ -1,4 +1,4 @@
-"""Determinism (CONTRACT.md): the same config and seed give a byte-identical summary.json,
+"""Determinism (docs/contract.md): the same config and seed give a byte-identical summary.json,
 whatever the output directory, working directory, hash seed, number of workers or launcher.
 summary.json has sorted keys and holds no paths, hosts or timestamps.
 

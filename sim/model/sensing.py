@@ -187,14 +187,16 @@ def _look(pairs, units, rules, index):
         if point_within(units.nation[o], seen_at[i, 0], seen_at[i, 1], rules.gate,
                         rules.current_since, index):
             continue
-        hostile[i], failed[i] = _judge(o, t, d, seen_at[i, 0], cell, units, rules)
+        hostile[i], failed[i] = _judge(o, t, d, seen_at[i, 0], units, rules)
     return obs, tgt, dist, seen_at, hostile, failed
 
 
 @njit(cache=True, inline="always")
-def _judge(o, t, d, seen_x, cell, units, rules):
-    """Rules 4-6 for an uncorrelated contact: (judged hostile, challenge failed)."""
+def _judge(o, t, d, seen_x, units, rules):
+    """Rules 4-6 for an uncorrelated contact of observer ``o`` on target ``t`` at distance
+    ``d`` km, sensed at x = ``seen_x``: (judged hostile, challenge failed)."""
     keys, vis = rules.keys, rules.visibility
+    cell = _cell(o, t, units.nation.size)
     friend = units.coalition[o] == units.coalition[t]
     p_vid = units.training[o] * units.markings[t] * vis * math.exp(-d / rules.visual_range)
     if _uniform(cell ^ keys[3]) < p_vid:          # identified: its true side is seen

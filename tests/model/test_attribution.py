@@ -127,7 +127,7 @@ def test_a_cease_fire_call_is_retried_until_it_gets_through(kit):
 # --- indirect fire -----------------------------------------------------------------------------
 
 def test_artillery_collateral_on_friends_under_perfect_comms_is_misidentification(kit, put):
-    """CONTRACT.md: under perfect_comms only ``misidentification`` can occur.
+    """docs/contract.md: under perfect_comms only ``misidentification`` can occur.
 
     A calls fire on an enemy that (as every enemy does) failed A's challenge; the
     mission's area effect also covers two coalition units. Their incidents must not

@@ -36,7 +36,7 @@ def _call(model, t: float = 1.0, seed: int = 0) -> None:
 
 
 def test_perfect_comms_delivers_every_call_for_fire(kit, put):
-    """CONTRACT.md: under perfect_comms every message is delivered; a call for fire is one."""
+    """docs/contract.md: under perfect_comms every message is delivered; a call for fire is one."""
     model = _setup(kit, put, {"nations.A.report_delivery": 0.0}, perfect=True)
     _call(model)
     assert model.indirect_fire.missions_fired == 1
