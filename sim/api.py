@@ -22,7 +22,12 @@ import pandas as pd
 from sim.cli.validate import compose_config, validate_config
 from sim.experiment.runner import Experiment, run_experiment
 from sim.experiment.summary import build_summary
-from sim.experiment.tables import incidents_table, replications_table, timeseries_table
+from sim.experiment.tables import (
+    incidents_table,
+    links_table,
+    replications_table,
+    timeseries_table,
+)
 from sim.schema import RunConfig
 
 
@@ -37,6 +42,8 @@ class Results:
     timeseries: pd.DataFrame
     counterfactual: pd.DataFrame | None
     experiment: Experiment
+    #: load of every translation pool over time (one row per replication, time and link)
+    links: pd.DataFrame | None = None
 
 
 def config(*overrides: str) -> RunConfig:
@@ -54,7 +61,7 @@ def run(*overrides: str, progress: bool = False) -> Results:
                             seed=cfg.seed, counterfactual=cf,
                             counterfactual_name=cfg.compare_to)
     return Results(cfg, summary, reps, incidents_table(exp.results),
-                   timeseries_table(exp.results), cf, exp)
+                   timeseries_table(exp.results), cf, exp, links_table(exp.results))
 
 
 def read_run(run_dir: str | Path) -> dict[str, object]:
@@ -67,4 +74,6 @@ def read_run(run_dir: str | Path) -> dict[str, object]:
         "replications": pd.read_parquet(d / "replications.parquet"),
         "incidents": pd.read_parquet(d / "incidents.parquet"),
         "timeseries": pd.read_parquet(d / "timeseries.parquet"),
+        "links": (pd.read_parquet(d / "links.parquet") if (d / "links.parquet").exists()
+                  else None),
     }

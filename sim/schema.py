@@ -98,7 +98,10 @@ class UnitGroup(Strict):
     front_from_h: Hours = Field(
         0.0, description="hours after start when the group moves from rear support to the front")
     speed_kmh: Annotated[float, Field(ge=0.0)] = Field(2.0, description="movement speed, km/h")
-    patrol_km: Km = Field(0.4, description="standard deviation of patrol movement per hour, km")
+    patrol_km: Km = Field(0.4, description="patrol wander, km per sqrt(h): in a step of dt "
+                          "hours the patrol offset takes a normal step of standard deviation "
+                          "patrol_km x sqrt(dt) per axis, and relaxes back towards the unit's "
+                          "place (sim/model/forces.py)")
     sensor_range_km: Km = Field(3.0, description="maximum detection range, km")
     weapon_range_km: Km = Field(1.5, description="direct-fire range, km")
     lethality: Annotated[float, Field(ge=0.0)] = Field(
@@ -115,14 +118,15 @@ class LiaisonLink(Strict):
     delivery: Probability = Field(0.9, description="P(a message crosses the link) before jamming")
     latency_h: Hours = Field(0.5, description="transmission and handling latency, h")
     interpreters: Annotated[float, Field(ge=0.0)] = Field(
-        0.0, description="interpreters working the link (each translates "
-        "`messages_per_interpreter_h`)")
+        0.0, description="interpreters on duty at the link, one pool for both directions "
+        "(each translates `messages_per_interpreter_h`)")
     interpreter_proficiency: Probability = Field(
         0.8, description="P(an interpreter renders a message correctly)")
     messages_per_interpreter_h: Annotated[float, Field(gt=0.0)] = Field(
         6.0, description="messages one interpreter translates per hour")
     liaison_officers: Annotated[float, Field(ge=0.0)] = Field(
-        0.0, description="bilingual liaison officers exchanged between the two HQs")
+        0.0, description="bilingual liaison officers exchanged between the two HQs (in the "
+        "link's pool, for both directions)")
     liaison_proficiency: Probability = Field(
         0.97, description="P(a liaison officer renders a message correctly)")
     messages_per_officer_h: Annotated[float, Field(gt=0.0)] = Field(
@@ -143,6 +147,26 @@ class CommonNet(Strict):
     latency_h: Hours = Field(0.1, description="mean latency of a shared net, h")
 
 
+class Messaging(Strict):
+    """Acknowledgement and repetition of messages (position reports, calls), on every net."""
+
+    max_attempts: int = Field(
+        3, ge=1, le=20, description="sends of a message that is not acknowledged before the "
+        "sender gives up (1 = never repeated); assumption: a report is repeated twice")
+    retry_h: PositiveHours = Field(
+        0.25, description="a message not acknowledged within this time is sent again, h "
+        "(assumption: a quarter of an hour)")
+    check_fire_latency_h: Hours = Field(
+        0.05, description="mean latency per hop of a check-fire call on the priority channel, "
+        "and of a victim's shout or signal to take effect, h (assumption: 3 minutes by voice)")
+    check_fire_retry_h: PositiveHours = Field(
+        0.1, description="a check-fire call that did not get through is sent again after "
+        "this, h (assumption: every 6 minutes)")
+    check_fire_attempts: int = Field(
+        30, ge=1, le=1000, description="check-fire calls a victim makes before giving up "
+        "(assumption: 30, i.e. 3 h at the default retry)")
+
+
 class Identification(Strict):
     """Correlation with the picture, visual identification and challenge."""
 
@@ -161,7 +185,8 @@ class Identification(Strict):
     self_recognition_per_h: Probability = Field(
         0.1, description="P(per hour) a shooter recognises its mistake without being told")
     garble_error_km: Km = Field(
-        3.0, description="typical size of a garbled grid error (e.g. a wrong digit), km")
+        3.0, description="mean size of a garbled grid's error, km: the grid is moved by an "
+        "exponentially distributed distance of this mean in a uniformly random direction")
     garble_noticed: Probability = Field(
         0.5, description="P(a misunderstood message is noticed and dropped rather than garbled)")
 
@@ -219,6 +244,7 @@ class Scenario(Strict):
     units: dict[str, UnitGroup]
     links: dict[str, LiaisonLink] = Field(default_factory=dict)
     common_net: CommonNet = Field(default_factory=CommonNet)
+    messaging: Messaging = Field(default_factory=Messaging)
     identification: Identification = Field(default_factory=Identification)
     environment: Environment = Field(default_factory=Environment)
     indirect_fire: IndirectFire = Field(default_factory=IndirectFire)

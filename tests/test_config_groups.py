@@ -70,6 +70,24 @@ def test_single_nation_is_a_coalition_of_one_with_one_language():
     assert len(coalition[0].languages) == 1
 
 
+def test_single_nation_differs_from_kursk_2024_only_in_the_coalition():
+    """Like for like: the same unit groups in the same slots with the same parameters (only
+    the owning nation differs), the same front, the same enemy."""
+    single, kursk = (compose(f"scenario={n}").scenario for n in ("single_nation", "kursk_2024"))
+    assert set(single.units) == set(kursk.units)
+    for name, grp in kursk.units.items():
+        mine = single.units[name].model_dump()
+        theirs = grp.model_dump()
+        if kursk.nations[grp.nation].side == "coalition":
+            assert mine.pop("nation") == "RU"
+            theirs.pop("nation")
+        assert mine == theirs, name
+    skip = {"name", "description", "languages", "nations", "units", "links"}
+    assert {k: v for k, v in single.model_dump().items() if k not in skip} == \
+        {k: v for k, v in kursk.model_dump().items() if k not in skip}
+    assert single.nations["UA"] == kursk.nations["UA"]
+
+
 def _check_lever(before: Scenario, after: Scenario, lever: Intervention) -> None:
     """What every lever promises, read off the lever's own values (not its name)."""
     coalition = sorted(n for n, nat in before.nations.items() if nat.side == "coalition")

@@ -34,6 +34,7 @@ PREFIX: dict[type, str] = {
     schema.UnitGroup: "scenario.units.kp",
     schema.LiaisonLink: "scenario.links.RU_KP",
     schema.CommonNet: "scenario.common_net",
+    schema.Messaging: "scenario.messaging",
     schema.Identification: "scenario.identification",
     schema.Environment: "scenario.environment",
     schema.IndirectFire: "scenario.indirect_fire",

@@ -76,6 +76,27 @@ def incidents_figure(summary: dict, incidents: pd.DataFrame):
     return fig
 
 
+def durations_figure(incidents: pd.DataFrame, title: str):
+    """How long friendly-fire incidents lasted (end_h - time_h), by fire type."""
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    dur = incidents["end_h"] - incidents["time_h"]
+    edges = np.array([0, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128])
+    labels = ["<3 min", "3-6 min", "6-15 min", "15-30 min", "0.5-1 h", "1-2 h", "2-4 h",
+              "4-8 h", "8-16 h", "16-32 h", "32-64 h", ">64 h"]
+    bottom = np.zeros(len(labels))
+    for fire, colour in (("direct", "tab:red"), ("indirect", "tab:blue")):
+        sel = dur[(incidents["fire"] == fire).to_numpy()].to_numpy()
+        counts = np.histogram(np.clip(sel, 0, edges[-1] - 1e-9), bins=edges)[0]
+        ax.bar(range(len(labels)), counts, bottom=bottom, color=colour, label=fire)
+        bottom += counts
+    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=7)
+    ax.set_ylabel("incidents (all replications)")
+    ax.set_title(f"how long friendly fire lasted: {title}", fontsize=9)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
 def comparison_figure(summary: dict):
     comp = summary["comparison"]
     names = list(comp["metrics"])
@@ -101,7 +122,8 @@ def run_figures(out_dir: Path, summary: dict) -> list[Path]:
     inc = pd.read_parquet(out_dir / "incidents.parquet")
     title = f"{summary['scenario']} / {summary['intervention']} ({summary['replications']} reps)"
     paths = [save_figure(out_dir / "casualties_over_time.png", casualties_over_time(ts, title)),
-             save_figure(out_dir / "incidents_by_cause.png", incidents_figure(summary, inc))]
+             save_figure(out_dir / "incidents_by_cause.png", incidents_figure(summary, inc)),
+             save_figure(out_dir / "incident_durations.png", durations_figure(inc, title))]
     if "comparison" in summary:
         paths.append(save_figure(out_dir / "comparison.png", comparison_figure(summary)))
     return paths

@@ -39,8 +39,11 @@ class ReplicationResult:
     by_cause: dict[str, int]
     incidents: list[dict] = field(default_factory=list)
     timeseries: dict[str, list] = field(default_factory=dict)
+    links: dict[str, list] = field(default_factory=dict)
     engagements: int = 0
     missions: int = 0
+    #: median and 90th percentile of the replication's incident durations, h (0: none)
+    duration_h: dict[str, float] = field(default_factory=dict)
 
 
 def run_replication(config: RunConfig, lever: Intervention, seed: np.random.SeedSequence,
@@ -60,6 +63,7 @@ def summarise(model: CoalitionModel, replication: int, seed_label: int) -> Repli
         row["cause"] = str(row["cause"])
         row["fire"] = str(row["fire"])
     n_inc = len(incidents)
+    durations = np.array([r["end_h"] - r["time_h"] for r in incidents], dtype=float)
     by_cause = {str(c): sum(1 for r in incidents if r["cause"] == c) for c in CAUSES}
     comms = sum(by_cause[str(c)] for c in CAUSES if c.is_communication)
     ff = int(ledger.friendly_fire[coal].sum())
@@ -88,5 +92,8 @@ def summarise(model: CoalitionModel, replication: int, seed_label: int) -> Repli
     return ReplicationResult(
         replication=replication, seed=seed_label, metrics=metrics, by_nation=by_nation,
         by_cause=by_cause, incidents=incidents, timeseries=model.timeline.rows,
+        links=model.timeline.link_rows,
+        duration_h={"median": float(np.median(durations)) if n_inc else 0.0,
+                    "p90": float(np.quantile(durations, 0.9)) if n_inc else 0.0},
         engagements=model.direct_fire.engagements_started,
         missions=model.indirect_fire.missions_fired)

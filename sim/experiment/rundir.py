@@ -1,7 +1,8 @@
 """The run directory: write a run's files (docs/contract.md) and rebuild them from the tables.
 
 Files: summary.json, replications.parquet, incidents.parquet,
-timeseries.parquet, run_info.json, figures (PNG); with a counterfactual also
+timeseries.parquet, links.parquet (load of each translation pool over time),
+run_info.json, figures (PNG); with a counterfactual also
 counterfactual_replications.parquet (the same seeds under the counterfactual).
 Hydra writes .hydra/config.yaml itself.
 """
@@ -21,7 +22,12 @@ from sim.experiment import figures
 from sim.experiment.atomic import write_json, write_parquet
 from sim.experiment.runner import Experiment
 from sim.experiment.summary import build_summary
-from sim.experiment.tables import incidents_table, replications_table, timeseries_table
+from sim.experiment.tables import (
+    incidents_table,
+    links_table,
+    replications_table,
+    timeseries_table,
+)
 
 COUNTERFACTUAL_FILE = "counterfactual_replications.parquet"
 LIBRARIES = ("coalition-friction", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic",
@@ -35,6 +41,7 @@ def write_run(exp: Experiment, out_dir: Path, wall_time_s: float) -> dict:
     write_parquet(out_dir / "replications.parquet", reps)
     write_parquet(out_dir / "incidents.parquet", incidents_table(exp.results))
     write_parquet(out_dir / "timeseries.parquet", timeseries_table(exp.results))
+    write_parquet(out_dir / "links.parquet", links_table(exp.results))
     if exp.counterfactual is not None:
         write_parquet(out_dir / COUNTERFACTUAL_FILE, replications_table(exp.counterfactual))
     write_json(out_dir / "run_info.json", run_info(wall_time_s))

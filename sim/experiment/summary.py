@@ -38,6 +38,10 @@ def build_summary(reps: pd.DataFrame, *, scenario: str, intervention: str, seed:
         "by_cause": {str(c): float(reps[f"cause.{c}"].mean()) for c in CAUSES},
         "by_nation": {},
     }
+    durations = {q: describe(reps[f"incident_duration.{q}_h"]) for q in ("median", "p90")
+                 if f"incident_duration.{q}_h" in reps}
+    if durations:
+        out["incident_duration_h"] = durations
     for nation in nations_in(reps):
         row: dict = {"side": str(reps[f"nation.{nation}.side"].iloc[0])}
         for fld in NATION_FIELDS:

@@ -3,7 +3,9 @@
 - replications: one row per replication: ``replication``, ``seed``, every metric,
   ``cause.<CAUSE>`` incident counts and ``nation.<NATION>.<FIELD>`` totals;
 - incidents: one row per friendly-fire incident;
-- timeseries: long format, one row per replication, record time and nation.
+- timeseries: long format, one row per replication, record time and nation;
+- links: long format, one row per replication, record time and translation pool
+  (liaison link): messages translated and turned away so far, backlog in hours.
 """
 
 from __future__ import annotations
@@ -22,6 +24,11 @@ INCIDENT_SCHEMA = pa.schema([
     ("target_nation", pa.string()), ("cause", pa.string()), ("fire", pa.string()),
     ("distance_km", pa.float64()), ("x_km", pa.float64()), ("y_km", pa.float64()),
     ("end_h", pa.float64()), ("killed", pa.int64()), ("wounded", pa.int64()),
+])
+
+LINKS_SCHEMA = pa.schema([
+    ("replication", pa.int64()), ("time_h", pa.float64()), ("link", pa.string()),
+    ("served", pa.int64()), ("turned_away", pa.int64()), ("backlog_h", pa.float64()),
 ])
 
 TIMESERIES_SCHEMA = pa.schema([
@@ -43,6 +50,8 @@ def replications_table(results: list[ReplicationResult]) -> pd.DataFrame:
             row[f"nation.{nation}.side"] = vals["side"]
             for fld in NATION_FIELDS:
                 row[f"nation.{nation}.{fld}"] = int(vals[fld])
+        for q, value in r.duration_h.items():
+            row[f"incident_duration.{q}_h"] = float(value)
         row["engagements"] = r.engagements
         row["fire_missions"] = r.missions
         rows.append(row)
@@ -67,3 +76,9 @@ def timeseries_table(results: list[ReplicationResult]) -> pd.DataFrame:
     df = pd.concat(frames, ignore_index=True)
     return pa.Table.from_pandas(df[TIMESERIES_SCHEMA.names], schema=TIMESERIES_SCHEMA,
                                 preserve_index=False).to_pandas()
+
+
+def links_table(results: list[ReplicationResult]) -> pd.DataFrame:
+    rows = [{"replication": r.replication, **dict(zip(r.links, values, strict=True))}
+            for r in results for values in zip(*r.links.values(), strict=True)]
+    return pa.Table.from_pylist(rows, schema=LINKS_SCHEMA).to_pandas()

@@ -11,10 +11,26 @@ Cause, judged when the incident starts, first that applies (docs/contract.md):
 5. ``misidentification``: the picture was right; sensing or visual
    identification misjudged the contact.
 
-Duration: an incident ends when the shooter recognises its mistake, by itself
-(P ``self_recognition_per_h`` per hour) or when the victim's call gets through:
-victim to its HQ, across to the shooter's HQ, down to the shooter. Each hop is
-retried every ``RETRY_H`` until delivered and understood.
+Duration: an incident ends at the first of three ways the shooter learns of its
+mistake (all times in hours; call rules in ``scenario.messaging``):
+- by itself, with P ``self_recognition_per_h`` per hour;
+- by a check-fire call from the victim through the HQs, on the priority
+  channel: the victim's radio to its HQ, across the route to the shooter's HQ,
+  down the shooter's radio. A call jumps every queue, but each send must cross
+  every hop: a radio hop with its ``report_delivery`` x (1 - jamming), a liaison
+  hop with its ``delivery`` x (1 - jamming) and its comprehension (the link's
+  interpreters or liaison officers where they translate, else the staffs' best
+  shared language), a shared net with its delivery. Each hop takes an
+  exponential latency of mean ``check_fire_latency_h`` (minutes, by voice). A
+  call that does not get through is sent again every ``check_fire_retry_h``, up
+  to ``check_fire_attempts`` sends;
+- by the victim directly, when the shooter is within the victim's sensor range
+  (it sees who is firing): it shouts, fires a signal or calls on the nearest
+  net. Every ``check_fire_retry_h`` from the start (up to
+  ``check_fire_attempts`` tries) the call is understood with the two nations'
+  challenge probability (shared language or agreed signal), and takes effect
+  ``check_fire_latency_h`` later.
+With ``perfect_comms`` fire on a friend stops at once.
 """
 
 from __future__ import annotations
@@ -25,11 +41,6 @@ from sim.model.comms import Network
 from sim.model.forces import Forces
 from sim.model.pictures import Pictures
 from sim.model.records import CAUSES, Cause
-
-#: Hours between retries of an undelivered cease-fire call.
-RETRY_H = 0.5
-#: Attempts per hop before the call is given up.
-MAX_ATTEMPTS = 12
 
 
 def classify(t: float, firing_hq: np.ndarray, target: np.ndarray, forces: Forces,
@@ -52,42 +63,30 @@ def recognition_delays(shooter: np.ndarray, victim: np.ndarray, self_per_h: floa
                        forces: Forces, network: Network, t: float,
                        rng: np.random.Generator) -> np.ndarray:
     """Hours until each shooter (unit) stops firing on a friendly victim (unit), by the rules
-    above, all incidents at once. Each radio hop uses the sending unit's radio (its nation's
-    ``report_delivery`` and ``report_latency_h``)."""
+    above, all incidents at once. Draws a fixed block of numbers per incident."""
     n = shooter.size
     if network.perfect or self_per_h >= 1.0 or n == 0:
         return np.zeros(n)
-    u = rng.random((1 + 2 * MAX_ATTEMPTS, n))
+    rules = network.messaging
+    k, retry, latency = rules.check_fire_attempts, rules.check_fire_retry_h, \
+        rules.check_fire_latency_h
+    hops = 2 + max(network.longest_route, 1)
+    u = rng.random((1 + 2 * k + hops, n))
     rate = -np.log1p(-self_per_h)
     by_itself = -np.log1p(-u[0]) / rate if rate > 0 else np.full(n, np.inf)
+    # through the HQs: every send crosses the victim's radio, the route, the shooter's radio
     radio_ok = 1 - network.jamming
-    # victim -> its HQ: the first of MAX_ATTEMPTS tries that gets through
-    up = u[1:1 + MAX_ATTEMPTS] < (forces.report_delivery[victim] * radio_ok)
-    clock = t + np.argmax(up, axis=0) * RETRY_H + forces.report_latency[victim]
-    arrived = up.any(axis=0)
-    # victim's HQ -> shooter's HQ, retried
-    clock, across = _across(forces.nation[victim], forces.nation[shooter], clock, arrived,
-                            network, rng)
-    # shooter's HQ -> shooter
-    down = u[1 + MAX_ATTEMPTS:] < (forces.report_delivery[shooter] * radio_ok)
-    clock = clock + np.argmax(down, axis=0) * RETRY_H + forces.report_latency[shooter]
-    called = arrived & across & down.any(axis=0)
-    return np.where(called, np.minimum(by_itself, clock - t), by_itself)
-
-
-def _across(src: np.ndarray, dst: np.ndarray, clock: np.ndarray, pending: np.ndarray,
-            network: Network, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Times the calls reach HQs ``dst`` from HQs ``src``, retrying, and whether they do."""
-    clock = clock.copy()
-    done = pending & (src == dst)
-    pending = pending & ~done
-    for _ in range(MAX_ATTEMPTS):
-        rows = np.flatnonzero(pending)
-        if rows.size == 0:
-            break
-        out = network.send_batch(src[rows], dst[rows], clock[rows], rng, urgent=True)
-        through = out.delivered & ~out.garbled
-        clock[rows] = np.where(through, out.arrive, out.arrive + RETRY_H)
-        done[rows[through]] = True
-        pending[rows[through]] = False
-    return clock, done
+    vn, sn = forces.nation[victim], forces.nation[shooter]
+    p_send = (forces.report_delivery[victim] * radio_ok * network.check_fire_through[vn, sn]
+              * forces.report_delivery[shooter] * radio_ok)
+    sent = u[1:1 + k] < p_send
+    n_hops = 2 + np.maximum(network.route_len[vn, sn], 0) + network.direct[vn, sn]
+    lat = -latency * np.log1p(-u[1 + 2 * k:])
+    travel = np.where(np.arange(hops)[:, None] < n_hops[None, :], lat, 0.0).sum(axis=0)
+    via_hq = np.where(sent.any(axis=0), np.argmax(sent, axis=0) * retry + travel, np.inf)
+    # the victim directly, when it can see the shooter
+    d = np.hypot(*(forces.pos[shooter] - forces.pos[victim]).T)
+    sees = d <= forces.sensor_range[victim]
+    heard = (u[1 + k:1 + 2 * k] < network.challenge[vn, sn]) & sees[None, :]
+    direct = np.where(heard.any(axis=0), np.argmax(heard, axis=0) * retry + latency, np.inf)
+    return np.minimum(by_itself, np.minimum(via_hq, direct))

@@ -2,7 +2,9 @@
 
 Rules (times in hours):
 - A unit starts in rear support until its group's ``front_from_h``, then moves
-  to its front position (at its speed) and fights.
+  to its front position (at its speed) and fights. In rear support it is out of
+  the fight (it neither looks nor fires, and cannot be seen or engaged) but it
+  reports its position to its HQ like any unit.
 - A unit at the front that has lost ``withdraw_loss_fraction`` of the strength
   it was sent forward with withdraws to the rear and is out of action.
 - After ``rest_h`` a withdrawn unit receives replacements up to

@@ -10,6 +10,10 @@ Rules:
   strength T under total hazard H loses Binomial(T, 1 - exp(-H dt / T)) in a
   step of dt hours, shared among its shooters in proportion to their hazard,
   so the expected loss is H dt while H dt << T and never exceeds T.
+- A shooter fires only until it learns that its target is a friend: in the step
+  in which it learns, at time ``until``, it fires for ``until - t`` of the step's
+  ``dt`` hours, so a check-fire that gets through in minutes costs minutes of
+  fire.
 - A coalition unit firing on a coalition unit is a friendly-fire incident.
 """
 
@@ -47,7 +51,7 @@ class DirectFire:
         """End finished engagements, start new ones, deliver this step's fire."""
         self._cease(t)
         self._engage(t, contacts, recognition_rng)
-        self._fire(dt, rng)
+        self._fire(t, dt, rng)
 
     def close(self, t: float) -> None:
         """End of the run: incidents still under way end now."""
@@ -59,7 +63,8 @@ class DirectFire:
         s, g = self.shooter, self.target
         going = _going(s, g, self.until, f.units, t)
         for k in np.flatnonzero(~going & (self.incident >= 0)):
-            self.ledger.incidents[int(self.incident[k])].end_h = t
+            # recognised friendly fire stops when the shooter learns of it (``until``)
+            self.ledger.incidents[int(self.incident[k])].end_h = min(t, float(self.until[k]))
         self.shooter, self.target = s[going], g[going]
         self.incident, self.until = self.incident[going], self.until[going]
 
@@ -97,12 +102,13 @@ class DirectFire:
         self.incident = np.concatenate([self.incident, incident])
         self.until = np.concatenate([self.until, until])
 
-    def _fire(self, dt: float, rng: np.random.Generator) -> None:
+    def _fire(self, t: float, dt: float, rng: np.random.Generator) -> None:
         f = self.forces
         s, g = self.shooter, self.target
         if s.size == 0:
             return
-        hazard, p, shooters_on = _hazard(s, g, f.units, dt)
+        firing = np.clip((self.until - t) / dt, 0.0, 1.0)   # of the step, until recognised
+        hazard, p, shooters_on = _hazard(s, g, firing, f.units, dt)
         loss = rng.binomial(f.strength, p)               # per target
         if not loss.any():
             return
@@ -116,16 +122,17 @@ class DirectFire:
 
 
 @njit(cache=True)
-def _hazard(shooter, target, units, dt):
-    """Each shooter's hazard a*S (casualties/h), each unit's probability per soldier of
-    becoming a casualty this step, 1 - exp(-H dt / T), and its number of shooters."""
+def _hazard(shooter, target, firing, units, dt):
+    """Each shooter's hazard a*S x ``firing`` (the fraction of the step it fires;
+    casualties/h averaged over the step), each unit's probability per soldier of becoming a
+    casualty this step, 1 - exp(-H dt / T), and its number of shooters."""
     lethality, strength = units.lethality, units.strength
     n = strength.size
     hazard = np.empty(shooter.size)
     total = np.zeros(n)
     shooters = np.zeros(n, np.int64)
     for k in range(shooter.size):
-        hazard[k] = lethality[shooter[k]] * strength[shooter[k]]
+        hazard[k] = lethality[shooter[k]] * strength[shooter[k]] * firing[k]
         total[target[k]] += hazard[k]
         shooters[target[k]] += 1
     p = np.zeros(n)
@@ -137,15 +144,14 @@ def _hazard(shooter, target, units, dt):
 
 @njit(cache=True)
 def _going(shooter, target, until, units, t):
-    """Engagements that go on: the shooter is at the front, the target fighting (at the
-    front or in the rear, not withdrawn, not destroyed) and in weapon range, and (for a
-    friend) not yet recognised (``t < until``)."""
+    """Engagements that go on: shooter and target are both at the front and alive, the
+    target is in weapon range, and (for a friend) not yet recognised (``t < until``)."""
     posture, strength = units.posture, units.strength
     going = np.zeros(shooter.size, np.bool_)
     for k in range(shooter.size):
         s, g = shooter[k], target[k]
         at_front = posture[s] == 1 and strength[s] > 0            # FRONT
-        fighting = posture[g] <= 1 and strength[g] > 0            # REAR or FRONT
+        fighting = posture[g] == 1 and strength[g] > 0            # FRONT
         if at_front and fighting and t < until[k]:
             sx, sy = position(units, s)
             gx, gy = position(units, g)

@@ -133,8 +133,11 @@ class Forces:
 
     @property
     def fighting(self) -> np.ndarray:
-        """Units that sense, shoot and can be shot: not withdrawn and not destroyed."""
-        return (self.posture <= Posture.FRONT) & (self.strength > 0)
+        """Units that sense, shoot and can be shot: at the front and not destroyed. A unit
+        in rear support (digging, logistics), withdrawn or destroyed is out of the fight:
+        it neither looks nor fires, and no one sees or engages it; a living unit still
+        reports its position."""
+        return (self.posture == Posture.FRONT) & (self.strength > 0)
 
     @property
     def at_front(self) -> np.ndarray:

@@ -6,7 +6,8 @@ Rules:
 - The call goes to the HQ of the nation that supports it
   (``fire_support_from``, default its own) as a message: over the caller's
   radio, then across liaison links, where it can be lost or garbled (a wrong
-  grid) like any other message.
+  grid) like any other message, and is repeated until acknowledged
+  (:mod:`sim.model.comms`).
 - That nation fires at most Poisson(``fire_missions_per_h`` x dt) missions a
   step, chosen at random among the calls that got through.
 - Fire-support coordination: a mission is cancelled when the firing HQ's
@@ -25,7 +26,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from sim.model import attribution
-from sim.model.comms import Network
+from sim.model.comms import Network, radio_hop
 from sim.model.forces import Forces
 from sim.model.ledger import Ledger
 from sim.model.pictures import Pictures
@@ -56,7 +57,8 @@ class IndirectFire:
         src = f.nation[caller]
         supplier = f.nations.supplier[src]
         # the call: the caller's radio to its HQ, then across to the supplier's HQ
-        radio = rng.random(calls.size) < f.report_delivery[caller] * (1 - self.network.jamming)
+        radio, _ = radio_hop(f.report_delivery[caller] * (1 - self.network.jamming),
+                             f.report_latency[caller], self.network.messaging, rng)
         out = self.network.send_batch(src, supplier, np.full(calls.size, t), rng)
         delivered = out.delivered & (radio | self.network.perfect)
         grid = self.network.garble(c.seen_at[calls], out.garbled, rng)

@@ -83,8 +83,8 @@ class CoalitionModel(mesa.Model):
                                       self.ledger)
         self.indirect_fire = IndirectFire(scenario, self.forces, self.pictures, self.network,
                                           self.ledger)
-        self.timeline = Timeline(self.forces, self.ledger, scenario.record_every_h,
-                                 self.n_steps * self.dt)
+        self.timeline = Timeline(self.forces, self.ledger, self.network,
+                                 scenario.record_every_h, self.n_steps * self.dt)
         self.pictures.exchange(0.0, self.dt, self.streams.at("communication", 0))
         self.timeline.record(0.0)
 

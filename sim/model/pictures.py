@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.model.comms import Network, garble_point
+from sim.model.comms import Network, garble_point, radio_hop
 from sim.model.forces import Forces, position
 from sim.model.spatial import GroupedPoints
 from sim.schema import Scenario
@@ -103,11 +103,12 @@ class Pictures:
     def _send(self, t: float, dt: float, due: np.ndarray, rng: np.random.Generator) -> None:
         """Every due unit reports to every HQ whose picture it belongs in, in one batch."""
         f = self.forces
-        # fixed-size draws for hop 1 (unit radio to its own HQ), one per unit
-        u = rng.random((3, f.n))
-        obs = t - dt * u[0]                      # observed at some moment within the step
-        hop1_ok = u[1] < f.report_delivery * (1 - self.jamming)
-        hop1_arrive = obs - f.report_latency * np.log1p(-u[2])
+        # fixed-size draws for hop 1 (unit radio to its own HQ, repeated until acknowledged),
+        # one per unit
+        obs = t - dt * rng.random(f.n)           # observed at some moment within the step
+        hop1_ok, hop1_delay = radio_hop(f.report_delivery * (1 - self.jamming),
+                                        f.report_latency, self.network.messaging, rng)
+        hop1_arrive = obs + hop1_delay
         hq, unit = np.nonzero(self.member & due[None, :])   # one message per (HQ, unit)
         if unit.size == 0:
             return

@@ -34,7 +34,7 @@ CAUSES: tuple[Cause, ...] = tuple(Cause)
 class Posture(IntEnum):
     """What a unit is doing."""
 
-    REAR = 0        #: rear support (trench digging, logistics), out of direct combat
+    REAR = 0        #: rear support (trench digging, logistics): out of the fight, still reporting
     FRONT = 1       #: in its front-line position, sensing and fighting
     WITHDRAWN = 2   #: pulled out after heavy losses, resting and refitting
     DESTROYED = 3   #: no personnel left

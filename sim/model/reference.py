@@ -129,7 +129,7 @@ class ReferenceSensing:
         with warnings.catch_warnings():
             # Mesa warns when an agent placed in a space already has a ``pos``; a Unit's
             # ``pos`` is always its position in the unit table, which is where it goes
-            warnings.filterwarnings("ignore", message=".*already having the position")
+            warnings.filterwarnings("ignore", message="(?s).*already having the position")
             for agent in self.units:
                 self.space.place_agent(agent, self._position(agent))
         #: the decisions of the last look, in the order of its contacts

@@ -63,6 +63,10 @@ def test_communication_causes_are_the_first_four():
 
 # --- how long an incident lasts ------------------------------------------------------------
 
+#: The victim cannot see its shooter (no sensor range): only the call through the HQs works.
+BLIND = {"units.a.sensor_range_km": 0.0, "units.b.sensor_range_km": 0.0}
+
+
 def _delays(model, shooter: str, victim: str, self_per_h: float, n: int = 2000):
     """Delays of ``n`` incidents in which a unit of nation ``shooter`` fires on a unit of
     nation ``victim`` (two different units when the nations are the same)."""
@@ -84,7 +88,7 @@ def test_fire_stops_at_once_with_perfect_comms_or_certain_self_recognition(kit):
 
 def test_without_any_call_getting_through_the_shooter_recognises_by_itself(kit):
     p = 0.2
-    model = kit.model(kit.tiny({"nations.B.report_delivery": 0.0}))
+    model = kit.model(kit.tiny({**BLIND, "nations.B.report_delivery": 0.0}))
     delays = _delays(model, "A", "B", p)
     rate = -np.log1p(-p)                      # P(recognised within 1 h) = p
     assert abs(delays.mean() - 1 / rate) < Z * (1 / rate) / np.sqrt(delays.size)
@@ -92,36 +96,85 @@ def test_without_any_call_getting_through_the_shooter_recognises_by_itself(kit):
     assert abs(within_1h - p) < Z * np.sqrt(p * (1 - p) / delays.size)
 
 
-def test_within_one_nation_a_cease_fire_takes_two_radio_hops(kit):
-    model = kit.model(kit.tiny({"nations.A.report_delivery": 1.0,
-                                "nations.A.report_latency_h": 0.4,
+def test_within_one_nation_a_check_fire_takes_two_radio_hops(kit):
+    """Victim -> HQ -> shooter on the priority channel: two exponential latencies of mean
+    ``check_fire_latency_h`` (every send gets through here)."""
+    model = kit.model(kit.tiny({**BLIND, "nations.A.report_delivery": 1.0,
+                                "messaging.check_fire_latency_h": 0.05,
                                 "environment.jamming": 0.0}))
-    np.testing.assert_allclose(_delays(model, "A", "A", 0.0, n=20), 0.8)   # victim->HQ->shooter
+    delays = _delays(model, "A", "A", 0.0)
+    assert abs(delays.mean() - 0.1) < Z * np.sqrt(2) * 0.05 / np.sqrt(delays.size)
+    assert abs(delays.std() - np.sqrt(2) * 0.05) < 0.1 * np.sqrt(2) * 0.05
 
 
-def test_without_a_route_the_victims_call_never_arrives(kit):
-    model = kit.model(kit.tiny({"links": {}, "nations.A.report_delivery": 1.0,
+def test_a_check_fire_jumps_the_translation_queue(kit):
+    """A pool with a 6 h backlog does not delay a check-fire call: A -> HQ A -> HQ B -> B in
+    three hops of latency, whatever the routine traffic waits."""
+    world = kit.tiny({**BLIND, "nations.A.report_delivery": 1.0, "nations.B.report_delivery": 1.0,
+                      "links.AB.delivery": 1.0, "links.AB.interpreters": 1,
+                      "links.AB.interpreter_proficiency": 1.0,
+                      "messaging.check_fire_latency_h": 0.05, "environment.jamming": 0.0})
+    model = kit.model(world)
+    model.network.load.free_at[:] = 5.0 + 6.0        # backlog until 6 h after t = 5
+    delays = _delays(model, "B", "A", 0.0)
+    assert abs(delays.mean() - 0.15) < Z * np.sqrt(3) * 0.05 / np.sqrt(delays.size)
+
+
+def test_without_a_route_and_out_of_sight_the_victims_call_never_arrives(kit):
+    model = kit.model(kit.tiny({**BLIND, "links": {}, "nations.A.report_delivery": 1.0,
                                 "nations.B.report_delivery": 1.0}))
     assert np.isinf(_delays(model, "A", "B", 0.0, n=20)).all()
 
 
-def test_a_cease_fire_call_is_retried_until_it_gets_through(kit):
-    world = kit.tiny({"nations.A.report_delivery": 1.0, "nations.B.report_delivery": 1.0,
-                      "nations.A.report_latency_h": 0.0, "nations.B.report_latency_h": 0.0,
-                      "nations.B.languages": {"alpha": 1.0}, "links.AB.delivery": 0.5,
-                      "links.AB.latency_h": 0.0, "environment.jamming": 0.0})
+def test_a_check_fire_call_is_repeated_until_it_gets_through(kit):
+    """Each send crosses with P 0.5 x comprehension 1: failures before the first success are
+    geometric(0.5), each costs ``check_fire_retry_h``, and the victim gives up after
+    ``check_fire_attempts`` sends (delay inf: no self-recognition)."""
+    attempts, retry = 6, 0.1
+    world = kit.tiny({**BLIND, "nations.A.report_delivery": 1.0,
+                      "nations.B.report_delivery": 1.0, "nations.B.languages": {"alpha": 1.0},
+                      "links.AB.delivery": 0.5, "environment.jamming": 0.0,
+                      "messaging.check_fire_latency_h": 0.0,
+                      "messaging.check_fire_retry_h": retry,
+                      "messaging.check_fire_attempts": attempts})
     delays = _delays(kit.model(world), "A", "B", 0.0)
-    # failures before the first success ~ geometric(0.5), each failure costs RETRY_H,
-    # and the call is given up after MAX_ATTEMPTS failures (delay inf: no self-recognition)
-    k = np.arange(attribution.MAX_ATTEMPTS)
+    k = np.arange(attempts)
     pk = 0.5 ** (k + 1)
     p_arrives = pk.sum()
     arrived = np.isfinite(delays)
     assert abs(arrived.mean() - p_arrives) < Z * np.sqrt(p_arrives * (1 - p_arrives) / arrived.size)
-    hours = attribution.RETRY_H * k
-    mean = (pk * hours).sum() / p_arrives
-    sd = np.sqrt((pk * (hours - mean) ** 2).sum() / p_arrives)
+    np.testing.assert_allclose(np.unique(delays[arrived]), retry * k)
+    mean = (pk * retry * k).sum() / p_arrives
+    sd = np.sqrt((pk * (retry * k - mean) ** 2).sum() / p_arrives)
     assert abs(delays[arrived].mean() - mean) < Z * sd / np.sqrt(arrived.sum())
+
+
+def test_a_check_fire_across_a_language_barrier_needs_to_be_understood(kit):
+    """No interpreters: the staffs share alpha at 0.3, so a send gets through with P 0.3."""
+    world = kit.tiny({**BLIND, "nations.A.report_delivery": 1.0,
+                      "nations.B.report_delivery": 1.0, "links.AB.delivery": 1.0,
+                      "environment.jamming": 0.0, "messaging.check_fire_latency_h": 0.0,
+                      "messaging.check_fire_attempts": 1})
+    delays = _delays(kit.model(world), "A", "B", 0.0)
+    through = np.isfinite(delays).mean()
+    assert abs(through - 0.3) < Z * np.sqrt(0.3 * 0.7 / delays.size)
+
+
+def test_a_victim_that_sees_its_shooter_calls_it_off_directly(kit, put):
+    """No route between the HQs, but the victim sees the shooter: each try, every
+    ``check_fire_retry_h``, is understood with the nations' challenge probability (the
+    agreed signal, 0.6, beats the shared alpha at 0.3); out of sensor range it never is."""
+    world = kit.tiny({"links.AB.challenge_signal": 0.6, "nations.A.report_delivery": 0.0,
+                      "messaging.check_fire_latency_h": 0.05,
+                      "messaging.check_fire_retry_h": 0.1, "messaging.check_fire_attempts": 1})
+    model = kit.model(world)
+    put(model, [(-0.5, 0.0), (-0.5, 20.0), (-0.5, 1.0), (-0.5, 30.0), (0.5, 0.0), (0.5, 9.0)])
+    delays = _delays(model, "A", "B", 0.0)          # unit a-001 at 1 km from b-001
+    heard = np.isfinite(delays)
+    assert abs(heard.mean() - 0.6) < Z * np.sqrt(0.6 * 0.4 / delays.size)
+    np.testing.assert_allclose(delays[heard], 0.05)
+    model.forces.sensor_range[2] = 0.5               # b-001 can no longer see a-001
+    assert np.isinf(_delays(model, "A", "B", 0.0, n=50)).all()
 
 
 # --- indirect fire -----------------------------------------------------------------------------

@@ -62,11 +62,29 @@ def test_fire_on_a_friend_opens_an_incident_and_stops_once_recognised(kit):
     assert (inc.shooter_nation, inc.target_nation, inc.fire) == ("A", "B", Fire.DIRECT)
     assert inc.shooter_unit == model.forces.names[0] and inc.time_h == 3.0
     assert inc.cause is Cause.MISIDENTIFICATION          # perfect comms
-    # perfect comms: the victim's call gets through at once, fire stops at the next step
+    # perfect comms: the victim's call gets through at once: no fire, and the engagement
+    # is dropped at the next step with the incident ended when it was recognised
+    assert inc.killed + inc.wounded == 0
     fire.step(4.0, 1.0, _contacts([], [], [], []), np.random.default_rng(2),
               np.random.default_rng(3))
-    assert inc.end_h == 4.0
+    assert inc.end_h == 3.0
     assert fire.shooter.tolist() == [4]
+
+
+def test_a_shooter_fires_only_for_the_part_of_the_step_before_it_learns(kit):
+    """Recognised 0.25 h into a 1 h step, a shooter of hazard H inflicts on average H/4
+    (a large target, so losses stay far from its strength)."""
+    model = _tiny(kit, changes={"units.a.lethality": 0.05, "units.b.strength": 5000})
+    fire, f = model.direct_fire, model.forces
+    n, lost = 400, 0
+    for k in range(n):
+        f.strength[2] = 5000
+        fire.shooter, fire.target = np.array([0]), np.array([2])
+        fire.incident, fire.until = np.array([-1]), np.array([3.25])
+        fire._fire(3.0, 1.0, np.random.default_rng(k))
+        lost += 5000 - int(f.strength[2])
+    expected = 0.05 * 100 * 0.25                          # a S x firing time
+    assert abs(lost / n - expected) < Z * np.sqrt(expected / n)
 
 
 def test_fire_stops_when_the_target_leaves_weapon_range(kit):
@@ -93,7 +111,7 @@ def test_expected_loss_of_one_step_is_hazard_times_dt(kit):
     losses = []
     for k in range(n):
         f.strength[0] = 500
-        fire._fire(dt, np.random.default_rng(k))
+        fire._fire(0.0, dt, np.random.default_rng(k))
         losses.append(500 - f.strength[0])
     losses = np.array(losses)
     assert abs(losses.mean() - 500 * p) < Z * np.sqrt(500 * p * (1 - p) / n)
@@ -105,7 +123,7 @@ def test_loss_never_exceeds_the_targets_strength(kit):
     fire, f = model.direct_fire, model.forces
     fire.shooter, fire.target = np.array([4, 5]), np.array([0, 0])
     fire.incident, fire.until = np.array([-1, -1]), np.array([np.inf, np.inf])
-    fire._fire(1.0, np.random.default_rng(0))
+    fire._fire(0.0, 1.0, np.random.default_rng(0))
     assert f.strength[0] == 0
     assert f.killed[0] + f.wounded[0] == 7
 
@@ -122,7 +140,7 @@ def test_focus_fire_is_shared_in_proportion_to_hazard(kit):
         f.strength[0] = 1000
         ledger.friendly_fire[:] = 0
         ledger.hostile_fire[:] = 0
-        fire._fire(1.0, np.random.default_rng(k))
+        fire._fire(0.0, 1.0, np.random.default_rng(k))
         hostile += ledger.hostile_fire[0]
         friendly += ledger.friendly_fire[0]
     total = hostile + friendly

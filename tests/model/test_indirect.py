@@ -43,12 +43,17 @@ def test_perfect_comms_delivers_every_call_for_fire(kit, put):
 
 
 def test_calls_over_the_caller_radio_are_lost_with_its_reliability(kit, put):
-    model = _setup(kit, put, {"nations.A.report_delivery": 0.6,
-                              "indirect_fire.effect_radius_km": 0.0})
-    n = 2000
-    for k in range(n):
-        _call(model, seed=k)
-    assert abs(model.indirect_fire.missions_fired / n - 0.6) < Z * np.sqrt(0.6 * 0.4 / n)
+    """Each send gets through with P 0.6, and a call is repeated until acknowledged, up to
+    ``messaging.max_attempts`` sends: it is lost with P 0.4^attempts."""
+    for attempts in (1, 3):
+        model = _setup(kit, put, {"nations.A.report_delivery": 0.6,
+                                  "indirect_fire.effect_radius_km": 0.0,
+                                  "messaging.max_attempts": attempts})
+        n = 2000
+        for k in range(n):
+            _call(model, seed=k)
+        p = 1 - 0.4 ** attempts
+        assert abs(model.indirect_fire.missions_fired / n - p) < Z * np.sqrt(p * (1 - p) / n)
 
 
 def test_casualties_of_a_mission_are_binomial_in_the_effect_radius(kit, put):
