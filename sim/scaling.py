@@ -4,7 +4,8 @@
 laid out along a front ``k`` times as long, so that every unit sees the same
 neighbourhood, and with the per-force resources scaled with it so that per-unit
 rates stay the same:
-- every unit group: ``count`` x k (at least 1 if it had any), its sector
+- every unit group: ``count`` x k (at least 1 if it had any; for a group that
+  arrives in waves, each wave's count x k, at least 1, and its ``y_from_km`` x k), its sector
   ``y_from_km``/``y_to_km`` x k, and the whole-stride part of its
   ``interleave`` offset (a group placed after the others) x k, keeping the
   offset within a stride, so groups keep their slots and never share one;
@@ -30,7 +31,13 @@ def scale_scenario(scenario: Scenario, factor: float) -> Scenario:
     if factor == 1:
         return s
     for grp in s.units.values():
-        if grp.count > 0:
+        if grp.waves:
+            for wave in grp.waves:
+                wave.count = max(1, round(wave.count * factor))
+                if wave.y_from_km is not None:
+                    wave.y_from_km *= factor
+            grp.count = sum(wave.count for wave in grp.waves)
+        elif grp.count > 0:
             grp.count = max(1, round(grp.count * factor))
         grp.y_from_km *= factor
         grp.y_to_km *= factor

@@ -52,6 +52,22 @@ class RulesOfEngagement(Strict):
         0.1, description="P(engage) per hour for a contact that failed a challenge")
 
 
+class Campaign(Strict):
+    """Withdrawal, rest, reinforcement and redeployment (a scenario's default, or a
+    nation's own)."""
+
+    withdraw_loss_fraction: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        1.0, description="a unit withdraws once it has lost this fraction of its personnel "
+        "(1 = never withdraws)")
+    rest_h: Hours = Field(168.0, description="hours a withdrawn unit rests before redeploying")
+    reinforce_to_fraction: Probability = Field(
+        0.0, description="on redeployment, replacements refill a unit to this fraction of its "
+        "initial strength (0 = no replacements; replacements count as deployed)")
+    redeploy_min_fraction: Probability = Field(
+        0.5, description="a rested unit redeploys only if it holds at least this fraction of its "
+        "initial strength")
+
+
 class Nation(Strict):
     """A nation: side, languages, radio, doctrine, training and markings."""
 
@@ -78,6 +94,21 @@ class Nation(Strict):
         "fire (default: its own)")
     fire_missions_per_h: Annotated[float, Field(ge=0.0)] = Field(
         0.0, description="fire missions the nation's artillery and drones can fire per hour")
+    campaign: Campaign | None = Field(
+        None, description="the nation's withdrawal, rest and reinforcement rules (null: the "
+        "scenario's campaign block)")
+
+
+class Wave(Strict):
+    """Units of a group that arrive in the battle area together: when, how many and where."""
+
+    at_h: Hours = Field(description="hours after the start when the wave arrives")
+    count: int = Field(ge=1, le=100000, description="units in the wave")
+    y_from_km: float | None = Field(
+        None, description="where along the front the wave's slots start, km (null: after "
+        "the slots of the group's earlier waves)")
+    x_km: float | None = Field(
+        None, description="depth of the wave's front positions, km (null: the group's x_km)")
 
 
 class UnitGroup(Strict):
@@ -85,7 +116,11 @@ class UnitGroup(Strict):
 
     nation: str = Field(description="owning nation (a key of scenario.nations)")
     count: int = Field(ge=0, le=100000, description="number of units in the group")
-    strength: int = Field(ge=0, le=5000, description="personnel per unit at time 0")
+    strength: int = Field(ge=0, le=5000, description="personnel per unit when it arrives")
+    waves: list[Wave] = Field(
+        default_factory=list, description="arrivals in waves (their counts add up to "
+        "`count`); empty: every unit is there at time 0. A unit that has not arrived is not "
+        "in the battle and not in the strength series")
     x_km: float = Field(description="depth of the group's assigned position, km (front line at 0, "
                         "coalition at x<0, enemy at x>0)")
     y_from_km: float = Field(0.0, description="start of the group's sector along the front, km")
@@ -216,21 +251,6 @@ class IndirectFire(Strict):
         "unit in the firing side's picture, km")
 
 
-class Campaign(Strict):
-    """Withdrawal, rest and redeployment."""
-
-    withdraw_loss_fraction: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
-        1.0, description="a unit withdraws once it has lost this fraction of its personnel "
-        "(1 = never withdraws)")
-    rest_h: Hours = Field(168.0, description="hours a withdrawn unit rests before redeploying")
-    reinforce_to_fraction: Probability = Field(
-        0.0, description="on redeployment, replacements refill a unit to this fraction of its "
-        "initial strength (0 = no replacements; replacements count as deployed)")
-    redeploy_min_fraction: Probability = Field(
-        0.5, description="a rested unit redeploys only if it holds at least this fraction of its "
-        "initial strength")
-
-
 class Scenario(Strict):
     """A world: nations, forces, links, environment and horizon."""
 
@@ -271,6 +291,10 @@ class Scenario(Strict):
                                  f"{nat.fire_support_from!r}")
         for name, grp in self.units.items():
             self._known_nation(f"units.{name}.nation", grp.nation)
+            arriving = sum(w.count for w in grp.waves)
+            if grp.waves and arriving != grp.count:
+                raise ValueError(f"units.{name}.waves: the waves bring {arriving} units but "
+                                 f"count is {grp.count}; they must agree")
             if grp.y_to_km < grp.y_from_km:
                 raise ValueError(f"units.{name}.y_to_km: {grp.y_to_km} must be >= y_from_km "
                                  f"{grp.y_from_km}")

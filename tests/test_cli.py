@@ -271,7 +271,9 @@ def check_run_dir(d: Path) -> None:
         assert row["initial"] <= row["deployed"] + 1e-9
         assert row["killed"] + row["wounded"] <= row["deployed"] + 1e-9
         # the forces as fought: after the intervention and the scale (sim.build)
-        initial = sum(g.count * g.strength for g in fought.units.values() if g.nation == nation)
+        initial = sum(g.strength * (sum(w.count for w in g.waves if w.at_h <= 0) if g.waves
+                                    else g.count)
+                      for g in fought.units.values() if g.nation == nation)
         assert row["initial"] == pytest.approx(initial), nation
 
     # replications.parquet: one row per replication, its seed and every metric

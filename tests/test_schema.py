@@ -41,6 +41,8 @@ PREFIX: dict[type, str] = {
     schema.Campaign: "scenario.campaign",
     schema.Intervention: "intervention",
 }
+#: Blocks that kursk_2024 does not use, tested on their own (below).
+ELSEWHERE: dict[type, str] = {schema.Wave: "scenario.units.<G>.waves.<i>"}
 
 
 @functools.cache
@@ -136,7 +138,20 @@ UPPER_BOUNDED = sorted((p, t, c) for p, t, c in FIELDS
 def test_every_config_block_has_a_place_in_the_kursk_config():
     blocks = {c for c in vars(schema).values()
               if isinstance(c, type) and issubclass(c, schema.Strict) and c is not schema.Strict}
-    assert blocks == set(PREFIX), "a new config block needs a PREFIX entry in this test"
+    assert blocks == set(PREFIX) | set(ELSEWHERE), \
+        "a new config block needs a PREFIX (or ELSEWHERE) entry in this test"
+
+
+@pytest.mark.parametrize("field, value, rule", [("at_h", -1.0, "greater than or equal"),
+                                                ("count", 0, "greater than or equal"),
+                                                ("no_such_key", 1, "unknown key")])
+def test_a_bad_wave_names_its_path(field, value, rule):
+    data = base()
+    data["scenario"]["units"]["kp"]["waves"] = [{"at_h": 0.0, "count": 40},
+                                                {"at_h": 24.0, "count": 40}]
+    data["scenario"]["units"]["kp"]["waves"][1][field] = value
+    line = line_for(config_error(data), f"scenario.units.kp.waves.1.{field}")
+    assert rule in line
 
 
 def test_introspection_finds_the_known_fields():

@@ -83,7 +83,7 @@ def summarise(model: CoalitionModel, replication: int, seed_label: int) -> Repli
         rows = f.nation == k
         by_nation[name] = {
             "side": model.world.nations[name].side,
-            "initial": int(f.initial[rows].sum()),
+            "initial": int(f.initial[rows & (f.arrive_h <= 0)].sum()),   # there at time 0
             "deployed": int(f.deployed[rows].sum()),
             "killed": int(f.killed[rows].sum()),
             "wounded": int(f.wounded[rows].sum()),

@@ -6,6 +6,9 @@ Rules:
 - Units of a group are spread along the front at slots ``slot_spacing_km``
   apart; groups sharing a sector interleave through ``stride``/``interleave``.
   This makes the seams where allied units neighbour each other.
+- A group may arrive in waves (time, count, place). A unit that has not arrived
+  (posture PENDING) has no personnel counted: it is not in the battle, not in
+  the strength series and not yet deployed.
 - A unit's position is an anchor (moving at ``speed_kmh`` straight towards its
   posture's place: its front position at the front, else its rear place) plus a
   patrol offset that wanders: an Ornstein-Uhlenbeck process with relaxation time
@@ -57,10 +60,11 @@ class Units(NamedTuple):
     weapon_range: np.ndarray        # km
     lethality: np.ndarray           # casualties per firing soldier per hour
     cover: np.ndarray               # P(hidden from one sensor look)
+    arrive_h: np.ndarray            # h, when the unit arrives (0: there from the start)
     front_from_h: np.ndarray        # h
     front_place: np.ndarray         # (N, 2) km
     rear_place: np.ndarray          # (N, 2) km
-    initial: np.ndarray             # int64, personnel at time 0
+    initial: np.ndarray             # int64, personnel on arrival (establishment strength)
     # from the unit's nation
     training: np.ndarray            # skill at visual identification, 0..1
     markings: np.ndarray            # how recognisable the unit is to others, 0..1
@@ -70,6 +74,10 @@ class Units(NamedTuple):
     report_delivery: np.ndarray     # P(a report over the unit's radio gets through), before jamming
     report_latency: np.ndarray      # mean latency of the unit's radio, h
     report_interval: np.ndarray     # h between the unit's position reports
+    withdraw_loss: np.ndarray       # campaign: withdraws after losing this fraction
+    rest_h: np.ndarray              # campaign: h of rest after withdrawal
+    reinforce_to: np.ndarray        # campaign: refilled to this fraction of initial
+    redeploy_min: np.ndarray        # campaign: redeploys holding this fraction of initial
     # state
     anchor: np.ndarray              # (N, 2) km
     offset: np.ndarray              # (N, 2) km, patrol offset from the anchor
@@ -177,6 +185,23 @@ def _move(units, dt, decay, noise):
             offset[i, 1] = offset[i, 1] * decay + wander * noise[i, 1]
 
 
+def _slots(g, spacing: float):
+    """(arrival h, y km, x km) of each unit of group ``g``: units take slots ``stride``
+    apart from ``interleave``; a wave that names ``y_from_km`` starts its slots there, else
+    it continues after the group's earlier waves. Without waves every unit arrives at 0."""
+    waves = g.waves or [None]
+    k, y0 = 0, g.y_from_km
+    for wave in waves:
+        count = g.count if wave is None else wave.count
+        if wave is not None and wave.y_from_km is not None:
+            k, y0 = 0, wave.y_from_km
+        x = g.x_km if wave is None or wave.x_km is None else wave.x_km
+        at = 0.0 if wave is None else wave.at_h
+        for _ in range(count):
+            yield at, y0 + (k * g.stride + g.interleave) * spacing, x
+            k += 1
+
+
 def per_step(p_per_h: float, dt: float) -> float:
     """A probability per hour of observation as a probability per step of ``dt`` hours."""
     return 1.0 - (1.0 - p_per_h) ** dt
@@ -191,17 +216,16 @@ def build_forces(scenario: Scenario, rng: np.random.Generator) -> Forces:
     names: list[str] = []
     for gname, g in scenario.units.items():
         nat = scenario.nations[g.nation]
-        for k in range(g.count):
-            slot = k * g.stride + g.interleave
-            y = g.y_from_km + slot * scenario.slot_spacing_km
+        rules = nat.campaign or scenario.campaign
+        for k, (arrive, y, x) in enumerate(_slots(g, scenario.slot_spacing_km)):
             names.append(f"{gname}-{k + 1:03d}")
             for column, value in (
-                    ("nation", nation_names.index(g.nation)),
+                    ("nation", nation_names.index(g.nation)), ("arrive_h", arrive),
                     ("coalition", nat.side == "coalition"),
                     ("speed", g.speed_kmh), ("patrol", g.patrol_km),
                     ("sensor_range", g.sensor_range_km), ("weapon_range", g.weapon_range_km),
                     ("lethality", g.lethality), ("cover", g.cover),
-                    ("front_from_h", g.front_from_h), ("front_place", (g.x_km, y)),
+                    ("front_from_h", g.front_from_h), ("front_place", (x, y)),
                     ("rear_place", (g.rear_x_km, y)), ("initial", g.strength),
                     ("training", nat.training), ("markings", nat.markings),
                     ("engage_forward", per_step(nat.roe.engage_forward, dt)),
@@ -209,7 +233,10 @@ def build_forces(scenario: Scenario, rng: np.random.Generator) -> Forces:
                     ("engage_failed", per_step(nat.roe.engage_failed_challenge, dt)),
                     ("report_delivery", nat.report_delivery),
                     ("report_latency", nat.report_latency_h),
-                    ("report_interval", nat.report_interval_h)):
+                    ("report_interval", nat.report_interval_h),
+                    ("withdraw_loss", rules.withdraw_loss_fraction), ("rest_h", rules.rest_h),
+                    ("reinforce_to", rules.reinforce_to_fraction),
+                    ("redeploy_min", rules.redeploy_min_fraction)):
                 rows[column].append(value)
     n = len(names)
     static = {k: np.asarray(v, dtype=float) for k, v in rows.items()}
@@ -219,15 +246,19 @@ def build_forces(scenario: Scenario, rng: np.random.Generator) -> Forces:
     for place in ("front_place", "rear_place"):
         static[place] = static[place].reshape(n, 2)
     initial = static["initial"]
+    here = static["arrive_h"] <= 0.0
     posture = np.where(static["front_from_h"] <= 0.0, Posture.FRONT, Posture.REAR).astype(np.int8)
-    anchor = np.where((posture == Posture.FRONT)[:, None], static["front_place"],
-                      static["rear_place"]).copy()
+    posture[~here] = Posture.PENDING
+    # a unit starts (or lands) at its front place if it goes to the front on arrival
+    at_front = static["front_from_h"] <= np.maximum(static["arrive_h"], 0.0)
+    anchor = np.where(at_front[:, None], static["front_place"], static["rear_place"]).copy()
+    present = np.where(here, initial, 0)
     # start each unit somewhere in its patrol wander (stationary spread of the OU process)
     offset = rng.standard_normal((n, 2)) * (static["patrol"] * np.sqrt(PATROL_RELAX_H / 2))[:, None]
     units = Units(
-        **static, anchor=anchor, offset=offset, strength=initial.copy(),
-        killed=np.zeros(n, np.int64), wounded=np.zeros(n, np.int64), deployed=initial.copy(),
-        posture=posture, deployed_strength=initial.copy(), withdrawn_at=np.full(n, -np.inf))
+        **static, anchor=anchor, offset=offset, strength=present.copy(),
+        killed=np.zeros(n, np.int64), wounded=np.zeros(n, np.int64), deployed=present.copy(),
+        posture=posture, deployed_strength=present.copy(), withdrawn_at=np.full(n, -np.inf))
     table = Nations(
         coalition=np.array([nat.side == "coalition" for nat in nations], dtype=bool),
         refresh_h=np.array([nat.picture_refresh_h for nat in nations], dtype=float),

@@ -95,7 +95,7 @@ class CoalitionModel(mesa.Model):
 
     def step(self) -> None:
         t, k, s = self.time_h, self.steps, self.streams
-        update_postures(self.forces, self.world.campaign, t)
+        update_postures(self.forces, t)
         self.forces.move(self.dt, s.at("movement", k))
         self.pictures.exchange(t, self.dt, s.at("communication", k))
         contacts = self.sensing.look(t, s.at("sensing", k), s.at("identification", k))

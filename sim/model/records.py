@@ -38,6 +38,7 @@ class Posture(IntEnum):
     FRONT = 1       #: in its front-line position, sensing and fighting
     WITHDRAWN = 2   #: pulled out after heavy losses, resting and refitting
     DESTROYED = 3   #: no personnel left
+    PENDING = 4     #: not arrived yet: not in the battle, no personnel counted
 
 
 class Fire(StrEnum):

@@ -13,9 +13,11 @@ RULES = Campaign(withdraw_loss_fraction=0.5, rest_h=48.0, reinforce_to_fraction=
                  redeploy_min_fraction=0.6)
 
 
-def _forces(kit, changes=None):
+def _forces(kit, changes=None, rules: Campaign = RULES):
+    """The tiny world with one unit per group, under the scenario campaign ``rules``."""
     world = kit.tiny({"units.a.count": 1, "units.b.count": 1, "units.e.count": 1,
-                      "units.a.strength": 100, **(changes or {})})
+                      "units.a.strength": 100, "campaign": rules.model_dump(),
+                      **(changes or {})})
     return build_forces(world, np.random.default_rng(0))
 
 
@@ -30,9 +32,9 @@ def test_rear_support_until_front_from_h_then_front(kit):
     assert f.posture[0] == Posture.REAR and f.posture[1] == Posture.FRONT
     np.testing.assert_array_equal(f.anchor[0], f.rear_place[0])
     _lose(f, 0, 10)                                   # losses in the rear (e.g. shelling)
-    update_postures(f, RULES, 23.0)
+    update_postures(f, 23.0)
     assert f.posture[0] == Posture.REAR
-    update_postures(f, RULES, 24.0)
+    update_postures(f, 24.0)
     assert f.posture[0] == Posture.FRONT
     assert f.deployed_strength[0] == 90               # the withdrawal reference
 
@@ -40,10 +42,10 @@ def test_rear_support_until_front_from_h_then_front(kit):
 def test_withdraws_after_losing_the_fraction_of_what_it_went_forward_with(kit):
     f = _forces(kit)
     _lose(f, 0, 49)
-    update_postures(f, RULES, 5.0)
+    update_postures(f, 5.0)
     assert f.posture[0] == Posture.FRONT
     _lose(f, 0, 1)                                    # 50 of 100 lost
-    update_postures(f, RULES, 6.0)
+    update_postures(f, 6.0)
     assert f.posture[0] == Posture.WITHDRAWN and f.withdrawn_at[0] == 6.0
     assert not f.fighting[0] and not f.at_front[0]
     f.speed[:] = 1.0                                  # the tiny world's units stand still
@@ -52,44 +54,44 @@ def test_withdraws_after_losing_the_fraction_of_what_it_went_forward_with(kit):
 
 
 def test_never_withdraws_when_the_fraction_is_one(kit):
-    f = _forces(kit)
+    f = _forces(kit, rules=Campaign(withdraw_loss_fraction=1.0))
     _lose(f, 0, 99)
-    update_postures(f, Campaign(withdraw_loss_fraction=1.0), 5.0)
+    update_postures(f, 5.0)
     assert f.posture[0] == Posture.FRONT
     _lose(f, 0, 1)
-    update_postures(f, Campaign(withdraw_loss_fraction=1.0), 6.0)
+    update_postures(f, 6.0)
     assert f.posture[0] == Posture.DESTROYED
 
 
 def test_rests_then_is_reinforced_and_redeploys(kit):
     f = _forces(kit)
     _lose(f, 0, 60)
-    update_postures(f, RULES, 10.0)
+    update_postures(f, 10.0)
     assert f.posture[0] == Posture.WITHDRAWN
-    update_postures(f, RULES, 57.9)                   # rest_h 48 not over
+    update_postures(f, 57.9)                   # rest_h 48 not over
     assert f.posture[0] == Posture.WITHDRAWN and f.strength[0] == 40
-    update_postures(f, RULES, 58.0)
+    update_postures(f, 58.0)
     assert f.posture[0] == Posture.FRONT
     assert f.strength[0] == 80                        # refilled to 0.8 x 100
     assert f.deployed[0] == 140                       # 40 replacements served too
     assert f.strength[0] + f.killed[0] + f.wounded[0] == f.deployed[0]
     assert f.deployed_strength[0] == 80
     _lose(f, 0, 39)                                   # the reference is now 80
-    update_postures(f, RULES, 60.0)
+    update_postures(f, 60.0)
     assert f.posture[0] == Posture.FRONT
     _lose(f, 0, 1)
-    update_postures(f, RULES, 61.0)
+    update_postures(f, 61.0)
     assert f.posture[0] == Posture.WITHDRAWN
 
 
 def test_without_replacements_a_weak_unit_stays_out(kit):
     rules = Campaign(withdraw_loss_fraction=0.5, rest_h=48.0, reinforce_to_fraction=0.0,
                      redeploy_min_fraction=0.6)
-    f = _forces(kit)
+    f = _forces(kit, rules=rules)
     _lose(f, 0, 55)
-    update_postures(f, rules, 0.0)
+    update_postures(f, 0.0)
     for t in (48.0, 100.0, 500.0):
-        update_postures(f, rules, t)
+        update_postures(f, t)
         assert f.posture[0] == Posture.WITHDRAWN
     assert f.deployed[0] == 100 and f.strength[0] == 45
 
@@ -97,11 +99,11 @@ def test_without_replacements_a_weak_unit_stays_out(kit):
 def test_redeploys_without_replacements_if_strong_enough(kit):
     rules = Campaign(withdraw_loss_fraction=0.3, rest_h=24.0, reinforce_to_fraction=0.0,
                      redeploy_min_fraction=0.6)
-    f = _forces(kit)
+    f = _forces(kit, rules=rules)
     _lose(f, 0, 35)                                   # 65 left >= 60
-    update_postures(f, rules, 0.0)
+    update_postures(f, 0.0)
     assert f.posture[0] == Posture.WITHDRAWN
-    update_postures(f, rules, 24.0)
+    update_postures(f, 24.0)
     assert f.posture[0] == Posture.FRONT and f.deployed[0] == 100
 
 
@@ -109,7 +111,7 @@ def test_a_unit_with_no_one_left_is_destroyed_and_stays_destroyed(kit):
     f = _forces(kit)
     _lose(f, 0, 100)
     for t in (1.0, 100.0, 1000.0):
-        update_postures(f, RULES, t)
+        update_postures(f, t)
         assert f.posture[0] == Posture.DESTROYED
     assert f.strength[0] == 0 and f.deployed[0] == 100
 
@@ -117,10 +119,11 @@ def test_a_unit_with_no_one_left_is_destroyed_and_stays_destroyed(kit):
 def test_withdrawn_units_leave_the_fight_in_a_run(kit):
     """In a run with heavy enemy fire and a hair-trigger withdrawal, units withdraw,
     go back to the rear and are reinforced: deployed grows, strength+killed+wounded holds."""
+    hair_trigger = {"withdraw_loss_fraction": 0.1, "rest_h": 24.0,
+                    "reinforce_to_fraction": 1.0, "redeploy_min_fraction": 0.5}
     world = kit.kursk(horizon_h=120, kp=4, ru=4, ua=8, changes={
-        "units.ua.lethality": 0.02, "campaign.withdraw_loss_fraction": 0.1,
-        "campaign.rest_h": 24.0, "campaign.reinforce_to_fraction": 1.0,
-        "campaign.redeploy_min_fraction": 0.5})
+        "units.ua.lethality": 0.02, "nations.KP.campaign": hair_trigger,
+        "nations.RU.campaign": hair_trigger})
     model, _ = kit.run(world, seed=5)
     f = model.forces
     assert (f.deployed > f.initial).any()
@@ -128,3 +131,68 @@ def test_withdrawn_units_leave_the_fight_in_a_run(kit):
     out = f.posture == Posture.WITHDRAWN
     if out.any():
         assert not f.fighting[out].any()
+
+
+def test_a_nation_follows_its_own_campaign_rules_where_it_has_them(kit):
+    """A has its own rules (never withdraws); B follows the scenario's (withdraws at half)."""
+    f = _forces(kit, {"units.b.strength": 100,
+                      "nations.A.campaign": Campaign(withdraw_loss_fraction=1.0).model_dump()})
+    _lose(f, 0, 60)
+    _lose(f, 1, 60)
+    update_postures(f, 1.0)
+    assert f.posture[0] == Posture.FRONT and f.posture[1] == Posture.WITHDRAWN
+
+
+WAVES = {"units.a.count": 3, "units.a.stride": 1,
+         "units.a.waves": [{"at_h": 0.0, "count": 1}, {"at_h": 10.0, "count": 1},
+                           {"at_h": 20.0, "count": 1, "y_from_km": 40.0, "x_km": -3.0}]}
+
+
+def test_waves_arrive_at_their_time_and_place(kit):
+    f = _forces(kit, WAVES)
+    # rows: a-001 (at 0), a-002 (at 10, next slot), a-003 (at 20, landing at y = 40 km)
+    np.testing.assert_allclose(f.front_place[:3], [(-0.5, 0.0), (-0.5, 0.5), (-3.0, 40.0)])
+    assert list(f.posture[:3]) == [Posture.FRONT, Posture.PENDING, Posture.PENDING]
+    assert list(f.strength[:3]) == [100, 0, 0] and list(f.deployed[:3]) == [100, 0, 0]
+    assert not f.fighting[1:3].any()
+    update_postures(f, 9.0)
+    assert f.posture[1] == Posture.PENDING                # not destroyed for want of people
+    update_postures(f, 10.0)
+    assert f.posture[1] == Posture.FRONT and f.strength[1] == 100 and f.deployed[1] == 100
+    assert f.posture[2] == Posture.PENDING
+    update_postures(f, 20.0)
+    assert f.fighting[:3].all()
+    np.testing.assert_allclose(f.anchor[2], f.front_place[2])   # lands where it fights
+
+
+def test_a_wave_that_arrives_before_its_front_time_goes_to_rear_support(kit):
+    f = _forces(kit, {**WAVES, "units.a.front_from_h": 15.0})
+    update_postures(f, 10.0)
+    assert f.posture[1] == Posture.REAR
+    np.testing.assert_allclose(f.anchor[1], f.rear_place[1])
+    update_postures(f, 20.0)
+    assert f.posture[2] == Posture.FRONT                  # arrived after 15 h: at the front
+    np.testing.assert_allclose(f.anchor[2], f.front_place[2])
+
+
+def test_units_not_yet_arrived_are_outside_the_battle_and_its_counts(kit):
+    from sim.experiment.replication import summarise
+
+    model = kit.model(kit.tiny({**WAVES, "horizon_h": 15.0, "record_every_h": 5.0}))
+    rows = model.timeline.rows
+    model.run()
+    r = summarise(model, 0, 0)
+    assert r.by_nation["A"]["initial"] == 100 + 0 + 0     # only the first wave at time 0
+    assert r.by_nation["A"]["deployed"] == 100 + 100      # the second arrived at 10 h
+    strength = [s for n, s in zip(rows["nation"], rows["strength"], strict=True) if n == "A"]
+    deployed = [s for n, s in zip(rows["nation"], rows["deployed"], strict=True) if n == "A"]
+    assert deployed == [100, 100, 200, 200]               # times 0, 5, 10, 15
+    assert strength[0] == 100 and strength[2] <= 200
+
+
+def test_waves_must_bring_the_groups_count(kit):
+    import pytest
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="units.a.waves"):
+        kit.tiny({**WAVES, "units.a.count": 4})

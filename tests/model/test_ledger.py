@@ -70,10 +70,10 @@ def test_killed_fraction_of_casualties_is_binomial(kit):
 
 def _reinforced_kursk(kit):
     """A small Kursk front with heavy losses, withdrawals and reinforcements."""
+    rules = {"withdraw_loss_fraction": 0.2, "rest_h": 24.0, "reinforce_to_fraction": 1.0,
+             "redeploy_min_fraction": 0.5}
     return kit.kursk(horizon_h=240, kp=5, ru=5, ua=8, changes={
-        "units.ua.lethality": 0.01, "campaign.withdraw_loss_fraction": 0.2,
-        "campaign.rest_h": 24.0, "campaign.reinforce_to_fraction": 1.0,
-        "campaign.redeploy_min_fraction": 0.5})
+        "units.ua.lethality": 0.01, "nations.KP.campaign": rules, "nations.RU.campaign": rules})
 
 
 def test_every_soldier_is_fit_killed_or_wounded_at_every_record_time(kit):
