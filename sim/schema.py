@@ -217,6 +217,11 @@ class Identification(Strict):
         "exp(-d/visual_range_km)")
     challenge_range_km: Km = Field(
         0.7, description="contacts closer than this are challenged before engaging")
+    track_memory_h: Hours = Field(
+        0.0, description="a unit keeps a contact it has identified (visually, by an answered "
+        "challenge, or by correlation with its HQ picture) as a track, renewed each step it "
+        "sees it and forgotten after this long unseen; the contact is judged as the track "
+        "says meanwhile, h (0: no memory)")
     self_recognition_per_h: Probability = Field(
         0.1, description="P(per hour) a shooter recognises its mistake without being told")
     garble_error_km: Km = Field(

@@ -99,6 +99,7 @@ class CoalitionModel(mesa.Model):
         self.forces.move(self.dt, s.at("movement", k))
         self.pictures.exchange(t, self.dt, s.at("communication", k))
         contacts = self.sensing.look(t, s.at("sensing", k), s.at("identification", k))
+        self.sensing.remember(t, contacts)
         self.direct_fire.step(t, self.dt, contacts, s.at("combat", k), s.at("recognition", k))
         self.indirect_fire.step(t, self.dt, contacts, s.at("indirect_fire", k))
         self.timeline.record(t)

@@ -24,6 +24,9 @@ distance d <= R_i (the observer's sensor range):
 2. Sensed at pos_j + sigma x (z1, z2), sigma = position_error_km x (1 + d/R_i)
    / visibility, (z1, z2) normal deviates from (u1, u2) by Box-Muller
    (``sensing._normal_pair``).
+2a. Remembered when the model's track table (``model.sensing.tracks``) holds a
+   track of (i, j) seen within ``track_memory_h``: judged as the track says
+   (friend: not engaged; enemy: engaged), skipping rules 3-6.
 3. Correlated when some entry of HQ(i)'s published picture is within
    ``gate_km`` of the sensed position, counting only entries for friends of
    the HQ that are current (observed at or after t - ``entry_expiry_h``) and
@@ -83,6 +86,7 @@ class Decision:
     distance: float            # km
     seen_at: tuple[float, float]
     correlated: bool           # taken for a friend in the observer's HQ picture
+    remembered: bool           # judged as the observer's track of the contact says
     identified: bool           # visual identification succeeded
     challenged: bool
     challenge_failed: bool
@@ -113,6 +117,9 @@ class ReferenceSensing:
         self.visual_range_km = ident.visual_range_km
         self.challenge_range_km = ident.challenge_range_km
         self.entry_expiry_h = ident.entry_expiry_h
+        self.track_memory_h = ident.track_memory_h
+        self._now = 0.0
+        self._tracks: dict[int, tuple[bool, float]] = {}
         self.front_x = world.front_line_x_km
         dt = world.dt_h
         #: per nation name: (engage_forward, engage_unidentified, engage_failed_challenge)
@@ -171,6 +178,11 @@ class ReferenceSensing:
         the reasons are kept in :attr:`decisions`.
         """
         self.sync()
+        self._now = t
+        tracks = self.model.sensing.tracks
+        self._tracks = dict(zip(tracks.key.tolist(), zip(tracks.friend.tolist(),
+                                                         tracks.seen_h.tolist(), strict=True),
+                                strict=True))
         f = self.forces
         n = f.n
         fighting = f.fighting
@@ -222,6 +234,9 @@ class ReferenceSensing:
         f = self.forces
         i, j = agent.index, other.index
         friend = bool(f.coalition[i] == f.coalition[j])
+        track = self._track(i, j)
+        if track is not None:
+            return Decision(i, j, d, seen_at, False, True, False, False, False, not track)
         correlated = any(math.hypot(seen_at[0] - x, seen_at[1] - y) < self.gate_km
                          for x, y in entries)
         identified = challenged = failed = hostile = False
@@ -247,8 +262,14 @@ class ReferenceSensing:
                               else seen_at[0] < self.front_x)
                     p_engage = forward_p if beyond else unidentified_p
                 hostile = bool(v[2] < p_engage)
-        return Decision(i, j, d, seen_at, correlated, identified, challenged, bool(failed),
-                        hostile)
+        return Decision(i, j, d, seen_at, correlated, False, identified, challenged,
+                        bool(failed), hostile)
+
+    def _track(self, i: int, j: int) -> bool | None:
+        """The observer's track of the contact: True (friend), False (enemy), or None when
+        it keeps none that is still remembered."""
+        friend, seen = self._tracks.get(i * self.forces.n + j, (None, -math.inf))
+        return friend if self._now - seen < self.track_memory_h else None
 
 
 def _uniforms(keys: list[np.uint64], cell: int) -> np.ndarray:

@@ -8,6 +8,10 @@ Mesa way, and the tests check the two agree contact for contact):
    observer's sensor range and visibility 1 by day, ``night_visibility`` at night.
 2. The contact's position carries an error, normal per axis with standard
    deviation ``position_error_km`` x (1 + d/R) / visibility.
+2a. Memory: a detected contact that the observer keeps a track of
+   (:mod:`sim.model.tracks`: identified before, seen within ``track_memory_h``)
+   is judged as the track says (friend: not engaged; enemy: engaged) and
+   skips rules 3-6.
 3. Correlation: a contact within ``gate_km`` of a current friend entry of the
    observer's HQ picture is taken for that friend and not engaged (an enemy
    there is a missed engagement).
@@ -34,6 +38,7 @@ import numpy as np
 from numba import njit
 from scipy.spatial import cKDTree
 
+from sim.model import tracks
 from sim.model.comms import Network
 from sim.model.forces import Forces, position
 from sim.model.pictures import Pictures
@@ -51,6 +56,8 @@ class Contacts:
     seen_at: np.ndarray           # (M, 2) contact position as sensed, km
     hostile: np.ndarray           # judged hostile and cleared to engage under the ROE
     challenge_failed: np.ndarray  # a challenge was made and failed
+    #: identity as judged this step (sim.model.tracks: UNKNOWN, FRIEND, ENEMY)
+    identity: np.ndarray | None = None
     #: the step's k-d tree of the fighting units' positions, and the units it holds in
     #: tree order (for area effects; None when no tree was built)
     tree: cKDTree | None = None
@@ -81,6 +88,8 @@ class LookRules(NamedTuple):
     current_since: float     # h, a picture entry observed before this is not current
     challenge: np.ndarray    # (H, H), P(a challenge between two nations' soldiers is understood)
     keys: np.ndarray         # uint64 (6,), the step's hash keys: 3 sensing, 3 identification
+    now: float               # h, the time of the look
+    track_memory: float      # h, a track not renewed for this long is forgotten
 
 
 class Sensing:
@@ -95,6 +104,8 @@ class Sensing:
         self.network = network
         self.front_x = scenario.front_line_x_km
         self.max_range = float(forces.sensor_range.max(initial=0.0))
+        #: every unit's tracks of contacts it has identified (contact memory)
+        self.tracks = tracks.empty()
 
     def look(self, t: float, sense_rng: np.random.Generator,
              ident_rng: np.random.Generator) -> Contacts:
@@ -112,9 +123,20 @@ class Sensing:
             gate=self.ident.gate_km, visual_range=max(self.ident.visual_range_km, 1e-9),
             challenge_range=self.ident.challenge_range_km, front_x=self.front_x,
             current_since=since, challenge=self.network.challenge,
-            keys=np.concatenate([_keys(sense_rng, 3), _keys(ident_rng, 3)]))
-        obs, tgt, d, seen_at, hostile, failed = _look(active[pairs], f.units, rules, index)
-        return Contacts(obs, tgt, d, seen_at, hostile, failed, tree, active)
+            keys=np.concatenate([_keys(sense_rng, 3), _keys(ident_rng, 3)]),
+            now=t, track_memory=self.ident.track_memory_h)
+        obs, tgt, d, seen_at, hostile, failed, identity = _look(active[pairs], f.units, rules,
+                                                                 index, self.tracks)
+        return Contacts(obs, tgt, d, seen_at, hostile, failed, identity, tree, active)
+
+    def remember(self, t: float, contacts: Contacts) -> None:
+        """Renew or add the tracks of the contacts identified in this step's look, and
+        forget tracks not renewed for ``track_memory_h`` (:mod:`sim.model.tracks`)."""
+        if contacts.identity is None:
+            return
+        self.tracks = tracks.remember(self.tracks, contacts.observer, contacts.target,
+                                      contacts.identity, self.forces.n, t,
+                                      self.ident.track_memory_h)
 
 
 def first_per_observer(ok: np.ndarray, c: Contacts) -> np.ndarray:
@@ -142,13 +164,14 @@ def _nearest_per_observer(observer, target, distance, ok):
 def _no_contacts() -> Contacts:
     empty = np.zeros(0, np.int64)
     return Contacts(empty, empty, np.zeros(0), np.zeros((0, 2)), np.zeros(0, bool),
-                    np.zeros(0, bool))
+                    np.zeros(0, bool), np.zeros(0, np.int64))
 
 
 @njit(cache=True)
-def _look(pairs, units, rules, index):
+def _look(pairs, units, rules, index, tracks):
     """Rules 1-6 for both directions of every unordered pair (i, j) of units within the
-    largest sensor range; contacts come out sorted by observer, then target."""
+    largest sensor range, a remembered contact judged as its track says; contacts come
+    out sorted by observer, then target, with the identity each was judged to have."""
     sensor_range, keys, vis = units.sensor_range, rules.keys, rules.visibility
     n = sensor_range.size
     m = pairs.shape[0]
@@ -174,6 +197,7 @@ def _look(pairs, units, rules, index):
     seen_at = np.empty((k, 2))
     hostile = np.zeros(k, np.bool_)
     failed = np.zeros(k, np.bool_)
+    identity = np.full(k, -1, np.int64)               # UNKNOWN
     for i in range(k):
         o, t, d = obs[i], tgt[i], dist[i]
         cell = _cell(o, t, n)
@@ -183,33 +207,41 @@ def _look(pairs, units, rules, index):
         tx, ty = position(units, t)
         seen_at[i, 0] = tx + z1 * sigma
         seen_at[i, 1] = ty + z2 * sigma
+        # rule 2a: a contact the observer keeps a track of is judged as the track says
+        j = np.searchsorted(tracks.key, o * n + t)
+        if j < tracks.key.size and tracks.key[j] == o * n + t and \
+                rules.now - tracks.seen_h[j] < rules.track_memory:
+            identity[i] = 0 if tracks.friend[j] else 1
+            hostile[i] = not tracks.friend[j]
+            continue
         # rule 3: taken for the friend the observer's HQ picture shows there
         if point_within(units.nation[o], seen_at[i, 0], seen_at[i, 1], rules.gate,
                         rules.current_since, index):
+            identity[i] = 0
             continue
-        hostile[i], failed[i] = _judge(o, t, d, seen_at[i, 0], units, rules)
-    return obs, tgt, dist, seen_at, hostile, failed
+        hostile[i], failed[i], identity[i] = _judge(o, t, d, seen_at[i, 0], units, rules)
+    return obs, tgt, dist, seen_at, hostile, failed, identity
 
 
 @njit(cache=True, inline="always")
 def _judge(o, t, d, seen_x, units, rules):
     """Rules 4-6 for an uncorrelated contact of observer ``o`` on target ``t`` at distance
-    ``d`` km, sensed at x = ``seen_x``: (judged hostile, challenge failed)."""
+    ``d`` km, sensed at x = ``seen_x``: (judged hostile, challenge failed, identity)."""
     keys, vis = rules.keys, rules.visibility
     cell = _cell(o, t, units.nation.size)
     friend = units.coalition[o] == units.coalition[t]
     p_vid = units.training[o] * units.markings[t] * vis * math.exp(-d / rules.visual_range)
     if _uniform(cell ^ keys[3]) < p_vid:          # identified: its true side is seen
-        return not friend, False
+        return not friend, False, 0 if friend else 1
     if d < rules.challenge_range:                  # challenged
         if friend and _uniform(cell ^ keys[4]) < rules.challenge[units.nation[o],
                                                                  units.nation[t]]:
-            return False, False
-        return _uniform(cell ^ keys[5]) < units.engage_failed[o], True
+            return False, False, 0                 # answered: a friend
+        return _uniform(cell ^ keys[5]) < units.engage_failed[o], True, -1
     # beyond the front line, seen from the observer's side: the enemy's zone
     forward = seen_x > rules.front_x if units.coalition[o] else seen_x < rules.front_x
     p_engage = units.engage_forward[o] if forward else units.engage_unidentified[o]
-    return _uniform(cell ^ keys[5]) < p_engage, False
+    return _uniform(cell ^ keys[5]) < p_engage, False, -1
 
 
 @njit(cache=True)

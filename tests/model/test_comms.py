@@ -268,10 +268,13 @@ def test_garbled_grids_move_by_the_garble_error_in_a_random_direction(kit):
 # --- the effect on incidents (paired seeds) -----------------------------------------------
 
 def _paired_incidents(kit, key: str, worse, better, n: int = 12) -> tuple[np.ndarray, ...]:
-    """Incidents per replication on the same seeds with ``key`` at ``worse`` and ``better``."""
+    """Incidents per replication on the same seeds with ``key`` at ``worse`` and ``better``.
+    Contact memory is off: a remembered neighbour is judged without the picture, which
+    would hide the pictures' part (the effect measured here) behind the tracks."""
     out = []
     for value in (worse, better):
-        world = kit.kursk(horizon_h=120, kp=8, ru=8, ua=8, changes={key: value})
+        world = kit.kursk(horizon_h=120, kp=8, ru=8, ua=8,
+                          changes={key: value, "identification.track_memory_h": 0.0})
         out.append(np.array([r.metrics["friendly_fire_incidents"]
                              for r in kit.replicate(world, n, seed=11)]))
     return out[0], out[1]

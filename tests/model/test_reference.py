@@ -89,6 +89,7 @@ def _tally(looks: list[Look], coalition: np.ndarray) -> dict[str, int]:
         "hostile": sum(d.hostile for d in ds),
         "spared": sum(not d.hostile for d in ds),
         "correlated": sum(d.correlated for d in ds),
+        "remembered": sum(d.remembered for d in ds),
         "identified": sum(d.identified for d in ds),
         "challenged": sum(d.challenged for d in ds),
         "challenge_failed": sum(d.challenge_failed for d in ds),
@@ -104,9 +105,26 @@ def _assert_rich(tally: dict[str, int], *needed: str) -> None:
         assert tally[name] > 0, (name, tally)
 
 
+#: Contact memory off: every contact goes through correlation, identification and challenge,
+#: so each of those branches is exercised (memory is compared on its own below).
+NO_MEMORY = {"identification.track_memory_h": 0.0}
+
+
+def test_contact_memory_agrees(kit, monkeypatch):
+    """kursk_2024's contact memory (6 h): remembered contacts are judged alike."""
+    model = kit.model(kit.kursk(kp=8, ru=8, ua=8), seed=3)
+    assert model.world.identification.track_memory_h > 0
+    model.run_for(3)
+    looks, _ = _watch(model, monkeypatch)
+    model.run_for(24)
+    _assert_agree(looks)
+    _assert_rich(_tally(looks, model.forces.coalition), "remembered", "correlated",
+                 "identified", "friendly_contacts")
+
+
 def test_kursk_ru_and_kp_agree_by_day_and_by_night(kit, monkeypatch):
     """Two coalition nations (RU, KP) beside each other against UA, over a full day."""
-    model = kit.model(kit.kursk(kp=8, ru=8, ua=8), seed=3)
+    model = kit.model(kit.kursk(kp=8, ru=8, ua=8, changes=NO_MEMORY), seed=3)
     model.run_for(3)
     looks, _ = _watch(model, monkeypatch)
     model.run_for(24)
@@ -124,7 +142,8 @@ def test_kursk_ru_and_kp_agree_by_day_and_by_night(kit, monkeypatch):
 
 def test_perfect_comms_agree(kit, monkeypatch):
     """Pictures are the truth and every challenge is understood."""
-    model = kit.model(kit.kursk(kp=8, ru=8, ua=8), seed=4, lever="perfect_comms")
+    model = kit.model(kit.kursk(kp=8, ru=8, ua=8, changes=NO_MEMORY), seed=4,
+                      lever="perfect_comms")
     assert model.network.perfect
     model.run_for(2)
     looks, _ = _watch(model, monkeypatch)

@@ -1,0 +1,75 @@
+"""Contact memory (sim/model/tracks.py, and rule 2a of sim/model/sensing.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model import tracks
+from sim.model.tracks import ENEMY, FRIEND, UNKNOWN
+
+#: One unit per nation, A and B 0.5 km apart, no reports; B is never identified or
+#: challenged from afar and A's ROE fires at once on an unidentified contact.
+SOLO = {"units.a.count": 1, "units.b.count": 1, "units.e.count": 1,
+        "nations.A.report_delivery": 0.0, "nations.B.report_delivery": 0.0,
+        "nations.E.report_delivery": 0.0, "environment.night_hours": 0,
+        "units.b.cover": 0.0, "identification.challenge_range_km": 0.0,
+        "nations.A.roe.engage_unidentified": 1.0, "nations.A.roe.engage_forward": 1.0}
+A, B, E = 0, 1, 2
+
+
+def _model(kit, memory_h: float, markings: float):
+    model = kit.model(kit.tiny({**SOLO, "identification.track_memory_h": memory_h,
+                                "nations.A.training": 1.0, "nations.B.markings": markings}))
+    f = model.forces
+    f.anchor[:] = [(-0.5, 0.0), (-0.5, 0.5), (0.5, 5.0)]
+    f.front_place[:] = f.anchor
+    f.offset[:] = 0.0
+    return model
+
+
+def _look(model, t: float, k: int):
+    c = model.sensing.look(t, np.random.default_rng([1, k]), np.random.default_rng([2, k]))
+    model.sensing.remember(t, c)
+    rows = np.flatnonzero((c.observer == A) & (c.target == B))
+    return c, (rows[0] if rows.size else None)
+
+
+def test_remember_keeps_identified_contacts_newest_first_and_forgets_old_ones():
+    t0 = tracks.remember(tracks.empty(), np.array([0, 0, 1]), np.array([1, 2, 0]),
+                         np.array([FRIEND, UNKNOWN, ENEMY]), 10, 1.0, 6.0)
+    assert t0.key.tolist() == [1, 10] and t0.friend.tolist() == [True, False]
+    t1 = tracks.remember(t0, np.array([0]), np.array([1]), np.array([ENEMY]), 10, 3.0, 6.0)
+    assert t1.key.tolist() == [1, 10] and t1.friend.tolist() == [False, False]
+    assert t1.seen_h.tolist() == [3.0, 1.0]
+    t2 = tracks.remember(t1, np.zeros(0, np.int64), np.zeros(0, np.int64),
+                         np.zeros(0, np.int64), 10, 7.0, 6.0)
+    assert t2.key.tolist() == [1]                        # (1, 0) last seen at 1 h: forgotten
+    none = tracks.remember(tracks.empty(), np.array([0]), np.array([1]), np.array([FRIEND]),
+                           10, 1.0, 0.0)
+    assert none.key.size == 0                            # no memory: no tracks
+
+
+def test_an_identified_friend_is_not_fired_on_while_remembered(kit):
+    """A identifies B once (markings 1); then B becomes unrecognisable (markings 0). With
+    memory A keeps B as a friend while it sees it; without, A's ROE fires at once."""
+    for memory_h, fired in ((6.0, False), (0.0, True)):
+        model = _model(kit, memory_h, markings=1.0)
+        c, r = _look(model, 1.0, 0)
+        assert r is not None and not c.hostile[r] and c.identity[r] == FRIEND
+        model.forces.markings[B] = 0.0
+        for k in range(1, 5):
+            c, r = _look(model, 1.0 + k, k)
+            assert r is not None and bool(c.hostile[r]) is fired, (memory_h, k)
+
+
+def test_a_track_not_renewed_for_the_memory_time_is_forgotten(kit):
+    model = _model(kit, 2.0, markings=1.0)
+    _look(model, 1.0, 0)
+    model.forces.markings[B] = 0.0
+    model.forces.sensor_range[A] = 0.1                  # A loses sight of B
+    for k, t in enumerate((2.0, 3.0), start=1):
+        c, r = _look(model, t, k)
+        assert r is None
+    model.forces.sensor_range[A] = 3.0                  # seen again 2 h after the last sight
+    c, r = _look(model, 3.0, 3)
+    assert r is not None and c.hostile[r] and c.identity[r] == UNKNOWN
