@@ -171,6 +171,13 @@ class LiaisonLink(Strict):
         "soldiers of the two nations), used where no shared language does better")
     max_queue_h: PositiveHours = Field(
         6.0, description="a message waiting longer than this for translation is dropped, h")
+    lateral_exchange_per_h: Probability = Field(
+        0.0, description="P(per hour) that two adjacent units of the link's nations, closer "
+        "than lateral_range_km, exchange positions at a contact point (understood with the "
+        "nations' challenge probability; needs identification.track_memory_h > 0)")
+    lateral_range_km: Km = Field(
+        0.6, description="how close two units of the link's nations must be to exchange "
+        "positions at a contact point, km")
 
 
 class CommonNet(Strict):

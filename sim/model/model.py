@@ -4,8 +4,9 @@ One step of ``dt_h`` hours, in domain order:
 1. the campaign moves units between rear, front and rest;
 2. units move (towards their place, patrolling around it);
 3. reports travel up the chain and across liaison links; HQ pictures update;
-4. every unit looks, correlates contacts with its HQ's picture, identifies
-   them and decides under its ROE whether to fire;
+4. every unit looks, correlates contacts with its HQ's picture (or its own
+   tracks of contacts it identified before), identifies them and decides under
+   its ROE whether to fire; adjacent allies tell each other where they are;
 5. direct fire, then indirect fire, inflict casualties; friendly fire on
    coalition units is logged as incidents with their cause.
 
@@ -38,6 +39,7 @@ from sim.model.forces import build_forces
 from sim.model.indirect import IndirectFire
 from sim.model.ledger import Ledger
 from sim.model.pictures import Pictures
+from sim.model.seams import Seams
 from sim.model.sensing import Sensing
 from sim.model.streams import Streams
 from sim.model.timeline import Timeline
@@ -78,6 +80,7 @@ class CoalitionModel(mesa.Model):
         self.network = Network(scenario, perfect_comms)
         self.pictures = Pictures(self.forces, self.network, scenario)
         self.sensing = Sensing(scenario, self.forces, self.pictures, self.network)
+        self.seams = Seams(scenario, self.forces, self.network, self.sensing)
         self.ledger = Ledger(self.forces, scenario.killed_fraction, replication)
         self.direct_fire = DirectFire(scenario, self.forces, self.pictures, self.network,
                                       self.ledger)
@@ -100,6 +103,7 @@ class CoalitionModel(mesa.Model):
         self.pictures.exchange(t, self.dt, s.at("communication", k))
         contacts = self.sensing.look(t, s.at("sensing", k), s.at("identification", k))
         self.sensing.remember(t, contacts)
+        self.seams.exchange(t, self.dt, s.at("seams", k))
         self.direct_fire.step(t, self.dt, contacts, s.at("combat", k), s.at("recognition", k))
         self.indirect_fire.step(t, self.dt, contacts, s.at("indirect_fire", k))
         self.timeline.record(t)

@@ -225,7 +225,7 @@ def _harsh_looks(kit, monkeypatch, change: Callable[[ReferenceSensing], None] | 
     decisive too), looked at both ways for 6 steps after 3, the reference changed first."""
     world = kit.kursk(kp=8, ru=8, ua=8, changes={
         "nations.KP.roe.engage_failed_challenge": 1.0,
-        "nations.RU.roe.engage_failed_challenge": 1.0})
+        "nations.RU.roe.engage_failed_challenge": 1.0, **NO_MEMORY})
     model = kit.model(world, seed=3)
     model.run_for(3)
     looks, ref = _watch(model, monkeypatch)

@@ -73,3 +73,58 @@ def test_a_track_not_renewed_for_the_memory_time_is_forgotten(kit):
     model.forces.sensor_range[A] = 3.0                  # seen again 2 h after the last sight
     c, r = _look(model, 3.0, 3)
     assert r is not None and c.hostile[r] and c.identity[r] == UNKNOWN
+
+
+def _seam(kit, exchange: float, signal: float, apart_km: float = 0.5):
+    model = kit.model(kit.tiny({**SOLO, "identification.track_memory_h": 6.0,
+                                "links.AB.lateral_exchange_per_h": exchange,
+                                "links.AB.lateral_range_km": 0.6,
+                                "links.AB.challenge_signal": signal}))
+    f = model.forces
+    f.anchor[:] = [(-0.5, 0.0), (-0.5, apart_km), (0.5, 5.0)]
+    f.front_place[:] = f.anchor
+    f.offset[:] = 0.0
+    return model
+
+
+def _told(model, n: int = 2000) -> float:
+    """Fraction of steps in which A gets a friend track of B from the seam (tracks reset)."""
+    got = 0
+    for k in range(n):
+        model.sensing.tracks = tracks.empty()
+        model.seams.exchange(1.0, 1.0, np.random.default_rng(k))
+        key = A * model.forces.n + B
+        got += key in model.sensing.tracks.key.tolist()
+    return got / n
+
+
+def test_adjacent_allies_exchange_positions_with_the_links_rate_and_language(kit):
+    """P per step = lateral_exchange_per_h (dt 1 h) x the nations' challenge probability
+    (agreed signal 0.6 beats the shared alpha at 0.3); both units get a friend track."""
+    p = 0.5 * 0.6
+    got = _told(_seam(kit, 0.5, 0.6))
+    assert abs(got - p) < 4 * np.sqrt(p * (1 - p) / 2000)
+    model = _seam(kit, 1.0, 1.0)
+    model.seams.exchange(1.0, 1.0, np.random.default_rng(0))
+    t = model.sensing.tracks
+    assert t.key.tolist() == [A * model.forces.n + B, B * model.forces.n + A]
+    assert t.friend.all()
+
+
+def test_no_exchange_beyond_the_lateral_range_or_without_memory(kit):
+    assert _told(_seam(kit, 1.0, 1.0, apart_km=0.7), n=50) == 0.0
+    model = kit.model(kit.tiny({**SOLO, "links.AB.lateral_exchange_per_h": 1.0,
+                                "identification.track_memory_h": 0.0}))
+    assert not model.seams.active
+
+
+def test_a_neighbour_told_at_the_seam_is_not_fired_on(kit):
+    """B cannot be identified (markings 0) and A fires at once on the unidentified: without
+    the seam A fires on B; with an exchange every hour it never does."""
+    for exchange, fired in ((0.0, True), (1.0, False)):
+        model = _seam(kit, exchange, 1.0)
+        model.forces.markings[B] = 0.0
+        model.forces.training[A] = 0.0
+        model.seams.exchange(0.0, 1.0, np.random.default_rng(0))
+        c, r = _look(model, 1.0, 1)
+        assert r is not None and bool(c.hostile[r]) is fired

@@ -1,0 +1,73 @@
+"""Seams: adjacent allied units of two nations tell each other where they are.
+
+Rules (per step of ``dt`` hours):
+- Two fighting units of allied nations joined by a liaison link, closer than
+  the link's ``lateral_range_km``, exchange positions at a contact point
+  (runners, a field telephone, a liaison at the seam) with P
+  ``lateral_exchange_per_h`` per hour (1 - (1 - p)^dt per step), understood with
+  the two nations' challenge probability (shared language or agreed signal).
+- An exchange understood gives each unit a friend track of the other
+  (:mod:`sim.model.tracks`), renewed at every exchange and kept, like any
+  track, for ``track_memory_h`` after the last one: neighbours who talk know
+  who is next to them.
+- Units of one nation need no lateral link: they share their HQ's picture.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from sim.model import tracks
+from sim.model.comms import Network
+from sim.model.forces import Forces
+from sim.model.sensing import Sensing
+from sim.schema import Scenario
+
+
+class Seams:
+    """The lateral links of a scenario, as per-nation-pair tables."""
+
+    def __init__(self, scenario: Scenario, forces: Forces, network: Network,
+                 sensing: Sensing) -> None:
+        h = len(forces.nation_names)
+        index = {name: k for k, name in enumerate(forces.nation_names)}
+        self.forces, self.network, self.sensing = forces, network, sensing
+        self.memory_h = scenario.identification.track_memory_h
+        #: rate[a, b]: P(per hour) adjacent units of nations a and b exchange positions
+        self.rate = np.zeros((h, h))
+        #: reach[a, b]: km, how close they must be
+        self.reach = np.zeros((h, h))
+        for link in scenario.links.values():
+            a, b = index[link.a], index[link.b]
+            for x, y in ((a, b), (b, a)):
+                self.rate[x, y] = link.lateral_exchange_per_h
+                self.reach[x, y] = link.lateral_range_km
+        self.active = bool((self.rate > 0).any() and (self.reach > 0).any()
+                           and self.memory_h > 0)
+        self.max_reach = float(self.reach.max(initial=0.0))
+
+    def exchange(self, t: float, dt: float, rng: np.random.Generator) -> None:
+        """This step's exchanges at the seams: friend tracks for the units that told each
+        other where they are (rules above)."""
+        f = self.forces
+        if not self.active:
+            return
+        units = np.flatnonzero(f.fighting)
+        if units.size < 2:
+            return
+        pairs = units[cKDTree(f.pos[units]).query_pairs(self.max_reach, output_type="ndarray")]
+        if len(pairs) == 0:
+            return
+        u = rng.random((2, len(pairs)))
+        a, b = pairs[:, 0], pairs[:, 1]
+        na, nb = f.nation[a], f.nation[b]
+        d = np.hypot(*(f.pos[a] - f.pos[b]).T)
+        p = 1.0 - (1.0 - self.rate[na, nb]) ** dt
+        told = (d < self.reach[na, nb]) & (u[0] < p) & (u[1] < self.network.challenge[na, nb])
+        told &= na != nb
+        obs = np.concatenate([a[told], b[told]])
+        tgt = np.concatenate([b[told], a[told]])
+        self.sensing.tracks = tracks.remember(self.sensing.tracks, obs, tgt,
+                                              np.full(obs.size, tracks.FRIEND), f.n, t,
+                                              self.memory_h)
