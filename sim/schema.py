@@ -224,6 +224,11 @@ class Identification(Strict):
         "exp(-d/visual_range_km)")
     challenge_range_km: Km = Field(
         0.7, description="contacts closer than this are challenged before engaging")
+    familiarity_h: Hours = Field(
+        0.0, description="familiarity of neighbours: for two allied units of linked nations "
+        "that have spent H hours within the link's lateral_range_km of each other, the chance "
+        "that visual identification fails is multiplied by exp(-H / familiarity_h), h (0: no "
+        "familiarity)")
     track_memory_h: Hours = Field(
         0.0, description="a unit keeps a contact it has identified (visually, by an answered "
         "challenge, or by correlation with its HQ picture) as a track, renewed each step it "

@@ -32,7 +32,9 @@ distance d <= R_i (the observer's sensor range):
    the HQ that are current (observed at or after t - ``entry_expiry_h``) and
    whose unit is still alive. A correlated contact is never engaged.
 4. Otherwise identified when v0 < training_i x markings_j x visibility x
-   exp(-d / visual_range_km); identification reveals the true side.
+   exp(-d / visual_range_km), or, for neighbours H hours side by side, when
+   v0 < 1 - (1 - that) x exp(-H / familiarity_h); identification reveals the
+   true side.
 5. An unidentified contact closer than ``challenge_range_km`` is challenged;
    it fails unless it is a friend and v1 < challenge[nation_i, nation_j].
 6. Engaged: an identified enemy; otherwise (unidentified) when v2 < p, with
@@ -118,6 +120,8 @@ class ReferenceSensing:
         self.challenge_range_km = ident.challenge_range_km
         self.entry_expiry_h = ident.entry_expiry_h
         self.track_memory_h = ident.track_memory_h
+        self.familiarity_h = ident.familiarity_h
+        self._familiar: dict[int, float] = {}
         self._now = 0.0
         self._tracks: dict[int, tuple[bool, float]] = {}
         self.front_x = world.front_line_x_km
@@ -179,6 +183,8 @@ class ReferenceSensing:
         """
         self.sync()
         self._now = t
+        familiar = self.model.sensing.familiarity
+        self._familiar = dict(zip(familiar.key.tolist(), familiar.hours.tolist(), strict=True))
         tracks = self.model.sensing.tracks
         self._tracks = dict(zip(tracks.key.tolist(), zip(tracks.friend.tolist(),
                                                          tracks.seen_h.tolist(), strict=True),
@@ -245,6 +251,9 @@ class ReferenceSensing:
             target = self.scenario.nations[other.nation]
             p_identify = (observer.training * target.markings * vis
                           * math.exp(-d / max(self.visual_range_km, 1e-9)))
+            hours = self._familiar.get(i * self.forces.n + j, 0.0)
+            if self.familiarity_h > 0 and hours > 0:
+                p_identify = 1.0 - (1.0 - p_identify) * math.exp(-hours / self.familiarity_h)
             identified = bool(v[0] < p_identify)
             if identified:
                 hostile = not friend

@@ -11,6 +11,9 @@ Rules (per step of ``dt`` hours):
   track, for ``track_memory_h`` after the last one: neighbours who talk know
   who is next to them.
 - Units of one nation need no lateral link: they share their HQ's picture.
+- Every step two such units spend within ``lateral_range_km`` of each other adds
+  to their familiarity (:mod:`sim.model.tracks`): they learn to recognise each
+  other, whether or not they exchange positions.
 """
 
 from __future__ import annotations
@@ -43,13 +46,14 @@ class Seams:
             for x, y in ((a, b), (b, a)):
                 self.rate[x, y] = link.lateral_exchange_per_h
                 self.reach[x, y] = link.lateral_range_km
-        self.active = bool((self.rate > 0).any() and (self.reach > 0).any()
-                           and self.memory_h > 0)
+        self.familiarity_h = scenario.identification.familiarity_h
+        exchanging = bool((self.rate > 0).any()) and self.memory_h > 0
+        self.active = bool((self.reach > 0).any()) and (exchanging or self.familiarity_h > 0)
         self.max_reach = float(self.reach.max(initial=0.0))
 
     def exchange(self, t: float, dt: float, rng: np.random.Generator) -> None:
-        """This step's exchanges at the seams: friend tracks for the units that told each
-        other where they are (rules above)."""
+        """This step at the seams: hours side by side, and friend tracks for the units that
+        told each other where they are (rules above)."""
         f = self.forces
         if not self.active:
             return
@@ -63,9 +67,15 @@ class Seams:
         a, b = pairs[:, 0], pairs[:, 1]
         na, nb = f.nation[a], f.nation[b]
         d = np.hypot(*(f.pos[a] - f.pos[b]).T)
+        near = (d < self.reach[na, nb]) & (na != nb)
+        if self.familiarity_h > 0:
+            s = self.sensing
+            s.familiarity = tracks.side_by_side(s.familiarity, np.concatenate([a[near], b[near]]),
+                                                np.concatenate([b[near], a[near]]), f.n, dt)
+        if self.memory_h <= 0:
+            return
         p = 1.0 - (1.0 - self.rate[na, nb]) ** dt
-        told = (d < self.reach[na, nb]) & (u[0] < p) & (u[1] < self.network.challenge[na, nb])
-        told &= na != nb
+        told = near & (u[0] < p) & (u[1] < self.network.challenge[na, nb])
         obs = np.concatenate([a[told], b[told]])
         tgt = np.concatenate([b[told], a[told]])
         self.sensing.tracks = tracks.remember(self.sensing.tracks, obs, tgt,

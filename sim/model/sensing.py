@@ -17,7 +17,9 @@ Mesa way, and the tests check the two agree contact for contact):
    there is a missed engagement).
 4. Visual identification of an uncorrelated contact succeeds with
    P = training(observer) x markings(target) x visibility x exp(-d/visual_range);
-   success reveals the true side.
+   success reveals the true side. Between neighbours that have spent H hours
+   side by side (:mod:`sim.model.seams`) it fails with that chance times
+   exp(-H / ``familiarity_h``).
 5. An unidentified contact closer than ``challenge_range_km`` is challenged:
    an enemy fails it; a friend answers, understood with the nations'
    challenge probability (shared language or agreed signal).
@@ -90,6 +92,7 @@ class LookRules(NamedTuple):
     keys: np.ndarray         # uint64 (6,), the step's hash keys: 3 sensing, 3 identification
     now: float               # h, the time of the look
     track_memory: float      # h, a track not renewed for this long is forgotten
+    familiarity_h: float     # h, scale of familiarity between neighbours (0: none)
 
 
 class Sensing:
@@ -106,6 +109,8 @@ class Sensing:
         self.max_range = float(forces.sensor_range.max(initial=0.0))
         #: every unit's tracks of contacts it has identified (contact memory)
         self.tracks = tracks.empty()
+        #: hours each pair of allied neighbours has spent side by side (sim.model.seams)
+        self.familiarity = tracks.no_familiarity()
 
     def look(self, t: float, sense_rng: np.random.Generator,
              ident_rng: np.random.Generator) -> Contacts:
@@ -124,9 +129,10 @@ class Sensing:
             challenge_range=self.ident.challenge_range_km, front_x=self.front_x,
             current_since=since, challenge=self.network.challenge,
             keys=np.concatenate([_keys(sense_rng, 3), _keys(ident_rng, 3)]),
-            now=t, track_memory=self.ident.track_memory_h)
-        obs, tgt, d, seen_at, hostile, failed, identity = _look(active[pairs], f.units, rules,
-                                                                 index, self.tracks)
+            now=t, track_memory=self.ident.track_memory_h,
+            familiarity_h=self.ident.familiarity_h)
+        obs, tgt, d, seen_at, hostile, failed, identity = _look(
+            active[pairs], f.units, rules, index, self.tracks, self.familiarity)
         return Contacts(obs, tgt, d, seen_at, hostile, failed, identity, tree, active)
 
     def remember(self, t: float, contacts: Contacts) -> None:
@@ -168,7 +174,7 @@ def _no_contacts() -> Contacts:
 
 
 @njit(cache=True)
-def _look(pairs, units, rules, index, tracks):
+def _look(pairs, units, rules, index, tracks, familiarity):
     """Rules 1-6 for both directions of every unordered pair (i, j) of units within the
     largest sensor range, a remembered contact judged as its track says; contacts come
     out sorted by observer, then target, with the identity each was judged to have."""
@@ -219,18 +225,24 @@ def _look(pairs, units, rules, index, tracks):
                         rules.current_since, index):
             identity[i] = 0
             continue
-        hostile[i], failed[i], identity[i] = _judge(o, t, d, seen_at[i, 0], units, rules)
+        hostile[i], failed[i], identity[i] = _judge(o, t, d, seen_at[i, 0], units, rules,
+                                                    familiarity)
     return obs, tgt, dist, seen_at, hostile, failed, identity
 
 
 @njit(cache=True, inline="always")
-def _judge(o, t, d, seen_x, units, rules):
+def _judge(o, t, d, seen_x, units, rules, familiarity):
     """Rules 4-6 for an uncorrelated contact of observer ``o`` on target ``t`` at distance
     ``d`` km, sensed at x = ``seen_x``: (judged hostile, challenge failed, identity)."""
     keys, vis = rules.keys, rules.visibility
     cell = _cell(o, t, units.nation.size)
     friend = units.coalition[o] == units.coalition[t]
     p_vid = units.training[o] * units.markings[t] * vis * math.exp(-d / rules.visual_range)
+    if rules.familiarity_h > 0:                   # neighbours learn to recognise each other
+        key = o * units.nation.size + t
+        j = np.searchsorted(familiarity.key, key)
+        if j < familiarity.key.size and familiarity.key[j] == key:
+            p_vid = 1.0 - (1.0 - p_vid) * math.exp(-familiarity.hours[j] / rules.familiarity_h)
     if _uniform(cell ^ keys[3]) < p_vid:          # identified: its true side is seen
         return not friend, False, 0 if friend else 1
     if d < rules.challenge_range:                  # challenged

@@ -11,6 +11,11 @@ Rules (times in hours):
 - The unit keeps the track while it sees the contact: each step the contact is
   detected again renews it; a track not renewed for ``track_memory_h`` is
   forgotten (0: no memory, every contact judged afresh each step).
+- Familiarity: two allied units of linked nations that stand within the link's
+  ``lateral_range_km`` of each other accumulate hours side by side; visual
+  identification of one by the other fails with its usual probability times
+  exp(-hours / ``familiarity_h``) (:mod:`sim.model.seams` counts the hours,
+  :mod:`sim.model.sensing` uses them).
 - Tracks are kept per (observer, target) pair of units, in one table sorted by
   the pair's key ``observer x N + target``, so a look finds a pair's track by
   binary search and the table grows with the contacts, not with N^2.
@@ -34,8 +39,30 @@ class TrackTable(NamedTuple):
     seen_h: np.ndarray    # h, when the observer last saw the contact
 
 
+class Familiarity(NamedTuple):
+    """Hours each ordered pair of units has spent side by side, sorted by key."""
+
+    key: np.ndarray       # int64, observer x N + target
+    hours: np.ndarray     # h
+
+
 def empty() -> TrackTable:
     return TrackTable(np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0))
+
+
+def no_familiarity() -> Familiarity:
+    return Familiarity(np.zeros(0, np.int64), np.zeros(0))
+
+
+def side_by_side(table: Familiarity, observer: np.ndarray, target: np.ndarray, n: int,
+                 dt: float) -> Familiarity:
+    """``table`` with ``dt`` hours added for every pair (observer, target) given (each
+    pair once)."""
+    key = np.concatenate([table.key, observer * n + target])
+    hours = np.concatenate([table.hours, np.full(observer.size, dt)])
+    uniq, inverse = np.unique(key, return_inverse=True)
+    return Familiarity(uniq, np.bincount(inverse, weights=hours, minlength=uniq.size)
+                       .astype(float))   # (float64 even when empty)
 
 
 def remember(tracks: TrackTable, observer: np.ndarray, target: np.ndarray,

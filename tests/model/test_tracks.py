@@ -128,3 +128,42 @@ def test_a_neighbour_told_at_the_seam_is_not_fired_on(kit):
         model.seams.exchange(0.0, 1.0, np.random.default_rng(0))
         c, r = _look(model, 1.0, 1)
         assert r is not None and bool(c.hostile[r]) is fired
+
+
+def test_neighbours_count_their_hours_side_by_side(kit):
+    model = kit.model(kit.tiny({**SOLO, "identification.familiarity_h": 10.0,
+                                "identification.track_memory_h": 0.0}))
+    f = model.forces
+    f.anchor[:] = [(-0.5, 0.0), (-0.5, 0.5), (0.5, 0.2)]      # E is near too, but no ally
+    f.offset[:] = 0.0
+    for k in range(3):
+        model.seams.exchange(float(k), 0.5, np.random.default_rng(k))
+    fam = model.sensing.familiarity
+    n = f.n
+    assert fam.key.tolist() == [A * n + B, B * n + A]
+    np.testing.assert_allclose(fam.hours, [1.5, 1.5])
+
+
+def test_familiarity_makes_a_neighbour_easier_to_recognise(kit):
+    """Visual identification of B by A, P0 = training x markings x exp(-d / visual range):
+    after H hours side by side it fails with (1 - P0) exp(-H / familiarity_h)."""
+    changes = {**SOLO, "identification.familiarity_h": 10.0, "nations.A.training": 0.5,
+               "nations.B.markings": 0.5, "nations.A.roe.engage_unidentified": 0.0}
+    model = kit.model(kit.tiny(changes))
+    f = model.forces
+    f.anchor[:] = [(-0.5, 0.0), (-0.5, 0.5), (0.5, 5.0)]
+    f.front_place[:] = f.anchor
+    f.offset[:] = 0.0
+    p0 = 0.5 * 0.5 * np.exp(-0.5 / 0.8)
+    for hours in (0.0, 20.0):
+        key = A * f.n + B
+        model.sensing.familiarity = tracks.Familiarity(np.array([key]), np.array([hours]))
+        ids = []
+        for k in range(1500):
+            c = model.sensing.look(12.0, np.random.default_rng([1, k]),
+                                   np.random.default_rng([2, k]))
+            r = np.flatnonzero((c.observer == A) & (c.target == B))
+            if r.size:
+                ids.append(c.identity[r[0]] == FRIEND)
+        p = 1 - (1 - p0) * np.exp(-hours / 10.0)
+        assert abs(np.mean(ids) - p) < 4 * np.sqrt(p * (1 - p) / len(ids)), hours
