@@ -15,7 +15,7 @@ Two measurements on paired seeds (one master seed: replication k of every case h
    law's 560.5, and BLUE's and RED's final strength (the law: BLUE keeps 714.1).
 
 Usage: python experiments/granularity.py [--replications N] [--seed S] [--workers W]
-[--days D] [--split 1 3 6] [--skip-kursk] [--skip-duel]
+[--days D] [--split 1 3 6] [--set KEY=VALUE ...] [--skip-kursk] [--skip-duel]
 """
 
 from __future__ import annotations
@@ -63,9 +63,11 @@ def _row(label: str, res: dict, ref: float) -> str:
 def kursk(args: argparse.Namespace) -> None:
     base = api.config("scenario=kursk_2024", f"scenario.horizon_h={24 * args.days}",
                       "scenario.units.kp.front_from_h=0", f"seed={args.seed}",
-                      f"replications={args.replications}", f"workers={args.workers}")
+                      f"replications={args.replications}", f"workers={args.workers}",
+                      *args.set)
     print(f"\nkursk_2024 front, {args.days} days, all at the front from t = 0, "
-          f"{args.replications} replications, seed {args.seed}")
+          f"{args.replications} replications, seed {args.seed}"
+          + (f", overrides {' '.join(args.set)}" if args.set else ""))
     print("| units | coalition | enemy | total | ff incidents | ff casualties | total / first |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     ref = None
@@ -123,6 +125,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--days", type=int, default=35)
     ap.add_argument("--split", type=int, nargs="+", default=[1, 3, 6])
+    ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
+                    help="further overrides of the kursk_2024 cases")
     ap.add_argument("--skip-kursk", action="store_true")
     ap.add_argument("--skip-duel", action="store_true")
     args = ap.parse_args(argv)
