@@ -20,8 +20,9 @@ Rules:
   soldiers becomes a casualty with the probability set by the per-soldier
   rate H/T, so the expected loss is H dt while H dt << T and never exceeds
   T. Units fired on together lose as one unit of their combined strength
-  would; hazard is lost only where a shooter's whole set of targets is
-  nearly used up within the step (the same at any unit size).
+  would. Hazard is lost (1 - exp(-x) < x) only where the fire on a target's
+  soldiers nearly uses them up within the step, which depends on the rate
+  per soldier and dt, not on how the targets are cut into units.
 - A coalition unit firing on a coalition unit is a friendly-fire incident
   (one per engagement), with its cause judged when it starts and lasting
   until the shooter recognises its mistake.
