@@ -20,6 +20,10 @@ and their sources):
    on the mean, and a KP-RU incident in every replication.
 4. Every intervention's paired effect against the baseline ``none`` on the
    same replication seeds (common random numbers).
+5. ``lanchester_duel`` cut into 1, 10 and 100 units per side (the same total
+   forces, every unit in range of every enemy) at time steps of 0.25, 0.5 and
+   1 h: the square law holds in every case (the tolerances of 1), and total
+   casualties lie within 2% of the configured duel's (1 unit per side, 0.25 h).
 
 Pairing: the first intervention runs with ``compare_to=none`` (so the
 baseline arm is the library's own counterfactual); the others run alone and
@@ -58,6 +62,7 @@ from sim.validation.runs import (  # noqa: E402
     Arm,
     Settings,
     git_revision,
+    granularity,
     kursk_arms,
     kursk_scenario,
     lanchester,
@@ -67,7 +72,7 @@ from sim.validation.runs import (  # noqa: E402
     source_digest,
 )
 
-__all__ = ["DEFAULT_OUTPUT", "QUICK_KURSK", "QUICK_SINGLE", "RESULT_SOURCES", "Arm", "Settings",
+__all__ = ["DEFAULT_OUTPUT", "QUICK_GRANULARITY", "QUICK_KURSK", "QUICK_SINGLE", "RESULT_SOURCES", "Arm", "Settings",
            "kursk_arms", "lanchester", "main", "run_arm", "settings_from", "single_nation"]
 
 DEFAULT_OUTPUT = REPO / "docs" / "validation.md"
@@ -76,6 +81,9 @@ DEFAULT_OUTPUT = REPO / "docs" / "validation.md"
 #: (shrunk the documented way, ``scale`` below 1: sim/scaling.py)
 QUICK_KURSK = ("scale=0.05", "scenario.horizon_h=72", "scenario.units.kp.front_from_h=12")
 QUICK_SINGLE = ("scale=0.05", "scenario.horizon_h=72")
+#: Units per side and time steps of the granularity cases in --quick (100 units per side at
+#: dt 0.25 h cost about 30 s a replication).
+QUICK_GRANULARITY = ((1, 10), (0.25, 1.0))
 
 
 def settings_from(argv: list[str] | None) -> tuple[Settings, Path]:
@@ -85,7 +93,8 @@ def settings_from(argv: list[str] | None) -> tuple[Settings, Path]:
                     help="replications per kursk_2024 / single_nation configuration "
                          "(default 16; 3 with --quick)")
     ap.add_argument("--lanchester-replications", type=int, default=None,
-                    help="replications per Lanchester force ratio (default 32; 5 with --quick)")
+                    help="replications per Lanchester force ratio and per unit size and "
+                         "time step (default 32; 5 with --quick)")
     ap.add_argument("--seed", type=int, default=Settings.seed)
     ap.add_argument("--workers", type=int, default=Settings.workers)
     ap.add_argument("--quick", action="store_true",
@@ -96,7 +105,8 @@ def settings_from(argv: list[str] | None) -> tuple[Settings, Path]:
     s = Settings(seed=args.seed, workers=args.workers)
     if args.quick:
         s = replace(s, replications=3, lanchester_replications=5, quick=True,
-                    kursk_overrides=QUICK_KURSK, single_overrides=QUICK_SINGLE)
+                    kursk_overrides=QUICK_KURSK, single_overrides=QUICK_SINGLE,
+                    granularity_units=QUICK_GRANULARITY[0], granularity_dt_h=QUICK_GRANULARITY[1])
     if args.replications is not None:
         s = replace(s, replications=args.replications)
     if args.lanchester_replications is not None:
@@ -124,6 +134,7 @@ def main(argv: list[str] | None = None) -> dict:
     start = time.perf_counter()
     revision, digest = git_revision(), source_digest(settings)
     lan = lanchester(settings)
+    gran = granularity(settings)
     single = single_nation(settings)
     base, arms = kursk_arms(settings)
     fig_dir = output.parent / "figures"
@@ -132,13 +143,13 @@ def main(argv: list[str] | None = None) -> dict:
     changed = source_digest(settings) != digest
     if changed:
         log("WARNING: the model or configs changed during the run; regenerate the report")
-    text, checks = render(settings, kursk_scenario(settings), lan, base, single, arms, figures,
-                          runtime, revision, changed)
+    text, checks = render(settings, kursk_scenario(settings), lan, gran, base, single, arms,
+                          figures, runtime, revision, changed)
     write_atomic(output, lambda p: p.write_text(text))
     log(f"wrote {output} and {len(figures)} figures in {runtime:.0f} s; "
         f"{sum(ok for _, ok in checks)}/{len(checks)} checks pass")
-    return {"settings": settings, "lanchester": lan, "baseline": base, "single": single,
-            "interventions": arms, "checks": checks, "output": output,
+    return {"settings": settings, "lanchester": lan, "granularity": gran, "baseline": base,
+            "single": single, "interventions": arms, "checks": checks, "output": output,
             "figures": [fig_dir / Path(f).name for f in figures.values()], "runtime_s": runtime}
 
 

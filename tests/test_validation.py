@@ -1,7 +1,8 @@
 """The validation report (experiments/validation_report.py) in --quick mode.
 
 Checks that the document and its figures are produced, that the Lanchester
-rows pass within their stated tolerance, and that the report's way of pairing
+rows and the granularity cases (the duel cut into units, at other time steps)
+pass within their stated tolerances, and that the report's way of pairing
 interventions with the baseline (simulated once) gives the same differences
 as ``compare_to=none``. The report cases share one --quick run (about 20 s on
 two idle cores).
@@ -40,7 +41,7 @@ def test_document_and_figures_are_written(report: dict) -> None:
     head = text.split("## ", 1)[0]
     assert "python experiments/validation_report.py --quick" in head
     for section in ("## 1. Lanchester", "## 2. One nation", "## 3. `kursk_2024`",
-                    "## 4. Interventions"):
+                    "## 4. Interventions", "## 5. Unit size and time step"):
         assert section in text
     assert len(report["figures"]) == 4
     for path in report["figures"]:
@@ -63,6 +64,24 @@ def test_lanchester_rows_pass_within_tolerance(report: dict) -> None:
     text = report["output"].read_text()
     for r in rows:
         assert f"Lanchester survivors, R0 = {r['R0']} (z = {r['z']:+.2f}) | pass |" in text
+
+
+def test_granularity_cases_pass_within_tolerance(report: dict) -> None:
+    """The duel cut into units (--quick: 1 and 10 per side at dt 0.25 and 1 h) keeps the
+    square law, and its total casualties agree with the first case's within 2%."""
+    gran = report["granularity"]
+    units, dts = _load().QUICK_GRANULARITY
+    assert [(r["units"], r["dt_h"]) for r in gran["rows"]] == [(n, d) for n in units
+                                                               for d in dts]
+    for r in gran["rows"]:
+        assert r["blue_strength"] * r["units"] == gran["B0"]
+        assert r["destroyed"] == r["replications"]
+        assert r["pass"] and r["inv_pass"], r
+    tot = gran["totals"]
+    assert tot.reference == gran["rows"][0]["case"] and tot.tolerance == 0.02
+    assert tot.passed, tot
+    text = report["output"].read_text()
+    assert f"within 2% of the first case's (largest {tot.rel_diff[tot.worst]:+.2%}" in text
 
 
 def test_single_nation_has_no_language_caused_incidents(report: dict) -> None:

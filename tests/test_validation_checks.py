@@ -201,3 +201,32 @@ def test_rank_remedies() -> None:
     assert r.below_zero == ("iff_markings",)
     none = c.rank_remedies({"a": _cmp(1, 0.5, 2)})
     assert none.ranked == ("a",) and none.below_zero == ()
+
+
+# --------------------------------------------------------------------------- granularity
+
+
+def test_totals_agree_within_two_percent_passes() -> None:
+    totals = {"1 x 1000": [980.0, 990.0, 1000.0, 990.0],           # mean 990
+              "10 x 100": [995.0, 1005.0, 1000.0, 1000.0],         # mean 1000: +1.0%
+              "100 x 10": [975.0, 985.0, 970.0, 980.0]}            # mean 977.5: -1.3%
+    res = c.totals_agree(totals, "1 x 1000")
+    assert res.tolerance == c.GRANULARITY_TOLERANCE == 0.02
+    assert res.rel_diff["1 x 1000"] == 0.0 and res.rel_se["1 x 1000"] == 0.0
+    assert res.rel_diff["10 x 100"] == pytest.approx(10 / 990)
+    assert res.worst == "100 x 10" and res.rel_diff["100 x 10"] == pytest.approx(-12.5 / 990)
+    # delta method: sqrt of the sum of the two squared relative standard errors, times the ratio
+    se = lambda v: np.std(v, ddof=1) / np.sqrt(len(v)) / np.mean(v)  # noqa: E731
+    assert res.rel_se["10 x 100"] == pytest.approx(
+        1000 / 990 * math.hypot(se(totals["10 x 100"]), se(totals["1 x 1000"])))
+    assert list(res.mean) == list(totals)
+    assert res.passed
+
+
+def test_totals_agree_fails_beyond_two_percent() -> None:
+    totals = {"ref": [1000.0, 1002.0, 998.0], "coarse": [1000.0, 1001.0, 999.0],
+              "fine": [975.0, 977.0, 976.0]}                         # -2.4%
+    res = c.totals_agree(totals, "ref")
+    assert res.worst == "fine" and res.rel_diff["fine"] == pytest.approx(-0.024)
+    assert not res.passed
+    assert c.totals_agree(totals, "ref", tolerance=0.03).passed

@@ -1,20 +1,37 @@
 """Direct fire: engagements and Lanchester aimed-fire attrition.
 
 Rules:
-- A unit at the front that is not already firing engages the nearest contact
-  it judged hostile within its weapon range. It keeps firing until the target
-  is out of range, out of action, or (for a friend) until it recognises its
-  mistake (:mod:`sim.model.attribution`).
-- Aimed fire (Lanchester square law): a firing unit of strength S and
-  lethality a puts a hazard a*S casualties/h on its target. A target of
-  strength T under total hazard H loses Binomial(T, 1 - exp(-H dt / T)) in a
-  step of dt hours, shared among its shooters in proportion to their hazard,
-  so the expected loss is H dt while H dt << T and never exceeds T.
+- Engagements: a unit at the front engages every contact it judged hostile
+  within its weapon range that it is not already firing on, one engagement
+  per (shooter, target) pair. It keeps firing on a target until the target is
+  out of range or out of action, the shooter leaves the front, or (for a
+  friend) the shooter recognises its mistake (:mod:`sim.model.attribution`).
+- Aimed fire, distributed over the targets held (Lanchester square law): a
+  firing unit of strength S soldiers and lethality a (casualties per firing
+  soldier per hour) puts a hazard of a*S casualties/h on the units it is
+  firing on, spread in proportion to their strength: a target of strength T
+  among held targets of total strength T_held receives a*S*T/T_held
+  casualties/h. So each soldier of its targets is exposed to the same
+  a*S/T_held per hour, whether those soldiers stand in one unit or in many,
+  and a small target draws only its share of the fire.
+- A target of strength T under hazards summing to H casualties/h loses
+  Binomial(T, 1 - exp(-H dt / T)) in a step of dt hours, shared among its
+  shooters in proportion to their hazard (a multinomial draw): each of its
+  soldiers becomes a casualty with the probability set by the per-soldier
+  rate H/T, so the expected loss is H dt while H dt << T and never exceeds
+  T. Units fired on together lose as one unit of their combined strength
+  would. Hazard is lost (1 - exp(-x) < x) only where the fire on a target's
+  soldiers nearly uses them up within the step, which depends on the rate
+  per soldier and dt, not on how the targets are cut into units.
 - A shooter fires only until it learns that its target is a friend: in the step
-  in which it learns, at time ``until``, it fires for ``until - t`` of the step's
-  ``dt`` hours, so a check-fire that gets through in minutes costs minutes of
-  fire.
-- A coalition unit firing on a coalition unit is a friendly-fire incident.
+  in which it learns, at time ``until``, it fires on that target for ``until - t``
+  of the step's ``dt`` hours, so a check-fire that gets through in minutes costs
+  minutes of fire. (The shares of the shooter's fire are those of the targets
+  held at the start of the step; the share of a target it stops firing on is
+  not moved to the others within that step.)
+- A coalition unit firing on a coalition unit is a friendly-fire incident
+  (one per engagement), with its cause judged when it starts and lasting
+  until the shooter recognises its mistake.
 """
 
 from __future__ import annotations
@@ -28,7 +45,7 @@ from sim.model.forces import Forces, position
 from sim.model.ledger import Ledger
 from sim.model.pictures import Pictures
 from sim.model.records import Fire, Incident
-from sim.model.sensing import Contacts, first_per_observer
+from sim.model.sensing import Contacts
 from sim.schema import Scenario
 
 
@@ -70,11 +87,11 @@ class DirectFire:
 
     def _engage(self, t: float, c: Contacts, rng: np.random.Generator) -> None:
         f = self.forces
-        busy = np.zeros(f.n, bool)
-        busy[self.shooter] = True
-        ok = c.hostile & f.at_front[c.observer] & ~busy[c.observer] & (
-            c.distance <= f.weapon_range[c.observer])
-        idx = first_per_observer(ok, c)
+        ok = c.hostile & f.at_front[c.observer] & (c.distance <= f.weapon_range[c.observer])
+        idx = np.flatnonzero(ok)
+        if idx.size and self.shooter.size:     # one engagement per (shooter, target) pair
+            held = self.shooter * f.n + self.target
+            idx = idx[~np.isin(c.observer[idx] * f.n + c.target[idx], held)]
         if idx.size == 0:
             return
         s, g = c.observer[idx], c.target[idx]
@@ -112,29 +129,40 @@ class DirectFire:
         loss = rng.binomial(f.strength, p)               # per target
         if not loss.any():
             return
-        # each target's loss goes to its shooter; under focus fire it is shared in
-        # proportion to the shooters' hazard
+        # each target's loss goes to its shooter; with several shooters it is shared in
+        # proportion to their hazard on it
         share = np.where(shooters_on[g] == 1, loss[g], 0)
-        for tgt in np.flatnonzero((loss > 0) & (shooters_on > 1)):
-            rows = np.flatnonzero(g == tgt)
-            share[rows] = rng.multinomial(loss[tgt], hazard[rows] / hazard[rows].sum())
+        shared = np.flatnonzero((loss > 0) & (shooters_on > 1))
+        if shared.size:
+            order = np.argsort(g, kind="stable")         # engagements by target
+            first = np.searchsorted(g[order], shared, "left")
+            last = np.searchsorted(g[order], shared, "right")
+            for tgt, a, b in zip(shared, first, last, strict=True):
+                rows = order[a:b]
+                share[rows] = rng.multinomial(loss[tgt], hazard[rows] / hazard[rows].sum())
         self.ledger.hit(g, share, f.coalition[s], self.incident, rng)
 
 
 @njit(cache=True)
 def _hazard(shooter, target, firing, units, dt):
-    """Each shooter's hazard a*S x ``firing`` (the fraction of the step it fires;
-    casualties/h averaged over the step), each unit's probability per soldier of becoming a
-    casualty this step, 1 - exp(-H dt / T), and its number of shooters."""
+    """Fire distributed over the targets held at the start of the step (rules above): each
+    engagement's hazard, a*S x T / T_held x ``firing`` (the fraction of the step it fires;
+    casualties/h averaged over the step); each unit's probability per soldier of becoming a
+    casualty this step, 1 - exp(-H dt / T); and each unit's number of shooters."""
     lethality, strength = units.lethality, units.strength
     n = strength.size
-    hazard = np.empty(shooter.size)
+    held = np.zeros(n)                  # soldiers in the targets each shooter fires on
+    for k in range(shooter.size):
+        held[shooter[k]] += strength[target[k]]
+    hazard = np.zeros(shooter.size)
     total = np.zeros(n)
     shooters = np.zeros(n, np.int64)
     for k in range(shooter.size):
-        hazard[k] = lethality[shooter[k]] * strength[shooter[k]] * firing[k]
-        total[target[k]] += hazard[k]
-        shooters[target[k]] += 1
+        s, g = shooter[k], target[k]
+        if held[s] > 0:
+            hazard[k] = lethality[s] * strength[s] * strength[g] * firing[k] / held[s]
+        total[g] += hazard[k]
+        shooters[g] += 1
     p = np.zeros(n)
     for j in range(n):
         if strength[j] > 0 and total[j] > 0:

@@ -6,9 +6,10 @@ figures it judged, the band or tolerance it judged them against, and
 ``passed``. The bands and tolerances are fixed here, before any run:
 
 1. Lanchester's square law (``lanchester_duel``, BLUE B0 against RED R0, aimed
-   fire a on BLUE and b on RED). :func:`square_law` gives the theory: b B^2 -
-   a R^2 is conserved, RED is destroyed at t* = atanh(sqrt(a/b) R0/B0)/sqrt(ab)
-   and BLUE keeps sqrt(B0^2 - (a/b) R0^2).
+   fire a on BLUE and b on RED). :func:`square_law` (from
+   :mod:`sim.validation.theory`, as are :func:`crit_3sigma` and :func:`welch`)
+   gives the theory: b B^2 - a R^2 is conserved, RED is destroyed at
+   t* = atanh(sqrt(a/b) R0/B0)/sqrt(ab) and BLUE keeps sqrt(B0^2 - (a/b) R0^2).
 
    - :func:`lanchester_survivors` passes when RED is destroyed in every
      replication and |z| <= the Student-t quantile (n - 1 degrees of freedom)
@@ -45,6 +46,14 @@ figures it judged, the band or tolerance it judged them against, and
 4. Interventions: :func:`rank_remedies` orders the remedies by their paired
    change in friendly-fire casualties and names those whose whole 95% interval
    lies below 0. Reported, not pass/fail.
+
+5. Unit size and time step (``lanchester_duel`` cut into n units per side at
+   several steps dt, the same total forces, every unit in range of every
+   enemy): each case must pass both square-law checks of 1, and
+   :func:`totals_agree` passes when every case's mean total casualties (both
+   sides, over the run) lies within 2% (:data:`GRANULARITY_TOLERANCE`) of the
+   reference case's (1 unit per side at the smallest step). The 2% is judged
+   on the means; the standard error of each ratio is reported beside it.
 """
 
 from __future__ import annotations
@@ -55,16 +64,22 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.experiment.stats import describe
+from sim.validation.theory import THREE_SIGMA as THREE_SIGMA
+from sim.validation.theory import SquareLaw as SquareLaw
+from sim.validation.theory import crit_3sigma as crit_3sigma
+from sim.validation.theory import square_law as square_law
+from sim.validation.theory import welch as welch
 
-#: Two-sided level of the Lanchester tolerance: the 3-sigma level of a normal law.
-THREE_SIGMA = 0.0027
 #: KP killed + wounded over its initial force, as reported (~30-40%; the calibration target).
 KP_LOSS_BAND = (0.30, 0.40)
 #: KP wounded per killed, as reported (3-9).
 WOUNDED_PER_KILLED_BAND = (3.0, 9.0)
+
+#: Largest relative difference in mean total casualties between a case cut into units or
+#: stepped differently and the reference case (5.).
+GRANULARITY_TOLERANCE = 0.02
 
 #: Metrics whose paired change each intervention is reported on.
 EFFECT_METRICS = ("friendly_fire_incidents", "friendly_fire_casualties", "total_casualties",
@@ -91,67 +106,7 @@ HISTORICAL = (
 )
 
 
-# --------------------------------------------------------------------------- statistics
-
-
-def crit_3sigma(n: int) -> float:
-    """Student-t quantile for a two-sided 0.27% test with n replications (3.0 as n grows)."""
-    return float(stats.t.ppf(1 - THREE_SIGMA / 2, max(n - 1, 1)))
-
-
-def welch(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
-    """Mean of a minus mean of b, unpaired, with Welch's 95% interval.
-
-    Returns:
-        ``mean_diff``, ``ci95_low`` and ``ci95_high`` (the interval is the point when both
-        samples are constant).
-    """
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    diff = float(a.mean() - b.mean())
-    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
-    se = math.sqrt(va + vb)
-    if se == 0:
-        return {"mean_diff": diff, "ci95_low": diff, "ci95_high": diff}
-    df = (va + vb) ** 2 / (va ** 2 / (a.size - 1) + vb ** 2 / (b.size - 1))
-    half = float(stats.t.ppf(0.975, df)) * se
-    return {"mean_diff": diff, "ci95_low": diff - half, "ci95_high": diff + half}
-
-
 # --------------------------------------------------------------------------- 1. Lanchester
-
-
-@dataclass(frozen=True)
-class SquareLaw:
-    """Lanchester's square law for BLUE ``b0`` against RED ``r0`` (BLUE wins).
-
-    ``a``: BLUE casualties per RED soldier per hour; ``b``: RED casualties per BLUE soldier
-    per hour; ``survivors``: BLUE left when RED is destroyed at ``t_star`` hours.
-    """
-
-    b0: float
-    r0: float
-    a: float
-    b: float
-    survivors: float
-    t_star: float
-
-    def trajectory(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """BLUE and RED strength at times ``t`` (hours) by the deterministic law."""
-        a, b, b0, r0 = self.a, self.b, self.b0, self.r0
-        k = math.sqrt(a * b)
-        blue = np.where(t < self.t_star, b0 * np.cosh(k * t)
-                        - math.sqrt(a / b) * r0 * np.sinh(k * t), self.survivors)
-        red = np.where(t < self.t_star, r0 * np.cosh(k * t)
-                       - math.sqrt(b / a) * b0 * np.sinh(k * t), 0.0)
-        return blue, red
-
-
-def square_law(b0: float, r0: float, a: float, b: float) -> SquareLaw:
-    """The square law's survivors and destruction time (raises ValueError unless BLUE wins)."""
-    if b * b0 ** 2 <= a * r0 ** 2:
-        raise ValueError(f"R0 = {r0} against B0 = {b0}: BLUE must win for this check")
-    t_star = math.atanh(math.sqrt(a / b) * r0 / b0) / math.sqrt(a * b)
-    return SquareLaw(b0, r0, a, b, math.sqrt(b0 ** 2 - (a / b) * r0 ** 2), t_star)
 
 
 @dataclass(frozen=True)
@@ -387,3 +342,48 @@ def rank_remedies(comparisons: Mapping[str, Mapping[str, Mapping[str, float]]],
                     key=lambda n: comparisons[n][metric]["mean_diff"])
     return Ranking(tuple(ranked),
                    tuple(n for n in ranked if comparisons[n][metric]["ci95_high"] < 0))
+
+
+# --------------------------------------------------------------------------- 5. granularity
+
+
+@dataclass(frozen=True)
+class TotalsCheck:
+    """Mean total casualties per case, each relative to the reference case's.
+
+    ``mean``, ``rel_diff`` (case / reference - 1) and ``rel_se`` (its standard error, the
+    two means' errors combined by the delta method) are keyed by case, in the input order.
+    """
+
+    reference: str
+    mean: Mapping[str, float]
+    rel_diff: Mapping[str, float]
+    rel_se: Mapping[str, float]
+    worst: str
+    tolerance: float
+    passed: bool
+
+
+def totals_agree(totals: Mapping[str, Iterable[float]], reference: str,
+                 tolerance: float = GRANULARITY_TOLERANCE) -> TotalsCheck:
+    """Judge that the cases' mean total casualties agree with the reference case's.
+
+    Args:
+        totals: per case, the total casualties of each replication (at least two each).
+        reference: the case the others are compared with (a key of ``totals``).
+        tolerance: the largest |mean / reference mean - 1| that passes.
+
+    Returns:
+        Passed when every case's mean lies within ``tolerance`` of the reference's.
+    """
+    x = {k: np.asarray(v, float) for k, v in totals.items()}
+    mean = {k: float(v.mean()) for k, v in x.items()}
+    rel_se2 = {k: v.var(ddof=1) / v.size / mean[k] ** 2 if mean[k] else 0.0
+               for k, v in x.items()}
+    ref = mean[reference]
+    rel = {k: m / ref - 1.0 for k, m in mean.items()}
+    se = {k: 0.0 if k == reference else (1 + rel[k]) * math.sqrt(rel_se2[k] + rel_se2[reference])
+          for k in x}
+    worst = max(rel, key=lambda k: abs(rel[k]))
+    return TotalsCheck(reference, mean, rel, se, worst, tolerance,
+                       bool(abs(rel[worst]) <= tolerance))

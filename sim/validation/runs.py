@@ -4,6 +4,10 @@
   of 1.5 t* (the square law's destruction time) doubled until RED is destroyed
   in every replication (at most three times); judged by
   :mod:`sim.validation.checks`.
+- :func:`granularity`: ``lanchester_duel`` cut into n units per side (the same
+  total forces, 0.05 km apart so that every unit is within weapon and sensor
+  range of every enemy) at each time step, over the horizon of 1.5 t*: the
+  square-law checks in each case, and total casualties against the first case.
 - :func:`single_nation` and :func:`kursk_arms`: ``single_nation``, and
   ``kursk_2024`` under the baseline ``none`` and every intervention config.
 
@@ -37,6 +41,7 @@ from sim.validation.checks import (
     lanchester_invariant,
     lanchester_survivors,
     square_law,
+    totals_agree,
 )
 from sim.validation.derived import coalition_nations, per_replication
 
@@ -65,6 +70,10 @@ class Settings:
     seed: int = 2024
     workers: int = 2
     red_strengths: tuple[int, ...] = (500, 700, 850)
+    #: units per side and time steps (h) of the granularity cases; the first of each is
+    #: the reference case (the configured duel: 1 unit per side, dt 0.25 h)
+    granularity_units: tuple[int, ...] = (1, 10, 100)
+    granularity_dt_h: tuple[float, ...] = (0.25, 0.5, 1.0)
     kursk_overrides: tuple[str, ...] = ()
     single_overrides: tuple[str, ...] = ()
     quick: bool = False
@@ -95,6 +104,19 @@ def log(msg: str) -> None:
 # --------------------------------------------------------------------------- 1. Lanchester
 
 
+def _sides(sc: Scenario) -> tuple[str, str]:
+    """The duel's BLUE and RED unit groups."""
+    return (next(k for k, g in sc.units.items() if g.nation == "BLUE"),
+            next(k for k, g in sc.units.items() if g.nation == "RED"))
+
+
+def _strengths(res: api.Results) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """BLUE and RED strength per replication and recorded time, and at the horizon."""
+    wide = res.timeseries.pivot_table(index=["replication", "time_h"], columns="nation",
+                                      values="strength").reset_index()
+    return wide, wide[wide["time_h"] == wide["time_h"].max()].sort_values("replication")
+
+
 def lanchester(settings: Settings) -> dict:
     """Run the duel at every force ratio; survivors against theory and the invariant.
 
@@ -104,8 +126,7 @@ def lanchester(settings: Settings) -> dict:
         ``a``, ``b`` and ``B0``.
     """
     sc = api.config("scenario=lanchester_duel").scenario
-    blue_key = next(k for k, g in sc.units.items() if g.nation == "BLUE")
-    red_key = next(k for k, g in sc.units.items() if g.nation == "RED")
+    blue_key, red_key = _sides(sc)
     blue, red = sc.units[blue_key], sc.units[red_key]
     b, a = blue.lethality, red.lethality          # b: on RED per BLUE soldier; a: on BLUE
     b0 = blue.strength * blue.count
@@ -119,9 +140,7 @@ def lanchester(settings: Settings) -> dict:
             res = api.run("scenario=lanchester_duel", f"scenario.units.{red_key}.strength={r0}",
                           f"scenario.horizon_h={horizon}", f"replications={n}",
                           f"seed={settings.seed}", f"workers={settings.workers}")
-            wide = res.timeseries.pivot_table(index=["replication", "time_h"], columns="nation",
-                                              values="strength").reset_index()
-            final = wide[wide["time_h"] == wide["time_h"].max()].sort_values("replication")
+            wide, final = _strengths(res)
             if (final["RED"] == 0).all():
                 break
             horizon *= 2
@@ -149,6 +168,70 @@ def lanchester(settings: Settings) -> dict:
         log(f"lanchester R0={r0}: survivors {surv.mean:.1f} vs {law.survivors:.1f}, "
             f"z={surv.z:+.2f}")
     return {"rows": rows, "curves": curves, "dt_h": sc.dt_h, "a": a, "b": b, "B0": b0}
+
+
+#: Distance between neighbouring units in the granularity cases, km: 100 units span 5 km,
+#: within the duel's 10 km weapon range and 100 km sensor range (detection P >= 0.997).
+GRANULARITY_SPACING_KM = 0.05
+
+
+def duel_case(units: int, dt_h: float) -> list[str]:
+    """Overrides of ``lanchester_duel`` as ``units`` units per side of 1/units of each
+    side's force (which must divide), at a step of ``dt_h`` hours."""
+    sc = api.config("scenario=lanchester_duel").scenario
+    out = ["scenario=lanchester_duel", f"scenario.dt_h={dt_h}",
+           f"scenario.slot_spacing_km={GRANULARITY_SPACING_KM}"]
+    for key in _sides(sc):
+        force = sc.units[key].strength * sc.units[key].count
+        if force % units:
+            raise ValueError(f"{key}: {force} soldiers do not divide into {units} units")
+        out += [f"scenario.units.{key}.count={units}",
+                f"scenario.units.{key}.strength={force // units}"]
+    return out
+
+
+def granularity(settings: Settings) -> dict:
+    """The duel cut into units and stepped differently: the square law in every case, and
+    total casualties (both sides) against the first case's.
+
+    Returns:
+        ``rows`` (one dict of figures and verdicts per case, units per side and time step
+        in settings order), ``totals`` (:func:`sim.validation.checks.totals_agree`'s
+        verdict), ``horizon_h``, ``B0``, ``R0``, ``a``, ``b``, ``t_star`` and ``theory``
+        (BLUE's survivors).
+    """
+    sc = api.config("scenario=lanchester_duel").scenario
+    blue_key, red_key = _sides(sc)
+    blue, red = sc.units[blue_key], sc.units[red_key]
+    b0, r0 = blue.strength * blue.count, red.strength * red.count
+    law = square_law(b0, r0, red.lethality, blue.lethality)
+    horizon = math.ceil(1.5 * law.t_star / sc.record_every_h) * sc.record_every_h
+    n = settings.lanchester_replications
+    rows, totals = [], {}
+    for units in settings.granularity_units:
+        for dt in settings.granularity_dt_h:
+            res = api.run(*duel_case(units, dt), f"scenario.horizon_h={horizon}",
+                          f"replications={n}", f"seed={settings.seed}",
+                          f"workers={settings.workers}")
+            wide, final = _strengths(res)
+            surv = lanchester_survivors(final["BLUE"].to_numpy(float),
+                                        final["RED"].to_numpy(), law.survivors)
+            inv = lanchester_invariant(invariant_trajectory(wide, law), n)
+            label = f"{units} x {b0 // units} vs {units} x {r0 // units}, dt {dt:g} h"
+            totals[label] = (b0 + r0 - final["BLUE"] - final["RED"]).to_numpy(float)
+            rows.append({
+                "case": label, "units": units, "dt_h": dt, "blue_strength": b0 // units,
+                "red_strength": r0 // units, "replications": n, "destroyed": surv.destroyed,
+                "mean": surv.mean, "ci95_low": surv.ci95_low, "ci95_high": surv.ci95_high,
+                "z": surv.z, "tolerance": surv.tolerance, "pass": surv.passed,
+                "inv_max_dev": inv.max_dev, "inv_max_dev_time": inv.at_time_h,
+                "inv_tol_at_worst": inv.tolerance_there, "inv_pass": inv.passed,
+            })
+            log(f"granularity {label}: survivors {surv.mean:.1f} vs {law.survivors:.1f}, "
+                f"z={surv.z:+.2f}, total casualties {totals[label].mean():.1f}")
+    return {"rows": rows, "totals": totals_agree(totals, next(iter(totals))),
+            "horizon_h": horizon, "B0": b0, "R0": r0, "a": law.a, "b": law.b,
+            "t_star": law.t_star, "theory": law.survivors}
 
 
 # --------------------------------------------------------------------------- Kursk arms

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.model.combat import _hazard
 from sim.model.records import Cause, Fire
 from sim.model.sensing import Contacts
 
@@ -30,18 +31,21 @@ def _tiny(kit, changes=None, perfect=False):
 
 # --- engagements ---------------------------------------------------------------------------
 
-def test_a_unit_engages_its_nearest_hostile_contact_within_weapon_range(kit):
+def test_a_unit_engages_every_hostile_contact_within_weapon_range(kit):
     model = _tiny(kit)
     fire = model.direct_fire
-    c = _contacts(obs=[0, 0, 0, 1], tgt=[4, 5, 3, 5], dist=[1.2, 0.9, 0.3, 2.0],
-                  hostile=[True, True, False, True])
+    c = _contacts(obs=[0, 0, 0, 1], tgt=[3, 4, 5, 5], dist=[0.3, 1.2, 0.9, 2.0],
+                  hostile=[False, True, True, True])
     fire._engage(1.0, c, np.random.default_rng(0))
-    # unit 0: nearest *hostile* is 5 (0.9 km); unit 1's only contact is out of range
-    assert fire.shooter.tolist() == [0] and fire.target.tolist() == [5]
-    assert fire.engagements_started == 1
-    # already firing: a new contact does not start a second engagement
-    fire._engage(2.0, _contacts([0], [4], [0.1], [True]), np.random.default_rng(0))
-    assert fire.shooter.tolist() == [0] and fire.engagements_started == 1
+    # unit 0: both hostile contacts in range (not 3, taken for a friend); unit 1's only
+    # contact is out of range
+    assert fire.shooter.tolist() == [0, 0] and fire.target.tolist() == [4, 5]
+    assert fire.engagements_started == 2
+    # one engagement per pair: a target already engaged is not engaged twice, a new one is
+    fire._engage(2.0, _contacts([0, 0], [2, 4], [0.5, 0.1], [True, True]),
+                 np.random.default_rng(0))
+    assert fire.shooter.tolist() == [0, 0, 0] and fire.target.tolist() == [4, 5, 2]
+    assert fire.engagements_started == 3
 
 
 def test_units_not_at_the_front_do_not_open_fire(kit):
@@ -146,6 +150,95 @@ def test_focus_fire_is_shared_in_proportion_to_hazard(kit):
     total = hostile + friendly
     share = friendly / total
     assert abs(share - 0.75) < Z * np.sqrt(0.75 * 0.25 / total)
+
+
+def _hold(fire, shooter, target):
+    fire.shooter, fire.target = np.array(shooter), np.array(target)
+    fire.incident = np.full(len(shooter), -1)
+    fire.until = np.full(len(shooter), np.inf)
+
+
+def test_a_shooters_fire_is_spread_over_its_targets_in_proportion_to_strength(kit):
+    """Hazard a*S on targets of 300 and 100: 3/4 and 1/4 of it, the same rate per soldier."""
+    model = _tiny(kit, {"units.e.lethality": 0.05})
+    f = model.forces
+    f.strength[4], f.strength[0], f.strength[2] = 200, 300, 100    # E on A and B
+    hazard, p, shooters = _hazard(np.array([4, 4]), np.array([0, 2]), np.ones(2), f.units, 1.0)
+    assert hazard.tolist() == pytest.approx([7.5, 2.5])            # a*S = 10 casualties/h
+    assert p[0] == pytest.approx(p[2]) == pytest.approx(1 - np.exp(-10 / 400))
+    assert shooters[0] == shooters[2] == 1 and p[[1, 3, 4, 5]].tolist() == [0, 0, 0, 0]
+
+
+def test_targets_fired_on_together_lose_as_one_unit_of_their_strength(kit):
+    """The per-soldier probability does not depend on how the targets are cut into units."""
+    model = _tiny(kit, {"units.a.lethality": 0.02, "units.b.lethality": 0.02})
+    f = model.forces
+    f.strength[:4] = [100, 50, 150, 700]          # A, A, B, B shoot; E 4 and 5 are the targets
+    for parts in ([1000, 0], [600, 400], [999, 1], [1, 999]):
+        f.strength[4:] = parts
+        on = [g for g in (4, 5) if f.strength[g] > 0]
+        shooter = [s for s in range(4) for _ in on]
+        target = on * 4
+        _, p, _ = _hazard(np.array(shooter), np.array(target), np.ones(len(shooter)), f.units,
+                          0.5)
+        expected = 1 - np.exp(-0.02 * 1000 * 0.5 / 1000)   # all 1000 shooters on 1000 targets
+        assert p[on] == pytest.approx(np.full(len(on), expected))
+
+
+def test_a_small_target_draws_only_its_share_of_the_fire(kit):
+    """A target of 2 beside one of 998: it loses at the same rate per soldier, and the fire
+    on the large target is not lost on it (expected losses H dt T/T_held each)."""
+    model = _tiny(kit, {"units.e.lethality": 0.1})
+    fire, f = model.direct_fire, model.forces
+    _hold(fire, [4, 4], [0, 2])
+    dt, n = 1.0, 2000
+    lost = np.zeros((n, 2))
+    for k in range(n):
+        f.strength[4], f.strength[0], f.strength[2] = 1000, 2, 998     # a*S = 100/h
+        fire._fire(0.0, dt, np.random.default_rng(k))
+        lost[k] = 2 - f.strength[0], 998 - f.strength[2]
+    p = 1 - np.exp(-100 * dt / 1000)
+    for j, t in enumerate((2, 998)):
+        assert abs(lost[:, j].mean() - t * p) < Z * np.sqrt(t * p * (1 - p) / n)
+
+
+def test_a_friend_among_the_targets_draws_its_share_as_an_incident(kit):
+    """A fires on E (300) and on friend B (100) it misjudged: one incident, on B only, and B
+    loses at the same rate per soldier as E."""
+    model = _tiny(kit, {"units.a.lethality": 0.05})
+    fire, f, ledger = model.direct_fire, model.forces, model.ledger
+    f.strength[0], f.strength[2], f.strength[4] = 400, 100, 300
+    fire._engage(1.0, _contacts([0, 0], [2, 4], [0.5, 1.0], [True, True]),
+                 np.random.default_rng(1))
+    _, p, _ = _hazard(fire.shooter, fire.target, np.ones(len(fire.shooter)), f.units, 1.0)
+    assert p[2] == pytest.approx(p[4]) == pytest.approx(1 - np.exp(-0.05 * 400 / 400))
+    fire._fire(0.0, 1.0, np.random.default_rng(0))
+    assert [(i.shooter_unit, i.target_unit) for i in ledger.incidents] == [
+        (f.names[0], f.names[2])]
+    inc = ledger.incidents[0]
+    assert inc.killed + inc.wounded == ledger.friendly_fire[2] == 100 - f.strength[2] > 0
+    assert ledger.inflicted[4] == 300 - f.strength[4] > 0
+
+
+def test_casualties_stay_consistent_under_distributed_fire(kit):
+    """Many shooters on many targets, friends among them: losses never exceed strength,
+    strength + killed + wounded = deployed, incidents sum to friendly-fire casualties."""
+    model = _tiny(kit, {"units.a.lethality": 2.0, "units.b.lethality": 2.0,
+                        "units.e.lethality": 2.0})
+    fire, f, ledger = model.direct_fire, model.forces, model.ledger
+    obs = [0, 0, 0, 1, 1, 2, 3, 4, 4, 4, 5, 5]
+    tgt = [2, 4, 5, 4, 5, 0, 5, 0, 1, 2, 2, 3]
+    c = _contacts(obs, tgt, np.full(len(obs), 0.5), np.ones(len(obs), bool))
+    for k in range(6):
+        fire.step(float(k), 1.0, c if k == 0 else _contacts([], [], [], []),
+                  np.random.default_rng(10 + k), np.random.default_rng(20 + k))
+        assert (f.strength >= 0).all()
+        assert (f.strength + f.killed + f.wounded == f.deployed).all()
+        ff = sum(i.killed + i.wounded for i in ledger.incidents)
+        assert ff == ledger.friendly_fire.sum() > 0
+    # the coalition-on-coalition engagements (A-001 on B-001, B-001 on A-001) are incidents
+    assert sorted((i.shooter_unit, i.target_unit) for i in ledger.incidents) == [
+        (f.names[0], f.names[2]), (f.names[2], f.names[0])]
 
 
 # --- Lanchester's square law -----------------------------------------------------------------
