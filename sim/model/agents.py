@@ -123,11 +123,11 @@ class Unit(mesa.Agent):
                       lost=bool(pub.lost[h, self.index]), error_km=error)
 
     def neighbours(self, radius_km: float) -> list[tuple[Unit, Belief]]:
-        """Every other unit still in the battle within ``radius_km`` of this one, nearest
-        first, each with what this unit's HQ believes about it."""
+        """Every other unit in the fight (at the front, not destroyed) within ``radius_km``
+        of this one, nearest first, each with what this unit's HQ believes about it."""
         forces = self.model.forces
         d = np.hypot(*(forces.pos - np.asarray(self.pos)).T)
-        near = np.flatnonzero((d <= radius_km) & (forces.strength > 0))
+        near = np.flatnonzero((d <= radius_km) & forces.fighting)
         near = near[near != self.index]
         units = self.model.units
         return [(units[int(j)], units[int(j)].believed_by(self.nation))

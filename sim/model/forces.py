@@ -15,8 +15,10 @@ Rules:
   ``PATROL_RELAX_H``, each step decaying by exp(-dt / PATROL_RELAX_H) and taking a
   normal step of standard deviation ``patrol_km`` x sqrt(dt) per axis (so
   ``patrol_km`` is km per sqrt(h)). Only a living unit's offset wanders. At the
-  start each offset is drawn from the process's stationary spread,
-  ``patrol_km`` x sqrt(PATROL_RELAX_H / 2) per axis. Wandering is what makes
+  start each offset is drawn from the continuous-time process's stationary
+  spread, ``patrol_km`` x sqrt(PATROL_RELAX_H / 2) per axis; the stepped process
+  settles at patrol_km x sqrt(dt / (1 - exp(-2 dt / PATROL_RELAX_H))), about 8%
+  wider at dt = 1 h, within the first day. Wandering is what makes
   reports go stale.
 
 The table (:class:`Units`) holds one array per column, row ``i`` being unit

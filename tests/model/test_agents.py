@@ -80,3 +80,26 @@ def test_neighbours_are_the_others_nearest_first_with_the_units_hqs_belief(kit, 
     near = me.neighbours(1.0)
     assert [u.index for u, _ in near] == [2, 1]
     assert all(b.hq == me.nation for _, b in near)
+
+
+def test_an_entry_is_current_until_it_is_entry_expiry_h_old(kit):
+    model = kit.model(kit.tiny({"identification.entry_expiry_h": 5.0}))
+    for _ in range(8):
+        model.step()
+    p, a = model.pictures, model.units[2]               # b-001, in A's and B's pictures
+    p.published.time[0, a.index] = 3.0                  # 5 h old at t = 8: still current
+    p.published.lost[0, a.index] = True
+    belief = a.believed_by("A")
+    assert belief.current and belief.lost and belief.age_h == pytest.approx(5.0)
+    p.published.time[0, a.index] = 2.9
+    assert not a.believed_by("A").current
+
+
+def test_neighbours_are_within_the_radius_of_the_units_position(kit, put):
+    model = kit.model(kit.tiny())
+    xy = np.array([[0.0, 0.0], [0.3, 0.4], [0.0, 0.51], [-0.3, -0.39], [5.0, 0.0],
+                   [0.0, -0.2]])
+    put(model, xy)
+    model.forces.offset[4] = [-4.6, 0.0]                # its position, not its anchor, counts
+    near = model.units[0].neighbours(0.5)
+    assert [u.index for u, _ in near] == [5, 4, 3, 1]   # 0.2, 0.4, 0.49, 0.5 km; not 0.51

@@ -32,9 +32,11 @@ def _classify(model, *, time=-np.inf, lost=False, offset=(0.0, 0.0), garbled=Fal
     (dict(lost=True), Cause.REPORT_LOST),
     (dict(lost=True, challenge_failed=True, grid_garbled=True), Cause.REPORT_LOST),
     (dict(), Cause.REPORT_STALE),                                   # reports still on their way
+    (dict(grid_garbled=True, challenge_failed=True), Cause.REPORT_STALE),   # stale comes first
     (dict(time=-5.0), Cause.REPORT_STALE),                          # expired (12 h)
     (dict(time=9.0, offset=(0.5, 0.0)), Cause.REPORT_STALE),        # moved beyond the gate
     (dict(time=9.0, offset=(0.5, 0.0), challenge_failed=True), Cause.REPORT_STALE),
+    (dict(time=9.0, offset=(0.5, 0.0), grid_garbled=True), Cause.REPORT_STALE),
     (dict(time=9.0, offset=(0.0, 2.0), garbled=True), Cause.REPORT_GARBLED),
     (dict(time=9.0, offset=(0.0, 2.0), garbled=True, challenge_failed=True),
      Cause.REPORT_GARBLED),

@@ -196,3 +196,60 @@ def test_waves_must_bring_the_groups_count(kit):
 
     with pytest.raises(ValidationError, match="units.a.waves"):
         kit.tiny({**WAVES, "units.a.count": 4})
+
+
+def test_a_unit_leaves_rear_support_at_front_from_h_and_moves_up_at_its_speed(kit):
+    """a's units (2 km/h) wait at x = -15 km until hour 5, then close the 14.5 km to their
+    front place at -0.5 km: 2 km a step from the step that ends at 5 h."""
+    world = kit.tiny({"units.a.front_from_h": 5.0, "units.a.speed_kmh": 2.0,
+                      **{f"units.{g}.lethality": 0.0 for g in "abe"},
+                      **{f"nations.{n}.fire_missions_per_h": 0.0 for n in "ABE"}})
+    model = kit.model(world)
+    f = model.forces
+    for k in range(1, 15):
+        model.step()
+        x = f.anchor[:2, 0]
+        expected = -15.0 if k < 5 else min(-15.0 + 2.0 * (k - 4), -0.5)
+        np.testing.assert_allclose(x, expected, rtol=0, atol=1e-12, err_msg=str(k))
+        assert (f.posture[:2] == (Posture.REAR if k < 5 else Posture.FRONT)).all()
+    np.testing.assert_array_equal(f.anchor[:2, 1], f.front_place[:2, 1])
+
+
+def test_a_rested_unit_redeploys_holding_exactly_the_minimum_fraction(kit):
+    rules = Campaign(withdraw_loss_fraction=0.3, rest_h=24.0, reinforce_to_fraction=0.0,
+                     redeploy_min_fraction=0.6)
+    f = _forces(kit, rules=rules)
+    _lose(f, 0, 40)                                   # 60 of 100 left: exactly 0.6
+    update_postures(f, 0.0)
+    assert f.posture[0] == Posture.WITHDRAWN
+    update_postures(f, 24.0)
+    assert f.posture[0] == Posture.FRONT and f.deployed_strength[0] == 60
+
+
+def test_replacements_never_take_anyone_away(kit):
+    """Withdrawn above the refill target (45 > 0.3 x 100): no replacements and no one
+    removed; still below the redeployment minimum, so it stays out."""
+    rules = Campaign(withdraw_loss_fraction=0.5, rest_h=10.0, reinforce_to_fraction=0.3,
+                     redeploy_min_fraction=0.6)
+    f = _forces(kit, rules=rules)
+    _lose(f, 0, 55)
+    update_postures(f, 0.0)
+    update_postures(f, 10.0)
+    assert f.posture[0] == Posture.WITHDRAWN
+    assert f.strength[0] == 45 and f.deployed[0] == 100
+
+
+def test_the_refill_target_is_a_fraction_of_the_initial_strength(kit):
+    """Reinforced to 0.75 of the initial 100 (not of the strength it went forward with,
+    here 90 after losses in the rear)."""
+    rules = Campaign(withdraw_loss_fraction=0.5, rest_h=10.0, reinforce_to_fraction=0.75,
+                     redeploy_min_fraction=0.5)
+    f = _forces(kit, {"units.a.front_from_h": 1.0}, rules=rules)
+    _lose(f, 0, 10)
+    update_postures(f, 1.0)
+    assert f.deployed_strength[0] == 90
+    _lose(f, 0, 50)                                   # 40 left of 90: lost more than half
+    update_postures(f, 2.0)
+    assert f.posture[0] == Posture.WITHDRAWN
+    update_postures(f, 12.0)
+    assert f.strength[0] == 75 and f.deployed[0] == 135 and f.posture[0] == Posture.FRONT

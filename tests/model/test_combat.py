@@ -298,3 +298,50 @@ def test_lanchester_square_law_invariant_on_the_mean_trajectory(duel):
     bad = np.abs(invariant - i0) > 3 * se + 0.005 * i0
     assert not bad.any(), pd.DataFrame({"t": times, "I": invariant, "se": se})[bad]
     assert (np.diff(bbar) <= 0).all() and (np.diff(rbar) <= 0).all()
+
+
+def test_hazard_and_loss_probability_of_one_step_are_exact(kit):
+    """Shooter hazard a x S; per-soldier loss probability 1 - exp(-H dt / T) with H the
+    total hazard on the target (here two shooters on a-001, one on e-001)."""
+    from sim.model.combat import _hazard
+
+    model = _tiny(kit, {"units.e.lethality": 0.05, "units.a.lethality": 0.02})
+    f = model.forces
+    f.strength[:] = [400, 100, 100, 100, 200, 60]
+    shooter, target = np.array([4, 5, 0]), np.array([0, 0, 4])
+    dt = 0.5
+    hazard, p, shooters = _hazard(shooter, target, np.ones(len(shooter)), f.units, dt)
+    np.testing.assert_allclose(hazard, [0.05 * 200, 0.05 * 60, 0.02 * 400], rtol=1e-12)
+    expected = np.zeros(f.n)
+    expected[0] = 1 - np.exp(-(10.0 + 3.0) * dt / 400)
+    expected[4] = 1 - np.exp(-8.0 * dt / 200)
+    np.testing.assert_allclose(p, expected, rtol=1e-12, atol=0)
+    np.testing.assert_array_equal(shooters, [2, 0, 0, 0, 1, 0])
+
+
+@pytest.mark.parametrize(("who", "posture"), [("target", "WITHDRAWN"), ("target", "DESTROYED"),
+                                              ("shooter", "WITHDRAWN"), ("shooter", "REAR")])
+def test_fire_stops_when_either_side_is_out_of_action(kit, who, posture):
+    from sim.model.records import Posture
+
+    model = _tiny(kit)
+    fire, f = model.direct_fire, model.forces
+    fire._engage(1.0, _contacts([4], [0], [1.0], [True]), np.random.default_rng(0))
+    fire._cease(2.0)
+    assert fire.shooter.tolist() == [4]                  # still in range and fighting
+    unit = 4 if who == "shooter" else 0
+    f.posture[unit] = getattr(Posture, posture)
+    fire._cease(3.0)
+    assert fire.shooter.size == 0
+
+
+def test_fire_stops_on_a_target_that_goes_to_rear_support(kit):
+    """A unit in rear support is out of the fight (sim/model/forces.py): fire on it stops."""
+    from sim.model.records import Posture
+
+    model = _tiny(kit)
+    fire, f = model.direct_fire, model.forces
+    fire._engage(1.0, _contacts([4], [0], [1.0], [True]), np.random.default_rng(0))
+    f.posture[0] = Posture.REAR
+    fire._cease(2.0)
+    assert fire.shooter.size == 0

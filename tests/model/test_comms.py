@@ -398,3 +398,76 @@ def test_jamming_does_not_make_friendly_fire_shorter_cheaper_or_pictures_better(
     for key in ("casualties", "duration", "error"):
         res = stats.ttest_rel(jammed[key], clear[key], alternative="less")
         assert not res.pvalue < ALPHA, (key, clear[key], jammed[key], res)
+
+
+
+def test_garbled_grids_are_off_by_an_exponential_distance(kit):
+    """The distance, not only its mean: P(off by more than q x mean) = exp(-q); and every
+    bearing quadrant equally likely (1/4). Binomial tolerances, Z standard errors."""
+    mean = 1.5
+    net = Network(kit.tiny({"identification.garble_error_km": mean}), perfect=False)
+    n = 20_000
+    xy = np.tile([-2.0, 4.0], (n, 1))
+    shift = net.garble(xy, np.ones(n, bool), np.random.default_rng(12)) - xy
+    dist = np.hypot(*shift.T)
+    for q in (0.25, 1.0, 2.0, 3.0):
+        p = np.exp(-q)
+        assert abs((dist > q * mean).mean() - p) < Z * np.sqrt(p * (1 - p) / n), q
+    quadrant = (shift[:, 0] > 0) * 2 + (shift[:, 1] > 0)
+    counts = np.bincount(quadrant, minlength=4) / n
+    assert np.abs(counts - 0.25).max() < Z * np.sqrt(0.25 * 0.75 / n), counts
+
+
+def test_a_unit_reports_over_its_own_radio_with_its_delivery_and_latency(kit):
+    """Reports of A's units to their own HQ cross only the unit radio: delivered with
+    P report_delivery x (1 - jamming), the rest flagged lost; observed within the step and
+    arriving an exponential latency (mean report_latency_h) after."""
+    from sim.model.pictures import ARRIVE, HQ, OBSERVED, UNIT
+
+    m, delivery, jamming, latency = 2000, 0.6, 0.25, 0.5
+    model = kit.model(kit.tiny({"units.a.count": m, "units.b.count": 0, "units.e.count": 1,
+                                "nations.A.report_delivery": delivery,
+                                "nations.A.report_latency_h": latency,
+                                "nations.A.report_interval_h": 1.0,
+                                "messaging.max_attempts": 1,       # one send: no repeats
+                                "environment.jamming": jamming}))
+    f, p = model.forces, model.pictures
+    p._pending = p._pending[:0]
+    p.live.lost[:] = False
+    t, dt = 5.0, 1.0
+    p._send(t, dt, f.nation == 0, model.streams.at("communication", 5))
+    sent = p._pending[p._pending[:, HQ] == 0]
+    got = np.zeros(f.n, bool)
+    got[sent[:, UNIT].astype(int)] = True
+    a = np.flatnonzero(f.nation == 0)
+    ok = delivery * (1 - jamming)
+    assert abs(got[a].mean() - ok) < Z * np.sqrt(ok * (1 - ok) / m)
+    np.testing.assert_array_equal(p.live.lost[0, a], ~got[a])
+    observed = sent[:, OBSERVED]
+    assert ((observed >= t - dt) & (observed <= t)).all()
+    assert abs(observed.mean() - (t - dt / 2)) < Z * dt / np.sqrt(12 * observed.size)
+    lag = sent[:, ARRIVE] - observed
+    assert (lag >= 0).all()
+    assert abs(lag.mean() - latency) < Z * latency / np.sqrt(lag.size)
+    beyond = (lag > latency).mean()                     # exponential, not constant: e^-1
+    assert abs(beyond - np.exp(-1)) < Z * np.sqrt(np.exp(-1) * (1 - np.exp(-1)) / lag.size)
+
+
+def test_a_relayed_report_must_cross_every_hop(kit):
+    """FR -> PL has no link: it goes FR -> US -> PL, delivered with the product of the hops'
+    delivery x (1 - jamming) and late by the sum of their exponential latencies (mean 0.3 +
+    0.5 h, sd sqrt(0.3^2 + 0.5^2)). One language everywhere, no pools: nothing garbled."""
+    jam = 0.1
+    world = kit.scenario("tri_nation_exercise", changes={
+        "nations.FR.languages": {"english": 1.0}, "nations.PL.languages": {"english": 1.0},
+        "links.US_FR.liaison_officers": 0, "links.US_PL.interpreters": 0,
+        "messaging.max_attempts": 1, "environment.jamming": jam})     # one send: no repeats
+    net = Network(world, perfect=False)
+    fr, pl = net.nations.index("FR"), net.nations.index("PL")
+    n = 40_000
+    out = send(net, fr, pl, np.zeros(n), np.random.default_rng(13))
+    p = 0.95 * 0.9 * (1 - jam) ** 2
+    assert abs(out.delivered.mean() - p) < Z * np.sqrt(p * (1 - p) / n)
+    assert not out.garbled.any()
+    lag = out.arrive[out.delivered]
+    assert abs(lag.mean() - 0.8) < Z * np.sqrt(0.3**2 + 0.5**2) / np.sqrt(lag.size)

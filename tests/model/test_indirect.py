@@ -8,6 +8,7 @@ step with a call that gets through fires exactly one mission.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from sim.model.records import Cause
 from sim.model.sensing import Contacts
@@ -110,3 +111,91 @@ def test_calls_go_to_the_supporting_nation(kit, put):
     _call(model)
     assert model.indirect_fire.missions_fired == 1
     assert {i.shooter_nation for i in model.ledger.incidents} == {"B"}
+
+
+def _hits_on_the_target(model, n: int, dt: float = 1.0) -> np.ndarray:
+    """``n`` calls on e-001 (reset to full strength each time); did the mission hit it?"""
+    f = model.forces
+    hit = np.zeros(n, bool)
+    for k in range(n):
+        f.strength[4] = f.initial[4]
+        before = f.killed[4] + f.wounded[4]
+        contact = Contacts(observer=np.array([0]), target=np.array([4]),
+                           distance=np.array([0.8]), seen_at=f.pos[[4]].copy(),
+                           hostile=np.array([True]), challenge_failed=np.array([False]))
+        model.indirect_fire.step(1.0 + k, dt, contact, np.random.default_rng([7, k]))
+        hit[k] = f.killed[4] + f.wounded[4] > before
+    return hit
+
+
+def test_a_mission_lands_off_its_grid_by_a_normal_aim_error(kit, put):
+    """The grid is exact; a normal aim error of sd s per axis puts the impact within r of it
+    with P 1 - exp(-r^2 / 2 s^2), and every soldier in the radius is a casualty here."""
+    s, r = 0.2, 0.2
+    model = _setup(kit, put, {"indirect_fire.dispersion_km": s,
+                              "indirect_fire.effect_radius_km": r,
+                              "indirect_fire.casualty_fraction": 1.0})
+    n = 1000
+    hit = _hits_on_the_target(model, n)
+    assert model.indirect_fire.missions_fired == n
+    p = 1 - np.exp(-r**2 / (2 * s**2))
+    assert abs(hit.mean() - p) < Z * np.sqrt(p * (1 - p) / n), hit.mean()
+
+
+@pytest.mark.parametrize("dt", [1.0, 0.5])
+def test_a_nation_fires_at_most_poisson_missions_per_step(kit, put, dt):
+    """One call a step that always gets through: a mission is fired unless
+    Poisson(fire_missions_per_h x dt) is 0, so with P 1 - exp(-rate x dt)."""
+    rate = 1.4
+    model = _setup(kit, put, {"dt_h": dt, "nations.A.fire_missions_per_h": rate,
+                              "indirect_fire.effect_radius_km": 0.0})
+    fires = model.indirect_fire                         # a call every step, whatever dt
+    fires.cfg = fires.cfg.model_copy(update={"call_prob_per_h": 1.0 / dt})
+    n = 1500
+    for k in range(n):
+        _step(model, [0], [4], dt, seed=k)
+    p = 1 - np.exp(-rate * dt)
+    fired = model.indirect_fire.missions_fired / n
+    assert abs(fired - p) < Z * np.sqrt(p * (1 - p) / n), fired
+
+
+def _step(model, callers, targets, dt, seed):
+    f = model.forces
+    contact = Contacts(observer=np.array(callers), target=np.array(targets),
+                       distance=np.full(len(callers), 0.8), seen_at=f.pos[targets].copy(),
+                       hostile=np.ones(len(callers), bool),
+                       challenge_failed=np.zeros(len(callers), bool))
+    model.indirect_fire.step(1.0, dt, contact, np.random.default_rng([11, seed]))
+
+
+def test_a_unit_calls_for_fire_with_its_probability_per_hour(kit, put):
+    p = 0.3
+    model = _setup(kit, put, {"indirect_fire.call_prob_per_h": p,
+                              "indirect_fire.effect_radius_km": 0.0})
+    n = 2000
+    for k in range(n):
+        _step(model, [0], [4], 1.0, seed=k)
+    fired = model.indirect_fire.missions_fired / n
+    assert abs(fired - p) < Z * np.sqrt(p * (1 - p) / n), fired
+
+
+def test_missions_go_to_calls_chosen_at_random(kit, put):
+    """a-001 calls on e-001 and a-002 on e-002, every step; when exactly one mission is
+    fired it lands on either target with P 1/2 (not on the first call)."""
+    xy = [(-0.5, 0.0), (-0.5, 20.0), (-5.0, 50.0), (-5.0, 30.0), (0.3, 0.0), (0.3, 20.0)]
+    model = _setup(kit, put, {"nations.A.fire_missions_per_h": 0.5,
+                              "nations.A.report_delivery": 1.0,
+                              "indirect_fire.effect_radius_km": 0.1,
+                              "indirect_fire.casualty_fraction": 1.0}, xy=xy)
+    f = model.forces
+    first = second = 0
+    for k in range(1500):
+        f.strength[[4, 5]] = f.initial[[4, 5]]
+        before = model.indirect_fire.missions_fired
+        _step(model, [0, 1], [4, 5], 1.0, seed=k)
+        if model.indirect_fire.missions_fired - before == 1:
+            first += f.strength[4] == 0
+            second += f.strength[5] == 0
+    one = first + second
+    assert one > 200                                    # P(one mission) = 0.5 e^-0.5 = 0.30
+    assert abs(first / one - 0.5) < Z * np.sqrt(0.25 / one), (first, second)

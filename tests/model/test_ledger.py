@@ -97,3 +97,23 @@ def test_killed_to_wounded_ratio_of_a_run_matches_killed_fraction(kit):
     kf = world.killed_fraction
     assert casualties > 500
     assert abs(killed / casualties - kf) < Z * np.sqrt(kf * (1 - kf) / casualties)
+
+
+def test_each_casualty_is_killed_independently(kit):
+    """Killed out of 40 casualties is Binomial(40, kf): its mean and variance, not just the
+    killed fraction overall (a rounded 40 x kf would have the mean and no variance). The
+    sample variance of n values has standard error var x sqrt(2 / (n - 1)) (near normal)."""
+    kf, c, n = 0.15, 40, 2000
+    model = kit.model(kit.tiny({"killed_fraction": kf, "units.a.strength": 5000}))
+    f, ledger = model.forces, model.ledger
+    rng = np.random.default_rng(2)
+    killed = np.empty(n)
+    for k in range(n):
+        f.strength[0] = 5000
+        before = f.killed[0]
+        ledger.hit(np.array([0]), np.array([c]), np.array([False]), np.array([-1]), rng)
+        killed[k] = f.killed[0] - before
+    mean, var = c * kf, c * kf * (1 - kf)
+    assert abs(killed.mean() - mean) < Z * np.sqrt(var / n)
+    assert abs(killed.var(ddof=1) - var) < Z * var * np.sqrt(2 / (n - 1))
+    assert ((killed >= 0) & (killed <= c)).all()

@@ -183,3 +183,52 @@ def test_an_expired_entry_no_longer_protects_its_unit(kit):
     assert not p.current(t)[a, friend]
     p._publish(t, np.array([], dtype=int))           # every step re-indexes current entries
     assert not p.correlates(np.array([a]), f.pos[[friend]], gate=0.3)[0]
+
+
+def test_each_hq_publishes_on_its_own_refresh_interval(kit):
+    model = kit.model(kit.tiny({**CLEAR, "nations.A.picture_refresh_h": 4.0,
+                                "nations.B.picture_refresh_h": 3.0}))
+    p = model.pictures
+    published = {0: [], 1: []}
+    for k in range(1, 13):
+        before = p.published.time.copy()
+        p.exchange(float(k), 1.0, model.streams.at("communication", k))
+        for h in published:
+            if not np.array_equal(before[h], p.published.time[h]):
+                published[h].append(k)
+            # between publications units read the copy of the last one
+            if k not in published[h]:
+                np.testing.assert_array_equal(p.published.time[h], before[h])
+    assert published == {0: [4, 8, 12], 1: [3, 6, 9, 12]}
+
+
+def test_a_report_that_gets_through_clears_the_lost_flag(kit):
+    model = kit.model(kit.tiny(CLEAR))
+    p, f = model.pictures, model.forces
+    p.live.lost[:] = True
+    _exchange(model, 2.0)
+    a = f.nation_names.index("A")
+    assert not p.live.lost[a, p.member[a]].any()
+    np.testing.assert_array_equal(p.live.lost[a, ~p.member[a]], True)   # never reported on
+
+
+def test_a_late_older_report_does_not_overwrite_a_newer_entry(kit):
+    """Reports delivered at different steps: once the entry holds the observation of 5 h,
+    one of 4 h that arrives later changes nothing; one of 6 h replaces it."""
+    model = kit.model(kit.tiny())
+    p, f = model.pictures, model.forces
+    j = 1
+    p._pending = p._pending[:0]
+    for arrive, x, observed in ((6.0, 1.0, 5.0), (7.0, 2.0, 4.0), (8.0, 3.0, 6.0)):
+        f.anchor[j] = x
+        f.offset[j] = 0.0
+        reports = Reports(np.array([arrive]), np.array([0]), np.array([j]), np.array([True]),
+                          np.array([x == 2.0]))
+        p._pending = _in_transit(p._pending, reports, f.units, np.full(f.n, observed),
+                                 np.zeros((2, 1)), 0.0)
+        p._deliver(arrive)
+        if observed == 4.0:
+            np.testing.assert_array_equal(p.live.pos[0, j], [1.0, 1.0])
+            assert p.live.time[0, j] == 5.0 and not p.live.garbled[0, j]
+    np.testing.assert_array_equal(p.live.pos[0, j], [3.0, 3.0])
+    assert p.live.time[0, j] == 6.0

@@ -194,3 +194,99 @@ def test_contacts_beyond_the_front_line_fall_under_engage_forward(kit):
         hostile = np.mean([c.hostile[r] for c, r in rows])
         assert _within(hostile, p, len(rows)), (x_b, hostile)
 
+
+
+@pytest.mark.parametrize("night", [False, True])
+def test_visual_identification_is_harder_at_night(kit, night):
+    """As above, by day and at night: P = training x markings x visibility x exp(-d/range),
+    the contacts being those detected (at night fewer)."""
+    hold = {f"nations.A.roe.{k}": 0.0 for k in ("engage_forward", "engage_unidentified",
+                                                 "engage_failed_challenge")}
+    vis = 0.5 if night else 1.0
+    model = _world(kit, {**hold, "identification.challenge_range_km": 0.0,
+                         "nations.A.training": 0.9, "nations.E.markings": 0.9,
+                         "identification.visual_range_km": 2.0, "units.e.cover": 0.0,
+                         "units.b.count": 0, "environment.night_hours": 24 if night else 0,
+                         "environment.night_visibility": vis},
+                   xy=((-0.5, 0.0), (0.5, 0.0)))
+    rows = [(c, r) for c in _looks(model) if (r := _pair(c, 0, 1)) is not None]
+    hostile = np.mean([c.hostile[r] for c, r in rows])
+    assert _within(hostile, 0.9 * 0.9 * vis * np.exp(-1.0 / 2.0), len(rows)), hostile
+
+
+def _entry(model, unit: int, xy, t: float = 12.0) -> None:
+    """Publish an entry of A's HQ placing ``unit`` at ``xy``, observed at ``t``."""
+    p = model.pictures
+    p.live.pos[A, unit] = xy
+    p.live.time[A, unit] = t
+    p._publish(t, np.array([A]))
+
+
+#: Nothing identifies, nothing is challenged, sensors are exact, and anything
+#: unidentified is engaged: a contact is spared exactly when it is correlated.
+EXACT = {**TRIGGER_HAPPY, "nations.A.training": 0.0, "identification.challenge_range_km": 0.0,
+         "identification.position_error_km": 0.0, "identification.gate_km": 0.3,
+         "units.b.cover": 0.0, "units.e.cover": 0.0}
+
+
+@pytest.mark.parametrize(("dx", "spared"), [(0.0, True), (0.29, True), (0.31, False),
+                                            (0.6, False)])
+def test_the_correlation_gate(kit, dx, spared):
+    """A friend whose entry in A's picture is ``dx`` km off is taken for that friend (and
+    spared) inside the 0.3 km gate, and engaged outside it."""
+    model = _world(kit, EXACT)
+    _entry(model, B, model.forces.pos[B] + [dx, 0.0])
+    rows = [(c, r) for c in _looks(model, n=100) if (r := _pair(c, A, B)) is not None]
+    assert len(rows) > 50
+    assert [bool(c.hostile[r]) for c, r in rows] == [not spared] * len(rows)
+
+
+def test_an_enemy_where_the_picture_shows_a_friend_is_a_missed_engagement(kit):
+    model = _world(kit, EXACT, xy=((-0.5, 0.0), (-2.0, 9.0), (0.5, 0.0)))
+    _entry(model, B, model.forces.pos[E] + [0.1, 0.1])
+    rows = [(c, r) for c in _looks(model, n=100) if (r := _pair(c, A, E)) is not None]
+    assert len(rows) > 50 and not any(c.hostile[r] for c, r in rows)
+    model = _world(kit, EXACT, xy=((-0.5, 0.0), (-2.0, 9.0), (0.5, 0.0)))   # no entry there
+    rows = [(c, r) for c in _looks(model, n=100) if (r := _pair(c, A, E)) is not None]
+    assert rows and all(c.hostile[r] for c, r in rows)
+
+
+def test_an_expired_entry_does_not_correlate(kit):
+    """The entry is at the friend's true position but older than ``entry_expiry_h``."""
+    model = _world(kit, {**EXACT, "identification.entry_expiry_h": 2.0})
+    _entry(model, B, model.forces.pos[B], t=9.5)
+    p = model.pictures
+    p._publish(12.0, np.array([], dtype=int))
+    rows = [(c, r) for c in _looks(model, t=12.0, n=100) if (r := _pair(c, A, B)) is not None]
+    assert rows and all(c.hostile[r] for c, r in rows)
+    p._publish(11.0, np.array([], dtype=int))               # 1.5 h old: current
+    rows = [(c, r) for c in _looks(model, t=11.0, n=100) if (r := _pair(c, A, B)) is not None]
+    assert rows and not any(c.hostile[r] for c, r in rows)
+
+
+@pytest.mark.parametrize(("challenge_range", "challenged"), [(0.5, False), (0.5 + 1e-9, True),
+                                                             (0.3, False), (2.0, True)])
+def test_only_a_contact_closer_than_the_challenge_range_is_challenged(
+        kit, challenge_range, challenged):
+    """B is 0.5 km from A and shares no language with it: a challenge always fails."""
+    model = _world(kit, {**TRIGGER_HAPPY, "nations.A.training": 0.0, "units.b.cover": 0.0,
+                         "nations.B.languages": {"beta": 1.0},
+                         "identification.challenge_range_km": challenge_range})
+    rows = [(c, r) for c in _looks(model, n=100) if (r := _pair(c, A, B)) is not None]
+    assert len(rows) > 50
+    assert all(c.challenge_failed[r] == challenged and c.hostile[r] for c, r in rows)
+
+
+@pytest.mark.parametrize("dt", [1.0, 0.5])
+def test_a_failed_challenge_is_engaged_with_engage_failed_challenge_per_step(kit, dt):
+    p_h = 0.4
+    model = _world(kit, {"dt_h": dt, "nations.A.training": 0.0, "units.e.cover": 0.0,
+                         "units.b.count": 0, "identification.challenge_range_km": 2.0,
+                         "nations.A.roe.engage_failed_challenge": p_h,
+                         "nations.A.roe.engage_forward": 1.0,
+                         "nations.A.roe.engage_unidentified": 1.0},
+                   xy=((-0.5, 0.0), (0.5, 0.0)))
+    rows = [(c, r) for c in _looks(model) if (r := _pair(c, 0, 1)) is not None]
+    assert all(c.challenge_failed[r] for c, r in rows)
+    hostile = np.mean([c.hostile[r] for c, r in rows])
+    assert _within(hostile, 1 - (1 - p_h) ** dt, len(rows)), hostile

@@ -74,3 +74,25 @@ def test_paired_runs_stay_in_step_where_a_lever_does_not_reach(kit):
         for m in models[1:]:
             np.testing.assert_array_equal(m.forces.pos, models[0].forces.pos)
     assert not np.array_equal(models[0].pictures.live.pos, models[1].pictures.live.pos)
+
+
+def test_mechanism_ids_are_append_only():
+    """Ids are part of the results: the first nine mechanisms keep their places."""
+    assert MECHANISMS[:9] == ("movement", "communication", "sensing", "identification",
+                              "combat", "indirect_fire", "campaign", "recognition", "mesa")
+
+
+def test_the_generator_of_a_step_is_philox_keyed_by_mechanism_at_counter_step_times_2_192():
+    """The documented construction, rebuilt by hand: key from the replication's
+    SeedSequence extended with the mechanism's id, counter k x 2^192."""
+    seq = replication_seeds(17, 3)[2]
+    s = Streams(seq)
+    for mechanism in ("movement", "combat", "mesa"):
+        key = np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key,
+                                                             MECHANISMS.index(mechanism)))
+        for step in (0, 1, 5, 1000):
+            bits = np.random.Philox(key=key.generate_state(2, dtype=np.uint64))
+            bits.advance(step * 2**192)               # the 256-bit counter
+            expected = np.random.Generator(bits).random(6)
+            np.testing.assert_array_equal(s.at(mechanism, step).random(6), expected,
+                                          err_msg=f"{mechanism} {step}")
