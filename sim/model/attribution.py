@@ -80,7 +80,7 @@ def recognition_delays(shooter: np.ndarray, victim: np.ndarray, self_per_h: floa
     p_send = (forces.report_delivery[victim] * radio_ok * network.check_fire_through[vn, sn]
               * forces.report_delivery[shooter] * radio_ok)
     sent = u[1:1 + k] < p_send
-    n_hops = 2 + np.maximum(network.route_len[vn, sn], 0) + network.direct[vn, sn]
+    n_hops = 2 + np.maximum(network.table.route_len[vn, sn], 0) + network.direct[vn, sn]
     lat = -latency * np.log1p(-u[1 + 2 * k:])
     travel = np.where(np.arange(hops)[:, None] < n_hops[None, :], lat, 0.0).sum(axis=0)
     via_hq = np.where(sent.any(axis=0), np.argmax(sent, axis=0) * retry + travel, np.inf)

@@ -213,8 +213,6 @@ class Network:
             net_delivery=self.net.delivery * (1 - self.jamming),
             net_latency=self.net.latency_h, garble_noticed=self.garble_noticed,
             max_attempts=self.messaging.max_attempts, retry_h=self.messaging.retry_h)
-        #: route_len[a, b]: liaison hops on the route a -> b (0 on a shared net; -1: no route)
-        self.route_len = route_len
         #: check_fire_through[a, b]: P(one send of a check-fire call crosses from HQ a to HQ b)
         #: on the priority channel: every hop delivers and understands it, no queue
         self.check_fire_through = np.zeros((h, h))
