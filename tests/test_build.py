@@ -30,8 +30,9 @@ def test_a_model_takes_its_replications_seed_and_the_levers_switch():
     cfg = api.config("scenario=lanchester_duel", "seed=4")
     a, b = build_model(cfg, 1), build_model(cfg, 1)
     np.testing.assert_array_equal(a.forces.pos, b.forces.pos)
-    other = build_model(cfg, 2)
-    assert not np.array_equal(a.forces.pos, other.forces.pos) or a.forces.patrol.max() == 0
+    patrolling = api.config("scale=0.05", "seed=4")          # patrol_km > 0: offsets drawn
+    assert not np.array_equal(build_model(patrolling, 1).forces.offset,
+                              build_model(patrolling, 2).forces.offset)
     assert a.ledger.replication == 1
     assert not a.network.perfect
     perfect = build_model(cfg, 1, lever=api.config("intervention=perfect_comms").intervention)

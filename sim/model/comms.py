@@ -58,7 +58,6 @@ class Hop:
     does at least as well, or the link has no interpreters or liaison officers).
     """
 
-    link: str
     delivery: float
     latency_h: float
     comprehension: float
@@ -155,7 +154,7 @@ class Network:
                 pool = len(self.pools)
                 self.pools.append(Pool(name, capacity, link.max_queue_h))
             for x, y in ((a, b), (b, a)):
-                self._hops[(x, y)] = Hop(name, link.delivery, link.latency_h,
+                self._hops[(x, y)] = Hop(link.delivery, link.latency_h,
                                          quality if pool >= 0 else shared, pool)
         self.net = scenario.common_net
         #: direct[a, b]: a and b are allies on the same radio system, so reports from a's

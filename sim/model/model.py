@@ -103,7 +103,7 @@ class CoalitionModel(mesa.Model):
         self.pictures.exchange(t, self.dt, s.at("communication", k))
         contacts = self.sensing.look(t, s.at("sensing", k), s.at("identification", k))
         self.sensing.remember(t, contacts)
-        self.seams.exchange(t, self.dt, s.at("seams", k))
+        self.seams.exchange(t, self.dt, contacts, s.at("seams", k))
         self.direct_fire.step(t, self.dt, contacts, s.at("combat", k), s.at("recognition", k))
         self.indirect_fire.step(t, self.dt, contacts, s.at("indirect_fire", k))
         self.timeline.record(t)

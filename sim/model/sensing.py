@@ -93,6 +93,7 @@ class LookRules(NamedTuple):
     now: float               # h, the time of the look
     track_memory: float      # h, a track not renewed for this long is forgotten
     familiarity_h: float     # h, scale of familiarity between neighbours (0: none)
+    familiarity: tracks.Familiarity  # hours each pair of neighbours spent side by side
 
 
 class Sensing:
@@ -130,9 +131,9 @@ class Sensing:
             current_since=since, challenge=self.network.challenge,
             keys=np.concatenate([_keys(sense_rng, 3), _keys(ident_rng, 3)]),
             now=t, track_memory=self.ident.track_memory_h,
-            familiarity_h=self.ident.familiarity_h)
+            familiarity_h=self.ident.familiarity_h, familiarity=self.familiarity)
         obs, tgt, d, seen_at, hostile, failed, identity = _look(
-            active[pairs], f.units, rules, index, self.tracks, self.familiarity)
+            active[pairs], f.units, rules, index, self.tracks)
         return Contacts(obs, tgt, d, seen_at, hostile, failed, identity, tree, active)
 
     def remember(self, t: float, contacts: Contacts) -> None:
@@ -174,7 +175,7 @@ def _no_contacts() -> Contacts:
 
 
 @njit(cache=True)
-def _look(pairs, units, rules, index, tracks, familiarity):
+def _look(pairs, units, rules, index, tracks):
     """Rules 1-6 for both directions of every unordered pair (i, j) of units within the
     largest sensor range, a remembered contact judged as its track says; contacts come
     out sorted by observer, then target, with the identity each was judged to have."""
@@ -225,13 +226,12 @@ def _look(pairs, units, rules, index, tracks, familiarity):
                         rules.current_since, index):
             identity[i] = 0
             continue
-        hostile[i], failed[i], identity[i] = _judge(o, t, d, seen_at[i, 0], units, rules,
-                                                    familiarity)
+        hostile[i], failed[i], identity[i] = _judge(o, t, d, seen_at[i, 0], units, rules)
     return obs, tgt, dist, seen_at, hostile, failed, identity
 
 
 @njit(cache=True, inline="always")
-def _judge(o, t, d, seen_x, units, rules, familiarity):
+def _judge(o, t, d, seen_x, units, rules):
     """Rules 4-6 for an uncorrelated contact of observer ``o`` on target ``t`` at distance
     ``d`` km, sensed at x = ``seen_x``: (judged hostile, challenge failed, identity)."""
     keys, vis = rules.keys, rules.visibility
@@ -239,6 +239,7 @@ def _judge(o, t, d, seen_x, units, rules, familiarity):
     friend = units.coalition[o] == units.coalition[t]
     p_vid = units.training[o] * units.markings[t] * vis * math.exp(-d / rules.visual_range)
     if rules.familiarity_h > 0:                   # neighbours learn to recognise each other
+        familiarity = rules.familiarity
         key = o * units.nation.size + t
         j = np.searchsorted(familiarity.key, key)
         if j < familiarity.key.size and familiarity.key[j] == key:

@@ -92,7 +92,7 @@ def _told(model, n: int = 2000) -> float:
     got = 0
     for k in range(n):
         model.sensing.tracks = tracks.empty()
-        model.seams.exchange(1.0, 1.0, np.random.default_rng(k))
+        model.seams.exchange(1.0, 1.0, None, np.random.default_rng(k))
         key = A * model.forces.n + B
         got += key in model.sensing.tracks.key.tolist()
     return got / n
@@ -105,7 +105,7 @@ def test_adjacent_allies_exchange_positions_with_the_links_rate_and_language(kit
     got = _told(_seam(kit, 0.5, 0.6))
     assert abs(got - p) < 4 * np.sqrt(p * (1 - p) / 2000)
     model = _seam(kit, 1.0, 1.0)
-    model.seams.exchange(1.0, 1.0, np.random.default_rng(0))
+    model.seams.exchange(1.0, 1.0, None, np.random.default_rng(0))
     t = model.sensing.tracks
     assert t.key.tolist() == [A * model.forces.n + B, B * model.forces.n + A]
     assert t.friend.all()
@@ -125,7 +125,7 @@ def test_a_neighbour_told_at_the_seam_is_not_fired_on(kit):
         model = _seam(kit, exchange, 1.0)
         model.forces.markings[B] = 0.0
         model.forces.training[A] = 0.0
-        model.seams.exchange(0.0, 1.0, np.random.default_rng(0))
+        model.seams.exchange(0.0, 1.0, None, np.random.default_rng(0))
         c, r = _look(model, 1.0, 1)
         assert r is not None and bool(c.hostile[r]) is fired
 
@@ -137,7 +137,7 @@ def test_neighbours_count_their_hours_side_by_side(kit):
     f.anchor[:] = [(-0.5, 0.0), (-0.5, 0.5), (0.5, 0.2)]      # E is near too, but no ally
     f.offset[:] = 0.0
     for k in range(3):
-        model.seams.exchange(float(k), 0.5, np.random.default_rng(k))
+        model.seams.exchange(float(k), 0.5, None, np.random.default_rng(k))
     fam = model.sensing.familiarity
     n = f.n
     assert fam.key.tolist() == [A * n + B, B * n + A]
