@@ -25,6 +25,11 @@ and their sources):
    1 h: the square law holds in every case (the tolerances of 1), and total
    casualties lie within 2% of the configured duel's (1 unit per side, 0.25 h).
 
+After the summary of checks, the report sets its headline figures beside a pinned
+earlier report, with a note on why each moved (``sim.validation.headline``), and
+leaves its own figures in ``experiments/results/validation_headline.json`` for the
+next comparison.
+
 Pairing: the first intervention runs with ``compare_to=none`` (so the
 baseline arm is the library's own counterfactual); the others run alone and
 are paired with that baseline by ``sim.experiment.summary.build_summary``,
@@ -54,6 +59,7 @@ matplotlib.use("Agg")
 
 from sim.experiment.atomic import write_atomic  # noqa: E402
 from sim.validation.figures import write_figures  # noqa: E402
+from sim.validation.headline import changes_section, headline, load_before, write_latest  # noqa: E402
 from sim.validation.render import render  # noqa: E402
 from sim.validation.runs import (  # noqa: E402
     REPO,
@@ -143,13 +149,19 @@ def main(argv: list[str] | None = None) -> dict:
     changed = source_digest(settings) != digest
     if changed:
         log("WARNING: the model or configs changed during the run; regenerate the report")
-    text, checks = render(settings, kursk_scenario(settings), lan, gran, base, single, arms,
-                          figures, runtime, revision, changed)
+    scenario = kursk_scenario(settings)
+    now, changes = headline(base, single, arms, scenario.dt_h), []
+    changes_section(changes.append, now, load_before())
+    if not settings.quick and output.resolve() == DEFAULT_OUTPUT:
+        write_latest(now, revision)       # the "before" of the next change to the model
+    text, checks = render(settings, scenario, lan, gran, base, single, arms,
+                          figures, runtime, revision, changed, changes)
     write_atomic(output, lambda p: p.write_text(text))
     log(f"wrote {output} and {len(figures)} figures in {runtime:.0f} s; "
         f"{sum(ok for _, ok in checks)}/{len(checks)} checks pass")
     return {"settings": settings, "lanchester": lan, "granularity": gran, "baseline": base,
             "single": single, "interventions": arms, "checks": checks, "output": output,
+            "headline": now,
             "figures": [fig_dir / Path(f).name for f in figures.values()], "runtime_s": runtime}
 
 

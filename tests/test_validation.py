@@ -102,3 +102,51 @@ def test_pairing_equals_compare_to_none() -> None:
     baseline = first.extra["counterfactual"]
     arm = mod.run_arm("shared_language", [*common, "intervention=shared_language"], baseline)
     assert arm.comparison == direct.summary["comparison"]
+
+
+def test_what_changed_sets_this_run_beside_the_pinned_record(report: dict) -> None:
+    """The section after the summary: one row per headline figure, the pinned record's value
+    beside this run's, and this run's value is the summary's (not re-derived elsewhere)."""
+    from sim.validation.headline import BEFORE, FIGURES, load_before
+
+    text = report["output"].read_text()
+    before = load_before()
+    assert before is not None, f"{BEFORE} is missing"
+    section = text.split("## What changed in the headline numbers, and why", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    assert text.index("## Summary of checks") < text.index("## What changed") \
+        < text.index("## 1. Lanchester")
+    now = report["headline"]
+    base = report["baseline"].summary["metrics"]
+    assert now["friendly_fire_incidents"] == base["friendly_fire_incidents"]["mean"]
+    assert now["fratricide_share"] == base["fratricide_share"]["mean"]
+    diff = report["interventions"]["strict_roe"].comparison["metrics"]["enemy_casualties"]
+    assert diff["mean_diff"] != 0          # so the next line checks a real division
+    assert now["strict_roe_enemy_effect"] == pytest.approx(
+        diff["mean_diff"] / base["enemy_casualties"]["mean"])
+    rows = [line for line in section.splitlines() if line.startswith("| ")][2:]
+    labels = [r.split(" | ")[0][2:] for r in rows]
+    assert labels == [f.label for f in FIGURES if f.key in now or f.key in before["figures"]]
+    ffi = next(r for r in rows if r.startswith("| friendly-fire incidents per replication |"))
+    assert ffi.split(" | ")[1] == "2,005"          # the pinned record's value, formatted
+
+
+def test_pinned_record_covers_every_headline_figure() -> None:
+    """Every figure of the table has a value in the pinned earlier record, and every note
+    is about a figure of the table."""
+    from sim.validation.headline import FIGURES, load_before
+
+    before = load_before()
+    keys = {f.key for f in FIGURES}
+    assert keys <= set(before["figures"])
+    assert set(before["why"]) <= keys
+    assert before["revision"] and before["source"] and before["change"]
+
+
+def test_without_a_pinned_record_the_section_says_so() -> None:
+    from sim.validation.headline import changes_section
+
+    lines: list[str] = []
+    changes_section(lines.append, {"fratricide_share": 0.1}, None)
+    assert lines[0].startswith("## What changed")
+    assert "No earlier record" in lines[2]

@@ -5,12 +5,13 @@ run time), the summary of checks, and the five sections: Lanchester, one
 nation beside the coalition, kursk_2024 beside the historical record (with
 the prose of :mod:`sim.validation.record`), the interventions, and the duel
 at other unit sizes and time steps. It formats; the verdicts come from
-:mod:`sim.validation.checks`.
+:mod:`sim.validation.checks`. After the summary goes the section on what changed in the
+headline numbers since a pinned earlier report (:mod:`sim.validation.headline`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from sim.experiment.stats import describe
@@ -37,7 +38,7 @@ Write = Callable[[str], None]
 
 def render(settings: Settings, cfg: Scenario, lan: dict, gran: dict, base: Arm, single: Arm,
            arms: dict[str, Arm], figures: dict[str, str], runtime_s: float, revision: str,
-           changed: bool) -> tuple[str, list[Check]]:
+           changed: bool, changes: Sequence[str] = ()) -> tuple[str, list[Check]]:
     """The document and the list of (check, passed) it summarises.
 
     Args:
@@ -52,6 +53,8 @@ def render(settings: Settings, cfg: Scenario, lan: dict, gran: dict, base: Arm, 
         runtime_s: wall time of the run.
         revision: the code revision (:func:`sim.validation.runs.git_revision`).
         changed: whether what decides the numbers changed during the run.
+        changes: the lines of the section on what changed in the headline numbers
+            (:func:`sim.validation.headline.changes_section`), put after the summary.
     """
     checks: list[Check] = []
     L: list[str] = []
@@ -92,7 +95,7 @@ def render(settings: Settings, cfg: Scenario, lan: dict, gran: dict, base: Arm, 
     block = ["## Summary of checks", "", "| check | result |", "| --- | --- |"]
     block += [f"| {label} | {mark(ok)} |" for label, ok in checks]
     block.append("")
-    L[summary_at:summary_at] = block
+    L[summary_at:summary_at] = block + list(changes)
     return "\n".join(L).rstrip() + "\n", checks
 
 
