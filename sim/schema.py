@@ -111,6 +111,43 @@ class Wave(Strict):
         None, description="depth of the wave's front positions, km (null: the group's x_km)")
 
 
+class WeaponSystem(Strict):
+    """A direct-fire weapon system: what it can hit, how far, how often, how lethally.
+
+    A unit's weapons of one system fire ``rate_per_h`` bursts (or rounds) an hour each
+    while it engages a target within ``range_km``. A burst puts ``casualties_per_hit``
+    soldiers out of action with probability ``pk`` at the target's distance, against
+    soldiers in the open; soldiers in cover take the unit group's ``protection`` share
+    of that. ``pk`` is a table of (distance km, probability) points, interpolated
+    linearly between them, flat before the first point, and 0 beyond ``range_km``.
+    """
+
+    targets: Literal["dismounts", "vehicles"] = Field(
+        "dismounts", description="what it hits: the soldiers of any unit, or only units "
+        "with vehicles (anti-tank weapons; a hit's casualties are the vehicle's occupants)")
+    range_km: Km = Field(description="maximum range, km; no effect beyond")
+    pk: list[tuple[Km, Probability]] = Field(
+        min_length=1, description="(distance km, P(a burst hits)) points, against soldiers "
+        "in the open; linear between points, flat before the first")
+    rate_per_h: Annotated[float, Field(ge=0.0)] = Field(
+        description="bursts (or rounds) one weapon fires per hour while engaging")
+    casualties_per_hit: Annotated[float, Field(ge=0.0)] = Field(
+        1.0, description="soldiers put out of action by a hit (1 for a rifle burst; a "
+        "vehicle's occupants for an anti-tank hit)")
+    killed_fraction: Probability = Field(
+        0.15, description="fraction of its casualties killed when they were in cover")
+    killed_fraction_exposed: Probability = Field(
+        0.15, description="fraction of its casualties killed when they were caught in the "
+        "open by surprise (scenario.surprise)")
+
+    @model_validator(mode="after")
+    def _sorted_points(self) -> WeaponSystem:
+        ranges = [r for r, _ in self.pk]
+        if ranges != sorted(ranges):
+            raise ValueError(f"pk: distances {ranges} must increase")
+        return self
+
+
 class UnitGroup(Strict):
     """A group of identical units (squads to companies) of one nation."""
 
@@ -140,8 +177,19 @@ class UnitGroup(Strict):
     sensor_range_km: Km = Field(3.0, description="maximum detection range, km")
     weapon_range_km: Km = Field(1.5, description="direct-fire range, km")
     lethality: Annotated[float, Field(ge=0.0)] = Field(
-        0.01, description="aimed-fire casualties inflicted per firing soldier per hour (Lanchester "
-        "coefficient)")
+        0.01, description="aimed fire of the unit's soldiers beside its weapons: casualties "
+        "inflicted per firing soldier per hour within weapon_range_km, whatever the distance "
+        "(Lanchester's coefficient; 0 when `weapons` say how the unit fires)")
+    weapons: dict[str, Annotated[float, Field(ge=0.0)]] = Field(
+        default_factory=dict, description="the unit's weapon systems (keys of "
+        "scenario.weapons) and how many of each it has at full strength; the number "
+        "firing falls in proportion to the unit's strength (crews are casualties too)")
+    vehicles: int = Field(0, ge=0, le=1000, description="vehicles per unit (targets of "
+                          "anti-tank weapons)")
+    protection: Probability = Field(
+        1.0, description="share of fire's effect that reaches the unit's soldiers when they "
+        "are in cover (dug in, prone); 1 = no cover. Soldiers caught by surprise are in the "
+        "open (scenario.surprise)")
     cover: Probability = Field(0.3, description="P(the unit is hidden from one sensor look)")
 
 
@@ -262,10 +310,35 @@ class IndirectFire(Strict):
     effect_radius_km: Km = Field(0.3, description="radius of a fire mission's area effect, km")
     dispersion_km: Km = Field(0.1, description="aim error of a mission (std per axis), km")
     casualty_fraction: Probability = Field(
-        0.03, description="fraction of a unit's personnel hit by one mission inside the radius")
+        0.03, description="fraction of a unit's personnel in the open hit by one mission "
+        "inside the radius (in cover: times the unit's protection)")
+    killed_fraction: Probability = Field(
+        0.15, description="fraction killed among a mission's casualties in cover")
+    killed_fraction_exposed: Probability = Field(
+        0.15, description="fraction killed among a mission's casualties caught in the open "
+        "(scenario.surprise)")
     no_fire_radius_km: Km = Field(
         0.5, description="fire-support coordination: no fire within this distance of a friendly "
         "unit in the firing side's picture, km")
+
+
+class Surprise(Strict):
+    """Fire that a target does not expect catches its soldiers in the open.
+
+    Direct fire: a target is surprised by a shooter it does not hold as a hostile
+    contact when the fire starts (a friend it trusts, or an enemy it has not seen):
+    its soldiers are in the open for the first ``exposed_h`` of the engagement, then
+    in cover. Fire from a shooter it holds as hostile finds it in cover at once.
+    Indirect fire: a mission surprises a unit hit by its own side's fire, or one not
+    under fire (direct or indirect) within the last ``alert_h``.
+    """
+
+    exposed_h: Hours = Field(
+        0.0, description="how long soldiers surprised by direct fire stay in the open "
+        "before they take cover, h (0: fire never catches anyone in the open)")
+    alert_h: Hours = Field(
+        6.0, description="a unit fired on within this long expects enemy artillery and "
+        "drones: their missions find it in cover, h")
 
 
 class Scenario(Strict):
@@ -285,9 +358,14 @@ class Scenario(Strict):
     identification: Identification = Field(default_factory=Identification)
     environment: Environment = Field(default_factory=Environment)
     indirect_fire: IndirectFire = Field(default_factory=IndirectFire)
+    weapons: dict[str, WeaponSystem] = Field(
+        default_factory=dict, description="the direct-fire weapon systems unit groups carry")
+    surprise: Surprise = Field(default_factory=Surprise)
     campaign: Campaign = Field(default_factory=Campaign)
     killed_fraction: Probability = Field(
-        0.15, description="fraction of casualties killed (the rest wounded and evacuated)")
+        0.15, description="fraction killed among the casualties of units' aimed fire "
+        "(`lethality`); the rest are wounded and evacuated. Weapon systems and indirect fire "
+        "carry their own")
     front_line_x_km: float = Field(
         0.0, description="the front line: the coalition holds x below it, the enemy above, km")
     slot_spacing_km: Annotated[float, Field(gt=0.0)] = Field(
@@ -308,6 +386,11 @@ class Scenario(Strict):
                                  f"{nat.fire_support_from!r}")
         for name, grp in self.units.items():
             self._known_nation(f"units.{name}.nation", grp.nation)
+            for weapon in grp.weapons:
+                if weapon not in self.weapons:
+                    raise ValueError(f"units.{name}.weapons.{weapon}: unknown weapon system "
+                                     f"{weapon!r}; defined in scenario.weapons: "
+                                     f"{sorted(self.weapons)}")
             arriving = sum(w.count for w in grp.waves)
             if grp.waves and arriving != grp.count:
                 raise ValueError(f"units.{name}.waves: the waves bring {arriving} units but "

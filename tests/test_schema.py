@@ -39,6 +39,8 @@ PREFIX: dict[type, str] = {
     schema.Environment: "scenario.environment",
     schema.IndirectFire: "scenario.indirect_fire",
     schema.Campaign: "scenario.campaign",
+    schema.WeaponSystem: "scenario.weapons.rifle",
+    schema.Surprise: "scenario.surprise",
     schema.Intervention: "intervention",
 }
 #: Blocks that kursk_2024 does not use, tested on their own (below).

@@ -2,18 +2,30 @@
 
 Rules:
 - Engagements: a unit at the front engages every contact it judged hostile
-  within its weapon range that it is not already firing on, one engagement
-  per (shooter, target) pair. It keeps firing on a target until the target is
+  within its reach on it (the longest range of its weapons that can hit that
+  target: :func:`sim.model.weapons.reach_on`) that it is not already firing on,
+  one engagement per (shooter, target) pair. It keeps firing on a target until the target is
   out of range or out of action, the shooter leaves the front, or (for a
   friend) the shooter recognises its mistake (:mod:`sim.model.attribution`).
 - Aimed fire, distributed over the targets held (Lanchester square law): a
-  firing unit of strength S soldiers and lethality a (casualties per firing
-  soldier per hour) puts a hazard of a*S casualties/h on the units it is
-  firing on, spread in proportion to their strength: a target of strength T
-  among held targets of total strength T_held receives a*S*T/T_held
-  casualties/h. So each soldier of its targets is exposed to the same
-  a*S/T_held per hour, whether those soldiers stand in one unit or in many,
-  and a small target draws only its share of the fire.
+  firing unit of strength S soldiers whose fire on a target at distance d is
+  a(d) casualties per firing soldier per hour (its weapon systems and its
+  soldiers' aimed fire, :mod:`sim.model.weapons`) puts a hazard of a(d)*S
+  casualties/h on the units it is firing on, spread in proportion to their
+  strength: a target of strength T among held targets of total strength
+  T_held receives a(d)*S*T/T_held casualties/h. So each soldier of its
+  targets is exposed to the same a*S/T_held per hour, whether those soldiers
+  stand in one unit or in many, and a small target draws only its share of
+  the fire.
+- Cover and surprise (``scenario.surprise``): a(d) is against soldiers in the
+  open; a target in cover takes its group's ``protection`` share of it. A
+  target that does not hold the shooter as a hostile contact when the fire
+  starts (a friend it trusts, an enemy it has not seen) is surprised: its
+  soldiers are in the open for the first ``exposed_h`` of the engagement, then
+  in cover. A target that holds the shooter as hostile is in cover from the
+  start. Casualties in the open are killed with the weapons' exposed killed
+  fraction, those in cover with the covered one (rate-weighted over the
+  shooter's systems at that distance).
 - A target of strength T under hazards summing to H casualties/h loses
   Binomial(T, 1 - exp(-H dt / T)) in a step of dt hours, shared among its
   shooters in proportion to their hazard (a multinomial draw): each of its
@@ -36,6 +48,8 @@ Rules:
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
@@ -46,6 +60,7 @@ from sim.model.ledger import Ledger
 from sim.model.pictures import Pictures
 from sim.model.records import Fire, Incident
 from sim.model.sensing import Contacts
+from sim.model.weapons import build_arsenal, fire_on, reach_on, within_reach
 from sim.schema import Scenario
 
 
@@ -57,10 +72,13 @@ class DirectFire:
         self.forces, self.pictures, self.network, self.ledger = forces, pictures, network, ledger
         self.gate = scenario.identification.gate_km
         self.self_recognition = scenario.identification.self_recognition_per_h
+        self.exposed_h = scenario.surprise.exposed_h
+        self.weapon_names, self.arsenal = build_arsenal(scenario)
         self.shooter = np.zeros(0, np.int64)
         self.target = np.zeros(0, np.int64)
         self.incident = np.zeros(0, np.int64)   # ledger index, -1 if not friendly fire
         self.until = np.zeros(0)                # h; friendly fire stops at this time
+        self.exposed_until = np.zeros(0)        # h; the target's soldiers are in the open until
         self.engagements_started = 0
 
     def step(self, t: float, dt: float, contacts: Contacts, rng: np.random.Generator,
@@ -78,17 +96,20 @@ class DirectFire:
     def _cease(self, t: float) -> None:
         f = self.forces
         s, g = self.shooter, self.target
-        going = _going(s, g, self.until, f.units, t)
+        going = _going(s, g, self.until, f.units, self.arsenal, t)
         for k in np.flatnonzero(~going & (self.incident >= 0)):
             # recognised friendly fire stops when the shooter learns of it (``until``)
             self.ledger.incidents[int(self.incident[k])].end_h = min(t, float(self.until[k]))
         self.shooter, self.target = s[going], g[going]
         self.incident, self.until = self.incident[going], self.until[going]
+        self.exposed_until = self.exposed_until[going]
 
     def _engage(self, t: float, c: Contacts, rng: np.random.Generator) -> None:
         f = self.forces
         ok = c.hostile & f.at_front[c.observer] & (c.distance <= f.weapon_range[c.observer])
         idx = np.flatnonzero(ok)
+        idx = idx[within_reach(c.observer[idx], c.target[idx], c.distance[idx], f.units,
+                               self.arsenal)]
         if idx.size and self.shooter.size:     # one engagement per (shooter, target) pair
             held = self.shooter * f.n + self.target
             idx = idx[~np.isin(c.observer[idx] * f.n + c.target[idx], held)]
@@ -114,10 +135,15 @@ class DirectFire:
                     distance_km=float(c.distance[idx[k]]), x_km=float(x), y_km=float(y)))
         until[same_side] = t + attribution.recognition_delays(
             s[same_side], g[same_side], self.self_recognition, f, self.network, t, rng)
+        # surprise: the target does not hold its shooter as a hostile contact
+        seen = c.observer[c.hostile] * f.n + c.target[c.hostile]
+        expected = np.isin(g * f.n + s, seen)
+        exposed_until = np.where(expected, t, t + self.exposed_h)
         self.shooter = np.concatenate([self.shooter, s])
         self.target = np.concatenate([self.target, g])
         self.incident = np.concatenate([self.incident, incident])
         self.until = np.concatenate([self.until, until])
+        self.exposed_until = np.concatenate([self.exposed_until, exposed_until])
 
     def _fire(self, t: float, dt: float, rng: np.random.Generator) -> None:
         f = self.forces
@@ -125,7 +151,10 @@ class DirectFire:
         if s.size == 0:
             return
         firing = np.clip((self.until - t) / dt, 0.0, 1.0)   # of the step, until recognised
-        hazard, p, shooters_on = _hazard(s, g, firing, f.units, dt)
+        exposed = np.minimum(np.clip((self.exposed_until - t) / dt, 0.0, 1.0), firing)
+        hazard, killed, p, shooters_on = _hazard(Engagements(s, g, firing, exposed), f.units,
+                                                 self.arsenal, dt)
+        f.under_fire_h[g[hazard > 0]] = t
         loss = rng.binomial(f.strength, p)               # per target
         if not loss.any():
             return
@@ -140,40 +169,61 @@ class DirectFire:
             for tgt, a, b in zip(shared, first, last, strict=True):
                 rows = order[a:b]
                 share[rows] = rng.multinomial(loss[tgt], hazard[rows] / hazard[rows].sum())
-        self.ledger.hit(g, share, f.coalition[s], self.incident, rng)
+        self.ledger.hit(g, share, f.coalition[s], self.incident, rng, killed)
+
+
+class Engagements(NamedTuple):
+    """The engagements firing this step (arrays of one length)."""
+
+    shooter: np.ndarray   # int64, unit
+    target: np.ndarray    # int64, unit
+    firing: np.ndarray    # fraction of the step it fires (until the shooter learns)
+    exposed: np.ndarray   # fraction of the step its target's soldiers are in the open
 
 
 @njit(cache=True)
-def _hazard(shooter, target, firing, units, dt):
+def _hazard(e, units, arsenal, dt):
     """Fire distributed over the targets held at the start of the step (rules above): each
-    engagement's hazard, a*S x T / T_held x ``firing`` (the fraction of the step it fires;
-    casualties/h averaged over the step); each unit's probability per soldier of becoming a
-    casualty this step, 1 - exp(-H dt / T); and each unit's number of shooters."""
-    lethality, strength = units.lethality, units.strength
+    engagement's hazard, a(d)*S x T / T_held x (``exposed`` + (``firing`` - ``exposed``) x
+    protection) (casualties/h averaged over the step) and its killed fraction; each unit's
+    probability per soldier of becoming a casualty this step, 1 - exp(-H dt / T); and each
+    unit's number of shooters."""
+    shooter, target, strength = e.shooter, e.target, units.strength
     n = strength.size
     held = np.zeros(n)                  # soldiers in the targets each shooter fires on
     for k in range(shooter.size):
         held[shooter[k]] += strength[target[k]]
     hazard = np.zeros(shooter.size)
+    killed = np.full(shooter.size, arsenal.aimed_killed)
     total = np.zeros(n)
     shooters = np.zeros(n, np.int64)
     for k in range(shooter.size):
         s, g = shooter[k], target[k]
         if held[s] > 0:
-            hazard[k] = lethality[s] * strength[s] * strength[g] * firing[k] / held[s]
+            sx, sy = position(units, s)
+            gx, gy = position(units, g)
+            rate, killed_cover, killed_open = fire_on(units, arsenal, s, g,
+                                                      np.hypot(gx - sx, gy - sy))
+            in_open = e.exposed[k]
+            in_cover = (e.firing[k] - in_open) * units.protection[g]
+            hazard[k] = rate * strength[s] * strength[g] * (in_open + in_cover) / held[s]
+            if hazard[k] > 0:
+                killed[k] = ((in_open * killed_open + in_cover * killed_cover)
+                             / (rate * (in_open + in_cover)))
         total[g] += hazard[k]
         shooters[g] += 1
     p = np.zeros(n)
     for j in range(n):
         if strength[j] > 0 and total[j] > 0:
             p[j] = 1.0 - np.exp(-total[j] * dt / strength[j])
-    return hazard, p, shooters
+    return hazard, killed, p, shooters
 
 
 @njit(cache=True)
-def _going(shooter, target, until, units, t):
+def _going(shooter, target, until, units, arsenal, t):
     """Engagements that go on: shooter and target are both at the front and alive, the
-    target is in weapon range, and (for a friend) not yet recognised (``t < until``)."""
+    target is within the shooter's reach on it, and (for a friend) not yet recognised
+    (``t < until``)."""
     posture, strength = units.posture, units.strength
     going = np.zeros(shooter.size, np.bool_)
     for k in range(shooter.size):
@@ -184,5 +234,5 @@ def _going(shooter, target, until, units, t):
             sx, sy = position(units, s)
             gx, gy = position(units, g)
             dist = np.hypot(gx - sx, gy - sy)
-            going[k] = dist <= units.weapon_range[s]
+            going[k] = dist <= reach_on(units, arsenal, s, g)
     return going

@@ -22,7 +22,8 @@ Rules:
   reports go stale.
 
 The table (:class:`Units`) holds one array per column, row ``i`` being unit
-``i``: what the unit's group sets (speed, ranges, lethality, cover), what its
+``i``: what the unit's group sets (speed, ranges, weapons, lethality, protection,
+cover), what its
 nation sets (training, markings, rules of engagement as probabilities per step,
 report delivery, latency and interval), and its state (anchor, offset,
 strength, casualties, posture). The nation table (:class:`Nations`) holds one
@@ -59,8 +60,12 @@ class Units(NamedTuple):
     speed: np.ndarray               # km/h
     patrol: np.ndarray              # km per sqrt(h)
     sensor_range: np.ndarray        # km
-    weapon_range: np.ndarray        # km
-    lethality: np.ndarray           # casualties per firing soldier per hour
+    weapon_range: np.ndarray        # km, reach: the longest range it fires at (engages within)
+    aimed_range: np.ndarray         # km, range of its soldiers' aimed fire (``lethality``)
+    lethality: np.ndarray           # aimed fire: casualties per firing soldier per hour
+    loadout: np.ndarray             # (N, W) weapons of each system at full strength
+    vehicles: np.ndarray            # vehicles per unit
+    protection: np.ndarray          # share of fire's effect reaching soldiers in cover
     cover: np.ndarray               # P(hidden from one sensor look)
     arrive_h: np.ndarray            # h, when the unit arrives (0: there from the start)
     front_from_h: np.ndarray        # h
@@ -90,6 +95,7 @@ class Units(NamedTuple):
     posture: np.ndarray             # int8, Posture codes
     deployed_strength: np.ndarray   # int64, strength when last sent to the front
     withdrawn_at: np.ndarray        # h, -inf when never
+    under_fire_h: np.ndarray        # h, when it was last fired on; -inf when never
 
 
 class Nations(NamedTuple):
@@ -211,6 +217,7 @@ def per_step(p_per_h: float, dt: float) -> float:
 
 def build_forces(scenario: Scenario, rng: np.random.Generator) -> Forces:
     """Lay out every unit group of the scenario as rows of the unit table (rules above)."""
+    systems = list(scenario.weapons)
     nation_names = list(scenario.nations)
     nations = [scenario.nations[name] for name in nation_names]
     dt = scenario.dt_h
@@ -219,14 +226,19 @@ def build_forces(scenario: Scenario, rng: np.random.Generator) -> Forces:
     for gname, g in scenario.units.items():
         nat = scenario.nations[g.nation]
         rules = nat.campaign or scenario.campaign
+        loadout = [g.weapons.get(w, 0.0) for w in systems]
+        reach = max([g.weapon_range_km] + [scenario.weapons[w].range_km
+                                           for w, c in g.weapons.items() if c > 0])
         for k, (arrive, y, x) in enumerate(_slots(g, scenario.slot_spacing_km)):
             names.append(f"{gname}-{k + 1:03d}")
             for column, value in (
                     ("nation", nation_names.index(g.nation)), ("arrive_h", arrive),
                     ("coalition", nat.side == "coalition"),
                     ("speed", g.speed_kmh), ("patrol", g.patrol_km),
-                    ("sensor_range", g.sensor_range_km), ("weapon_range", g.weapon_range_km),
-                    ("lethality", g.lethality), ("cover", g.cover),
+                    ("sensor_range", g.sensor_range_km), ("weapon_range", reach),
+                    ("aimed_range", g.weapon_range_km), ("lethality", g.lethality),
+                    ("loadout", loadout), ("vehicles", g.vehicles),
+                    ("protection", g.protection), ("cover", g.cover),
                     ("front_from_h", g.front_from_h), ("front_place", (x, y)),
                     ("rear_place", (g.rear_x_km, y)), ("initial", g.strength),
                     ("training", nat.training), ("markings", nat.markings),
@@ -247,6 +259,7 @@ def build_forces(scenario: Scenario, rng: np.random.Generator) -> Forces:
     static["initial"] = np.asarray(rows["initial"], dtype=np.int64)
     for place in ("front_place", "rear_place"):
         static[place] = static[place].reshape(n, 2)
+    static["loadout"] = static["loadout"].reshape(n, len(systems))
     initial = static["initial"]
     here = static["arrive_h"] <= 0.0
     posture = np.where(static["front_from_h"] <= 0.0, Posture.FRONT, Posture.REAR).astype(np.int8)
@@ -260,7 +273,8 @@ def build_forces(scenario: Scenario, rng: np.random.Generator) -> Forces:
     units = Units(
         **static, anchor=anchor, offset=offset, strength=present.copy(),
         killed=np.zeros(n, np.int64), wounded=np.zeros(n, np.int64), deployed=present.copy(),
-        posture=posture, deployed_strength=present.copy(), withdrawn_at=np.full(n, -np.inf))
+        posture=posture, deployed_strength=present.copy(), withdrawn_at=np.full(n, -np.inf),
+        under_fire_h=np.full(n, -np.inf))
     table = Nations(
         coalition=np.array([nat.side == "coalition" for nat in nations], dtype=bool),
         refresh_h=np.array([nat.picture_refresh_h for nat in nations], dtype=float),

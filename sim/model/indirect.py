@@ -14,8 +14,13 @@ Rules:
   published picture shows a friendly unit within ``no_fire_radius_km`` of the
   grid. It is only as good as that picture.
 - The mission lands at the grid plus a normal aim error (``dispersion_km``
-  per axis) and hits every unit within ``effect_radius_km``, friend or foe:
-  each loses Binomial(strength, ``casualty_fraction``).
+  per axis) and hits every unit within ``effect_radius_km``, friend or foe.
+  A unit it surprises (fire from its own side, or no fire on it within
+  ``surprise.alert_h``) is caught in the open: it loses Binomial(strength,
+  ``casualty_fraction``), killed with ``killed_fraction_exposed``. A unit that
+  expects fire is in cover: Binomial(strength, ``casualty_fraction`` x its
+  ``protection``), killed with ``killed_fraction``. Every unit hit is then
+  under fire (it expects the next mission).
 - A coalition unit hit by coalition fire is a friendly-fire incident, one per
   unit hit; its cause is judged against the firing HQ's picture and the grid.
 """
@@ -41,6 +46,7 @@ class IndirectFire:
     def __init__(self, scenario: Scenario, forces: Forces, pictures: Pictures,
                  network: Network, ledger: Ledger) -> None:
         self.cfg = scenario.indirect_fire
+        self.alert_h = scenario.surprise.alert_h
         self.gate = scenario.identification.gate_km
         self.forces, self.pictures, self.network, self.ledger = forces, pictures, network, ledger
         self.missions_fired = 0
@@ -95,8 +101,14 @@ class IndirectFire:
         hit = hit[f.fighting[hit]] if hit.size else hit
         if hit.size == 0:
             return
-        casualties = rng.binomial(f.strength[hit], self.cfg.casualty_fraction)
         shooter_coalition = bool(f.nations.coalition[nation])
+        surprised = (f.coalition[hit] == shooter_coalition) | (t - f.under_fire_h[hit]
+                                                               > self.alert_h)
+        p = self.cfg.casualty_fraction * np.where(surprised, 1.0, f.protection[hit])
+        casualties = rng.binomial(f.strength[hit], p)
+        killed_fraction = np.where(surprised, self.cfg.killed_fraction_exposed,
+                                   self.cfg.killed_fraction)
+        f.under_fire_h[hit] = t
         incident = np.full(hit.size, -1, np.int64)
         fratricide = np.flatnonzero(f.coalition[hit] & shooter_coalition)
         if fratricide.size:
@@ -114,4 +126,5 @@ class IndirectFire:
                     cause=cause, fire=Fire.INDIRECT,
                     distance_km=float(np.hypot(*(f.pos[victim] - impact))),
                     x_km=float(f.pos[victim][0]), y_km=float(f.pos[victim][1]), end_h=t))
-        self.ledger.hit(hit, casualties, np.full(hit.size, shooter_coalition), incident, rng)
+        self.ledger.hit(hit, casualties, np.full(hit.size, shooter_coalition), incident, rng,
+                        killed_fraction)

@@ -1,8 +1,10 @@
 """Casualty accounting: who lost whom to whose fire.
 
 Rules:
-- Casualties are split into killed and wounded, each casualty killed with
-  probability ``killed_fraction``; the wounded are evacuated and stay out.
+- Casualties are split into killed and wounded, each casualty killed with the
+  probability of the fire that caused it (its weapon system's, in cover or caught in
+  the open; the scenario's ``killed_fraction`` for aimed fire); the wounded are
+  evacuated and stay out.
   So for every unit, strength + killed + wounded = deployed.
 - A coalition casualty is *friendly fire* when the shooter is a coalition
   unit (or coalition artillery) and *hostile fire* when it is the enemy.
@@ -36,16 +38,20 @@ class Ledger:
         self.incidents: list[Incident] = []
 
     def hit(self, target: np.ndarray, casualties: np.ndarray, shooter_coalition: np.ndarray,
-            incident: np.ndarray, rng: np.random.Generator) -> None:
+            incident: np.ndarray, rng: np.random.Generator,
+            killed_fraction: np.ndarray | float | None = None) -> None:
         """Apply ``casualties`` to units ``target`` (arrays of one length; may repeat units).
 
         ``incident`` holds the index of the incident each hit belongs to (-1: none).
-        The caller guarantees the hits on one unit never exceed its strength.
+        Each casualty of row ``i`` is killed with P ``killed_fraction[i]`` (a scalar for
+        every row; default the ledger's own). The caller guarantees the hits on one unit
+        never exceed its strength.
         """
         if target.size == 0:
             return
         casualties = casualties.astype(np.int64)
-        killed = rng.binomial(casualties, self.killed_fraction)
+        kf = self.killed_fraction if killed_fraction is None else killed_fraction
+        killed = rng.binomial(casualties, kf)
         _tally(Hits(target, casualties, killed, np.asarray(shooter_coalition, bool)),
                self.forces.units, self.tallies)
         for k in np.flatnonzero((incident >= 0) & (casualties > 0)):

@@ -122,7 +122,8 @@ def test_withdrawn_units_leave_the_fight_in_a_run(kit):
     hair_trigger = {"withdraw_loss_fraction": 0.1, "rest_h": 24.0,
                     "reinforce_to_fraction": 1.0, "redeploy_min_fraction": 0.5}
     world = kit.kursk(horizon_h=120, kp=4, ru=4, ua=8, changes={
-        "units.ua.lethality": 0.02, "nations.KP.campaign": hair_trigger,
+        "units.ua.lethality": 0.02, "units.ua.weapon_range_km": 1.5,
+        "nations.KP.campaign": hair_trigger,
         "nations.RU.campaign": hair_trigger})
     model, _ = kit.run(world, seed=5)
     f = model.forces

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.model.combat import _hazard
+from sim.model.combat import Engagements, _hazard
 from sim.model.records import Cause, Fire
 from sim.model.sensing import Contacts
 
@@ -20,6 +20,22 @@ def _contacts(obs, tgt, dist, hostile, failed=None, seen_at=None) -> Contacts:
                     hostile=np.asarray(hostile, bool),
                     challenge_failed=np.zeros(obs.size, bool) if failed is None else
                     np.asarray(failed, bool))
+
+
+def _hold(fire, shooter, target, until=np.inf, exposed_until=-np.inf):
+    """Engagements under way, of shooter[k] on target[k], none of them friendly fire."""
+    fire.shooter, fire.target = np.array(shooter), np.array(target)
+    fire.incident = np.full(len(shooter), -1)
+    fire.until = np.full(len(shooter), until, dtype=float)
+    fire.exposed_until = np.full(len(shooter), exposed_until, dtype=float)
+
+
+def _hazard_of(fire, shooter, target, dt, firing=None, exposed=None):
+    """The direct-fire kernel on engagements of shooter[k] on target[k]."""
+    s, g = np.asarray(shooter, np.int64), np.asarray(target, np.int64)
+    firing = np.ones(s.size) if firing is None else np.asarray(firing, float)
+    exposed = np.zeros(s.size) if exposed is None else np.asarray(exposed, float)
+    return _hazard(Engagements(s, g, firing, exposed), fire.forces.units, fire.arsenal, dt)
 
 
 def _tiny(kit, changes=None, perfect=False):
@@ -83,8 +99,7 @@ def test_a_shooter_fires_only_for_the_part_of_the_step_before_it_learns(kit):
     n, lost = 400, 0
     for k in range(n):
         f.strength[2] = 5000
-        fire.shooter, fire.target = np.array([0]), np.array([2])
-        fire.incident, fire.until = np.array([-1]), np.array([3.25])
+        _hold(fire, [0], [2], until=3.25)
         fire._fire(3.0, 1.0, np.random.default_rng(k))
         lost += 5000 - int(f.strength[2])
     expected = 0.05 * 100 * 0.25                          # a S x firing time
@@ -107,8 +122,7 @@ def test_expected_loss_of_one_step_is_hazard_times_dt(kit):
     model = _tiny(kit, {"units.e.lethality": 0.05, "units.e.strength": 200,
                         "units.a.strength": 500})
     fire, f = model.direct_fire, model.forces
-    fire.shooter, fire.target = np.array([4]), np.array([0])
-    fire.incident, fire.until = np.array([-1]), np.array([np.inf])
+    _hold(fire, [4], [0])
     dt, n = 1.0, 4000
     hazard = 0.05 * 200
     p = 1 - np.exp(-hazard * dt / 500)
@@ -125,8 +139,7 @@ def test_expected_loss_of_one_step_is_hazard_times_dt(kit):
 def test_loss_never_exceeds_the_targets_strength(kit):
     model = _tiny(kit, {"units.e.lethality": 100.0, "units.a.strength": 7})
     fire, f = model.direct_fire, model.forces
-    fire.shooter, fire.target = np.array([4, 5]), np.array([0, 0])
-    fire.incident, fire.until = np.array([-1, -1]), np.array([np.inf, np.inf])
+    _hold(fire, [4, 5], [0, 0])
     fire._fire(0.0, 1.0, np.random.default_rng(0))
     assert f.strength[0] == 0
     assert f.killed[0] + f.wounded[0] == 7
@@ -136,8 +149,7 @@ def test_focus_fire_is_shared_in_proportion_to_hazard(kit):
     model = _tiny(kit, {"units.a.strength": 1000, "units.e.lethality": 0.05})
     fire, f, ledger = model.direct_fire, model.forces, model.ledger
     f.strength[4], f.strength[2] = 100, 300         # E shooter: hazard 5; B (friend): 15
-    fire.shooter, fire.target = np.array([4, 2]), np.array([0, 0])
-    fire.incident, fire.until = np.array([-1, -1]), np.array([np.inf, np.inf])
+    _hold(fire, [4, 2], [0, 0])
     f.lethality[2] = 0.05
     hostile = friendly = 0
     for k in range(300):
@@ -152,10 +164,6 @@ def test_focus_fire_is_shared_in_proportion_to_hazard(kit):
     assert abs(share - 0.75) < Z * np.sqrt(0.75 * 0.25 / total)
 
 
-def _hold(fire, shooter, target):
-    fire.shooter, fire.target = np.array(shooter), np.array(target)
-    fire.incident = np.full(len(shooter), -1)
-    fire.until = np.full(len(shooter), np.inf)
 
 
 def test_a_shooters_fire_is_spread_over_its_targets_in_proportion_to_strength(kit):
@@ -163,7 +171,7 @@ def test_a_shooters_fire_is_spread_over_its_targets_in_proportion_to_strength(ki
     model = _tiny(kit, {"units.e.lethality": 0.05})
     f = model.forces
     f.strength[4], f.strength[0], f.strength[2] = 200, 300, 100    # E on A and B
-    hazard, p, shooters = _hazard(np.array([4, 4]), np.array([0, 2]), np.ones(2), f.units, 1.0)
+    hazard, _, p, shooters = _hazard_of(model.direct_fire, [4, 4], [0, 2], 1.0)
     assert hazard.tolist() == pytest.approx([7.5, 2.5])            # a*S = 10 casualties/h
     assert p[0] == pytest.approx(p[2]) == pytest.approx(1 - np.exp(-10 / 400))
     assert shooters[0] == shooters[2] == 1 and p[[1, 3, 4, 5]].tolist() == [0, 0, 0, 0]
@@ -171,7 +179,8 @@ def test_a_shooters_fire_is_spread_over_its_targets_in_proportion_to_strength(ki
 
 def test_targets_fired_on_together_lose_as_one_unit_of_their_strength(kit):
     """The per-soldier probability does not depend on how the targets are cut into units."""
-    model = _tiny(kit, {"units.a.lethality": 0.02, "units.b.lethality": 0.02})
+    model = _tiny(kit, {"units.a.lethality": 0.02, "units.b.lethality": 0.02,
+                        "units.a.weapon_range_km": 100.0, "units.b.weapon_range_km": 100.0})
     f = model.forces
     f.strength[:4] = [100, 50, 150, 700]          # A, A, B, B shoot; E 4 and 5 are the targets
     for parts in ([1000, 0], [600, 400], [999, 1], [1, 999]):
@@ -179,8 +188,7 @@ def test_targets_fired_on_together_lose_as_one_unit_of_their_strength(kit):
         on = [g for g in (4, 5) if f.strength[g] > 0]
         shooter = [s for s in range(4) for _ in on]
         target = on * 4
-        _, p, _ = _hazard(np.array(shooter), np.array(target), np.ones(len(shooter)), f.units,
-                          0.5)
+        _, _, p, _ = _hazard_of(model.direct_fire, shooter, target, 0.5)
         expected = 1 - np.exp(-0.02 * 1000 * 0.5 / 1000)   # all 1000 shooters on 1000 targets
         assert p[on] == pytest.approx(np.full(len(on), expected))
 
@@ -210,7 +218,7 @@ def test_a_friend_among_the_targets_draws_its_share_as_an_incident(kit):
     f.strength[0], f.strength[2], f.strength[4] = 400, 100, 300
     fire._engage(1.0, _contacts([0, 0], [2, 4], [0.5, 1.0], [True, True]),
                  np.random.default_rng(1))
-    _, p, _ = _hazard(fire.shooter, fire.target, np.ones(len(fire.shooter)), f.units, 1.0)
+    _, _, p, _ = _hazard_of(fire, fire.shooter, fire.target, 1.0)
     assert p[2] == pytest.approx(p[4]) == pytest.approx(1 - np.exp(-0.05 * 400 / 400))
     fire._fire(0.0, 1.0, np.random.default_rng(0))
     assert [(i.shooter_unit, i.target_unit) for i in ledger.incidents] == [
@@ -303,14 +311,12 @@ def test_lanchester_square_law_invariant_on_the_mean_trajectory(duel):
 def test_hazard_and_loss_probability_of_one_step_are_exact(kit):
     """Shooter hazard a x S; per-soldier loss probability 1 - exp(-H dt / T) with H the
     total hazard on the target (here two shooters on a-001, one on e-001)."""
-    from sim.model.combat import _hazard
-
-    model = _tiny(kit, {"units.e.lethality": 0.05, "units.a.lethality": 0.02})
+    model = _tiny(kit, {"units.e.lethality": 0.05, "units.a.lethality": 0.02,
+                        "units.a.weapon_range_km": 100.0, "units.e.weapon_range_km": 100.0})
     f = model.forces
     f.strength[:] = [400, 100, 100, 100, 200, 60]
-    shooter, target = np.array([4, 5, 0]), np.array([0, 0, 4])
     dt = 0.5
-    hazard, p, shooters = _hazard(shooter, target, np.ones(len(shooter)), f.units, dt)
+    hazard, _, p, shooters = _hazard_of(model.direct_fire, [4, 5, 0], [0, 0, 4], dt)
     np.testing.assert_allclose(hazard, [0.05 * 200, 0.05 * 60, 0.02 * 400], rtol=1e-12)
     expected = np.zeros(f.n)
     expected[0] = 1 - np.exp(-(10.0 + 3.0) * dt / 400)
@@ -345,3 +351,53 @@ def test_fire_stops_on_a_target_that_goes_to_rear_support(kit):
     f.posture[0] = Posture.REAR
     fire._cease(2.0)
     assert fire.shooter.size == 0
+
+
+# --- cover and surprise ---------------------------------------------------------------------
+
+def test_a_target_that_does_not_hold_its_shooter_as_hostile_is_surprised(kit):
+    """E-001 fires on A-001, which holds it as hostile: in cover at once. A-001 fires on
+    friend B-001, which does not hold A-001 as hostile: its soldiers are in the open for
+    ``surprise.exposed_h``."""
+    model = _tiny(kit, {"surprise.exposed_h": 0.1})
+    fire = model.direct_fire
+    c = _contacts(obs=[0, 0, 4], tgt=[2, 4, 0], dist=[0.5, 1.0, 1.0],
+                  hostile=[True, True, True])
+    fire._engage(3.0, c, np.random.default_rng(0))
+    got = dict(zip(zip(fire.shooter.tolist(), fire.target.tolist(), strict=True),
+                   fire.exposed_until.tolist(), strict=True))
+    assert got == {(0, 2): pytest.approx(3.1), (0, 4): 3.0, (4, 0): 3.0}
+
+
+def test_soldiers_in_the_open_take_the_full_fire_and_in_cover_their_protection_share(kit):
+    """Exposed for half of a 1 h step, then in cover (protection 0.2): expected loss
+    a S (0.5 + 0.5 x 0.2) over the step."""
+    model = _tiny(kit, {"units.e.lethality": 0.05, "units.e.strength": 200,
+                        "units.a.strength": 5000, "units.a.protection": 0.2})
+    fire, f = model.direct_fire, model.forces
+    n, lost = 2000, 0
+    for k in range(n):
+        f.strength[0] = 5000
+        _hold(fire, [4], [0], exposed_until=0.5)
+        fire._fire(0.0, 1.0, np.random.default_rng(k))
+        lost += 5000 - int(f.strength[0])
+    expected = 0.05 * 200 * (0.5 + 0.5 * 0.2)
+    assert abs(lost / n - expected) < Z * np.sqrt(expected / n)
+    assert f.under_fire_h[0] == 0.0 and f.under_fire_h[4] == -np.inf
+
+
+@pytest.mark.parametrize(("exposed_until", "share"), [(1.0, 0.5), (0.0, 0.1)])
+def test_casualties_in_the_open_are_killed_with_the_exposed_fraction(kit, exposed_until,
+                                                                     share):
+    rifle = {"range_km": 5.0, "pk": [[0.0, 0.01]], "rate_per_h": 10,
+             "killed_fraction": 0.1, "killed_fraction_exposed": 0.5}
+    model = _tiny(kit, {"weapons": {"rifle": rifle}, "units.e.weapons": {"rifle": 100},
+                        "units.e.lethality": 0.0, "units.a.strength": 5000})
+    fire, f = model.direct_fire, model.forces
+    for k in range(200):
+        f.strength[0] = 5000
+        _hold(fire, [4], [0], exposed_until=exposed_until)
+        fire._fire(0.0, 1.0, np.random.default_rng(k))
+    casualties = f.killed[0] + f.wounded[0]
+    assert casualties > 1000
+    assert abs(f.killed[0] / casualties - share) < Z * np.sqrt(share * (1 - share) / casualties)

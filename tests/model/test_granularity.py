@@ -34,7 +34,7 @@ import pytest
 from sim import api
 from sim.build import build_model
 from sim.experiment.replication import run_replication
-from sim.model.combat import _hazard
+from sim.model.combat import Engagements, _hazard
 from sim.model.streams import replication_seeds, seed_label
 from sim.validation import checks
 from sim.validation.runs import duel_case
@@ -118,7 +118,8 @@ def test_every_target_soldier_is_equally_exposed_whatever_the_cut(units):
     red = np.flatnonzero(~f.coalition)
     pairs = [(s, g) for s in blue for g in red]
     s, g = np.array(pairs).T
-    _, p, _ = _hazard(s, g, np.ones(len(s)), f.units, 0.25)
+    e = Engagements(s, g, np.ones(len(s)), np.zeros(len(s)))
+    _, _, p, _ = _hazard(e, f.units, fire.arsenal, 0.25)
     b_total, r_total = f.strength[blue].sum(), f.strength[red].sum()
     expected = 1 - math.exp(-LETHALITY * b_total * 0.25 / r_total)
     assert p[red] == pytest.approx(np.full(red.size, expected), rel=1e-12)

@@ -199,3 +199,56 @@ def test_missions_go_to_calls_chosen_at_random(kit, put):
     one = first + second
     assert one > 200                                    # P(one mission) = 0.5 e^-0.5 = 0.30
     assert abs(first / one - 0.5) < Z * np.sqrt(0.25 / one), (first, second)
+
+
+@pytest.mark.parametrize(("quiet_h", "surprised"), [(None, True), (2.0, False), (7.0, True)])
+def test_a_mission_catches_a_unit_in_the_open_unless_it_expects_fire(kit, put, quiet_h,
+                                                                     surprised):
+    """A's mission on enemy e-001 (protection 0.25): a unit never fired on, or last fired on
+    more than ``surprise.alert_h`` (6 h) ago, loses the full casualty fraction, killed with
+    ``killed_fraction_exposed``; one fired on 2 h ago is in cover: a quarter of it, killed
+    with ``killed_fraction``."""
+    q, kf, kfe = 0.05, 0.1, 0.5
+    model = _setup(kit, put, {"indirect_fire.effect_radius_km": 0.1,
+                              "indirect_fire.casualty_fraction": q,
+                              "indirect_fire.killed_fraction": kf,
+                              "indirect_fire.killed_fraction_exposed": kfe,
+                              "units.e.strength": 1000, "units.e.protection": 0.25})
+    f = model.forces
+    n, lost, killed = 200, 0, 0
+    t = 10.0
+    for k in range(n):
+        f.strength[4] = 1000
+        f.under_fire_h[4] = -np.inf if quiet_h is None else t - quiet_h
+        before, before_k = f.killed[4] + f.wounded[4], f.killed[4]
+        _call(model, t=t, seed=k)
+        lost += f.killed[4] + f.wounded[4] - before
+        killed += f.killed[4] - before_k
+        assert f.under_fire_h[4] == t                    # now it expects the next one
+    p = q if surprised else q * 0.25
+    trials = n * 1000
+    assert abs(lost / trials - p) < Z * np.sqrt(p * (1 - p) / trials)
+    share = kfe if surprised else kf
+    assert abs(killed / lost - share) < Z * np.sqrt(share * (1 - share) / lost)
+
+
+def test_fire_from_its_own_side_always_surprises(kit, put):
+    """B's friend b-001 hit by A's mission is caught in the open even when it expects
+    enemy fire: it did not expect fire from its own side."""
+    q = 0.05
+    model = _setup(kit, put, {"indirect_fire.effect_radius_km": 0.1,
+                              "indirect_fire.casualty_fraction": q,
+                              "units.b.strength": 1000, "units.b.protection": 0.0,
+                              "indirect_fire.no_fire_radius_km": 0.0})
+    f = model.forces
+    f.anchor[2] = f.anchor[4]                            # b-001 stands on the target
+    f.offset[2] = f.offset[4]
+    n, lost = 100, 0
+    for k in range(n):
+        f.strength[2] = 1000
+        f.under_fire_h[2] = 0.5                          # fired on half an hour ago
+        before = f.killed[2] + f.wounded[2]
+        _call(model, seed=k)
+        lost += f.killed[2] + f.wounded[2] - before
+    trials = n * 1000
+    assert abs(lost / trials - q) < Z * np.sqrt(q * (1 - q) / trials)   # not q x 0

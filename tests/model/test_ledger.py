@@ -73,7 +73,8 @@ def _reinforced_kursk(kit):
     rules = {"withdraw_loss_fraction": 0.2, "rest_h": 24.0, "reinforce_to_fraction": 1.0,
              "redeploy_min_fraction": 0.5}
     return kit.kursk(horizon_h=240, kp=5, ru=5, ua=8, changes={
-        "units.ua.lethality": 0.01, "nations.KP.campaign": rules, "nations.RU.campaign": rules})
+        "units.ua.lethality": 0.01, "units.ua.weapon_range_km": 1.5,
+        "nations.KP.campaign": rules, "nations.RU.campaign": rules})
 
 
 def test_every_soldier_is_fit_killed_or_wounded_at_every_record_time(kit):

@@ -78,7 +78,8 @@ def test_one_nation_one_language_has_no_language_causes_but_a_floor_of_misidenti
 
 
 def test_fire_without_lethality_costs_no_one(kit):
-    harmless = {f"units.{g}.lethality": 0.0 for g in ("kp", "ru", "ua")}
+    harmless = {f"units.{g}.{k}": v for g in ("kp", "ru", "ua")
+                for k, v in (("lethality", 0.0), ("weapons", {}), ("weapon_range_km", 1.5))}
     world = kit.kursk(horizon_h=72, changes={**harmless, **BLURRED,
                                              "indirect_fire.casualty_fraction": 0.0})
     (r,) = kit.replicate(world, 1, seed=35)

@@ -145,6 +145,16 @@ def tiny_worlds(draw):
         "campaign.rest_h": draw(st.floats(0.0, 12.0)),
         "campaign.reinforce_to_fraction": draw(prob),
         "campaign.redeploy_min_fraction": draw(prob),
+        "surprise.exposed_h": draw(st.floats(0.0, 2.0)),
+        "surprise.alert_h": draw(st.floats(0.0, 12.0)),
+        "weapons": {"gun": {"targets": draw(st.sampled_from(["dismounts", "vehicles"])),
+                            "range_km": draw(st.floats(0.0, 2.0)),
+                            "pk": sorted([draw(st.floats(0.0, 2.0)), draw(prob)]
+                                         for _ in range(draw(st.integers(1, 3)))),
+                            "rate_per_h": draw(st.floats(0.0, 50.0)),
+                            "casualties_per_hit": draw(st.floats(0.0, 5.0)),
+                            "killed_fraction": draw(prob),
+                            "killed_fraction_exposed": draw(prob)}},
     }
     for n in "ABE":
         ch[f"nations.{n}.training"] = draw(prob)
@@ -166,6 +176,9 @@ def tiny_worlds(draw):
         ch[f"units.{g}.sensor_range_km"] = draw(st.floats(0.5, 4.0))
         ch[f"units.{g}.weapon_range_km"] = draw(st.floats(0.3, 2.0))
         ch[f"units.{g}.lethality"] = draw(st.floats(0.0, 0.1))
+        ch[f"units.{g}.weapons"] = {"gun": draw(st.floats(0.0, 20.0))}
+        ch[f"units.{g}.vehicles"] = draw(st.integers(0, 4))
+        ch[f"units.{g}.protection"] = draw(prob)
         ch[f"units.{g}.cover"] = draw(prob)
     return changed(TINY, ch), draw(st.booleans()), draw(st.integers(0, 2**32 - 1))
 
