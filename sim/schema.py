@@ -396,6 +396,12 @@ class RunConfig(Strict):
         "differences")
     counterfactual: Intervention | None = Field(
         None, description="the `compare_to` intervention, filled in by the command-line layer")
+    decompose: bool = Field(
+        False, description="also run this run's intervention with every non-empty subset of "
+        "the parts of perfect communication (perfect_reports, no_language_barrier, "
+        "instant_check_fire) switched on, on the same seeds, and report the effect of "
+        "miscommunication split into the parts (Shapley values) in summary.json's "
+        "`decomposition`")
     scale: float = Field(1.0, gt=0.0, le=1000.0, description="run the scenario scaled up "
                          "(or down) at constant density: unit counts, front length, "
                          "interpreters and fire missions times this factor (sim/scaling.py)")
