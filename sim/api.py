@@ -20,8 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.cli.validate import compose_config, validate_config
-from sim.experiment.decomposition import decomposition_table
-from sim.experiment.rundir import DECOMPOSITION_FILE
+from sim.experiment.decomposition import DECOMPOSITION_FILE, decomposition_table
 from sim.experiment.runner import Experiment, run_experiment
 from sim.experiment.summary import build_summary
 from sim.experiment.tables import (

@@ -33,6 +33,8 @@ import pandas as pd
 from sim.experiment.stats import difference_interval, paired_difference
 from sim.schema import PARTS, Intervention
 
+#: The run directory's table of every combination's replications (docs/contract.md).
+DECOMPOSITION_FILE = "decomposition_replications.parquet"
 #: Column of the decomposition table naming each row's combination of parts.
 COMBINATION = "combination"
 #: The label of the empty combination: no part switched on (the run itself).

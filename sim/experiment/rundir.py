@@ -23,7 +23,7 @@ import pandas as pd
 
 from sim.experiment import figures
 from sim.experiment.atomic import write_json, write_parquet
-from sim.experiment.decomposition import decomposition_table, split_table
+from sim.experiment.decomposition import DECOMPOSITION_FILE, decomposition_table, split_table
 from sim.experiment.runner import Experiment
 from sim.experiment.summary import build_summary
 from sim.experiment.tables import (
@@ -34,7 +34,6 @@ from sim.experiment.tables import (
 )
 
 COUNTERFACTUAL_FILE = "counterfactual_replications.parquet"
-DECOMPOSITION_FILE = "decomposition_replications.parquet"
 LIBRARIES = ("coalition-friction", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic",
              "hydra-core", "matplotlib", "networkx", "numba")
 
