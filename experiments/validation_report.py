@@ -19,7 +19,10 @@ and their sources):
    its initial force (the calibration target) and 3-9 wounded per killed, both
    on the mean, and a KP-RU incident in every replication.
 4. Every intervention's paired effect against the baseline ``none`` on the
-   same replication seeds (common random numbers).
+   same replication seeds (common random numbers), and the baseline's effect of
+   miscommunication (``none`` minus ``perfect_comms``) split into its three parts
+   by Shapley values over the 2^3 combinations (sim/validation/decomposition.py;
+   only the three pairs of parts are run for it, the rest are arms run anyway).
 5. ``lanchester_duel`` cut into 1, 10 and 100 units per side (the same total
    forces, every unit in range of every enemy) at time steps of 0.25, 0.5 and
    1 h: the square law holds in every case (the tolerances of 1), and total

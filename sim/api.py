@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.cli.validate import compose_config, validate_config
+from sim.experiment.decomposition import DECOMPOSITION_FILE, decomposition_table
 from sim.experiment.runner import Experiment, run_experiment
 from sim.experiment.summary import build_summary
 from sim.experiment.tables import (
@@ -44,6 +45,8 @@ class Results:
     experiment: Experiment
     #: load of every translation pool over time (one row per replication, time and link)
     links: pd.DataFrame | None = None
+    #: with ``decompose=true``: every combination's replications, named in ``combination``
+    decomposition: pd.DataFrame | None = None
 
 
 def config(*overrides: str) -> RunConfig:
@@ -57,11 +60,14 @@ def run(*overrides: str, progress: bool = False) -> Results:
     exp = run_experiment(cfg, show_progress=progress)
     reps = replications_table(exp.results)
     cf = replications_table(exp.counterfactual) if exp.counterfactual is not None else None
+    arms = ({name: replications_table(res) for name, res in exp.decomposition.items()}
+            if exp.decomposition is not None else None)
     summary = build_summary(reps, scenario=cfg.scenario.name, intervention=cfg.intervention.name,
                             seed=cfg.seed, counterfactual=cf,
-                            counterfactual_name=cfg.compare_to)
+                            counterfactual_name=cfg.compare_to, decomposition=arms)
     return Results(cfg, summary, reps, incidents_table(exp.results),
-                   timeseries_table(exp.results), cf, exp, links_table(exp.results))
+                   timeseries_table(exp.results), cf, exp, links_table(exp.results),
+                   decomposition_table(arms) if arms is not None else None)
 
 
 def read_run(run_dir: str | Path) -> dict[str, object]:
@@ -76,4 +82,6 @@ def read_run(run_dir: str | Path) -> dict[str, object]:
         "timeseries": pd.read_parquet(d / "timeseries.parquet"),
         "links": (pd.read_parquet(d / "links.parquet") if (d / "links.parquet").exists()
                   else None),
+        "decomposition": (pd.read_parquet(d / DECOMPOSITION_FILE)
+                          if (d / DECOMPOSITION_FILE).exists() else None),
     }

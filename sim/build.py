@@ -10,7 +10,8 @@ in the same order:
    resources a lever adds (liaison officers) scale with the force like the rest;
 3. the model is built on replication ``k``'s seed, ``SeedSequence(seed)``'s
    ``k``-th spawned child (the seed ``sim run`` gives replication ``k``), with the
-   lever's ``perfect_comms`` switch.
+   lever's counterfactual parts (``Intervention.parts()``: ``perfect_comms`` is all
+   three), as :class:`sim.model.ideal.Idealised`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.interventions import apply_intervention
+from sim.model.ideal import Idealised
 from sim.model.model import CoalitionModel
 from sim.scaling import scale_scenario
 from sim.schema import Intervention, RunConfig, Scenario
@@ -51,5 +53,5 @@ def build_model(config: RunConfig, replication: int = 0, *,
     """
     lever = config.intervention if lever is None else lever
     seq = replication_seed(config.seed, replication) if seed is None else seed
-    return CoalitionModel(build_world(config, lever), seq, perfect_comms=lever.perfect_comms,
+    return CoalitionModel(build_world(config, lever), seq, ideal=Idealised.of(lever.parts()),
                           replication=replication)

@@ -3,8 +3,10 @@
 An intervention never edits the model; it returns a changed copy of the
 scenario (more interpreters, liaison officers on every allied link, one common
 radio system, a shared language, better markings, a stricter ROE). ``perfect_comms``
-is the exception: it is a switch the model reads, because "every picture is
-current" is a property of the mechanics, not a parameter value.
+and its three parts (``perfect_reports``, ``no_language_barrier``,
+``instant_check_fire``) are the exception: they are counterfactual switches the
+model reads (:mod:`sim.model.ideal`), because "every picture is current" is a
+property of the mechanics, not a parameter value.
 """
 
 from __future__ import annotations

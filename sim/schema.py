@@ -28,6 +28,11 @@ SCHEMA_VERSION = 1
 #: The radio system the ``common_radio_net`` intervention issues to every coalition nation.
 COMMON_RADIO = "common_digital_net"
 
+#: The three parts of perfect communication, each a counterfactual switch of its own
+#: (``Intervention``; the rules are in sim/model/ideal.py). ``perfect_comms`` is all three.
+#: The order is the order of the ``decomposition`` in summary.json.
+PARTS: tuple[str, ...] = ("perfect_reports", "no_language_barrier", "instant_check_fire")
+
 
 class Strict(BaseModel):
     """Base for every config block: unknown keys are errors, values are checked on assignment."""
@@ -420,7 +425,20 @@ class Intervention(Strict):
     description: str = ""
     perfect_comms: bool = Field(
         False, description="every message delivered at once and understood, every picture "
-        "current, every challenge understood (docs/contract.md)")
+        "current, every challenge understood (docs/contract.md): the three parts below "
+        "together, whatever they say")
+    perfect_reports: bool = Field(
+        False, description="counterfactual part: every report and message (unit radio, "
+        "liaison hops, common net, calls for fire, check-fire calls) arrives at once, never "
+        "lost or queued, and every picture holds every unit's current position as reported; "
+        "across a language barrier a message can still arrive garbled")
+    no_language_barrier: bool = Field(
+        False, description="counterfactual part: comprehension 1 on every hop, challenge "
+        "and direct check-fire call, so nothing is garbled or misunderstood and nothing "
+        "needs translating; messages can still be lost or late")
+    instant_check_fire: bool = Field(
+        False, description="counterfactual part: a shooter learns at once that it fires on "
+        "a friend (every direct-fire incident lasts 0 h)")
     interpreter_multiplier: Annotated[float, Field(ge=0.0)] = Field(
         1.0, description="multiplies the interpreters on every liaison link")
     liaison_officers: Annotated[float, Field(ge=0.0)] = Field(
@@ -443,6 +461,11 @@ class Intervention(Strict):
     engage_failed_challenge: Probability | None = Field(
         None, description="overrides every coalition nation's ROE after a failed challenge")
 
+    def parts(self) -> tuple[str, ...]:
+        """The parts of perfect communication switched on, in :data:`PARTS` order:
+        all three under ``perfect_comms``, else those whose switch is on."""
+        return tuple(p for p in PARTS if self.perfect_comms or getattr(self, p))
+
 
 class RunConfig(Strict):
     """One `sim run`: a scenario, an intervention, seeds and replications."""
@@ -456,6 +479,12 @@ class RunConfig(Strict):
         "differences")
     counterfactual: Intervention | None = Field(
         None, description="the `compare_to` intervention, filled in by the command-line layer")
+    decompose: bool = Field(
+        False, description="also run this run's intervention with every non-empty subset of "
+        "the parts of perfect communication (perfect_reports, no_language_barrier, "
+        "instant_check_fire) switched on, on the same seeds, and report the effect of "
+        "miscommunication split into the parts (Shapley values) in summary.json's "
+        "`decomposition`")
     scale: float = Field(1.0, gt=0.0, le=1000.0, description="run the scenario scaled up "
                          "(or down) at constant density: unit counts, front length, "
                          "interpreters and fire missions times this factor (sim/scaling.py)")

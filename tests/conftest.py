@@ -60,12 +60,17 @@ def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+#: Seconds a test's ``sim`` subprocess may take before it is killed (and the test fails).
+SUBPROCESS_TIMEOUT_S = 900
+
+
 def run_sim(args: Sequence[str], cwd: Path, env: dict[str, str] | None = None,
             command: Sequence[str] | None = None) -> tuple[int, str, str]:
-    """Run ``sim run ARGS`` (or ``COMMAND ARGS``) in ``cwd``; return (returncode, stdout, stderr)."""
+    """Run ``sim run ARGS`` (or ``COMMAND ARGS``) in ``cwd``; return (returncode, stdout, stderr).
+    Killed after ``SUBPROCESS_TIMEOUT_S`` seconds (``subprocess.TimeoutExpired``)."""
     cmd = [*(command if command is not None else [str(SIM), "run"]), *args]
     proc = subprocess.run(cmd, cwd=cwd, env=_env(env), capture_output=True, text=True,
-                          check=False)
+                          check=False, timeout=SUBPROCESS_TIMEOUT_S)
     return proc.returncode, proc.stdout, proc.stderr
 
 

@@ -34,9 +34,9 @@ def test_a_model_takes_its_replications_seed_and_the_levers_switch():
     assert not np.array_equal(build_model(patrolling, 1).forces.offset,
                               build_model(patrolling, 2).forces.offset)
     assert a.ledger.replication == 1
-    assert not a.network.perfect
+    assert not a.network.ideal.perfect
     perfect = build_model(cfg, 1, lever=api.config("intervention=perfect_comms").intervention)
-    assert perfect.network.perfect
+    assert perfect.network.ideal.perfect
 
 
 def test_a_config_and_replication_give_the_same_run_as_sim_run():

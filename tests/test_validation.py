@@ -90,6 +90,31 @@ def test_single_nation_has_no_language_caused_incidents(report: dict) -> None:
     assert (reps["cause.challenge_failed"] == 0).all()
 
 
+def test_the_baseline_is_split_into_the_parts_of_perfect_comms(report: dict) -> None:
+    """Section 4's decomposition: the parts' own configs and perfect_comms are reused, only
+    the three pairs are run; the parts add up to none minus perfect_comms."""
+    from sim.schema import PARTS
+
+    dec = report["baseline"].extra["decomposition"]
+    arms = report["interventions"]
+    assert dec["ran"] == ["perfect_reports+no_language_barrier",
+                          "perfect_reports+instant_check_fire",
+                          "no_language_barrier+instant_check_fire"]
+    for m in ("friendly_fire_casualties", "friendly_fire_incidents"):
+        cell = dec["metrics"][m]
+        assert sum(cell["shapley"][p]["mean_diff"] for p in PARTS) == pytest.approx(
+            cell["effect"]["mean_diff"])
+        assert cell["effect"]["mean_diff"] == pytest.approx(
+            -arms["perfect_comms"].comparison["metrics"][m]["mean_diff"])
+        for p in PARTS:
+            assert cell["combinations"][p] == pytest.approx(arms[p].summary["metrics"][m]["mean"])
+    text = report["output"].read_text()
+    assert "### The effect of miscommunication in three parts" in text
+    assert "| total: `none` - `perfect_comms` |" in text
+    for p in PARTS:
+        assert f"| `{p}` |" in text
+
+
 def test_pairing_equals_compare_to_none() -> None:
     """The report pairs each intervention with one baseline run: same as compare_to=none."""
     from sim import api

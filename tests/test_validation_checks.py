@@ -195,7 +195,9 @@ def _cmp(mean: float, low: float, high: float) -> dict:
 
 def test_rank_remedies() -> None:
     comparisons = {"perfect_comms": _cmp(-50, -60, -40), "iff_markings": _cmp(-5, -8, -2),
-                   "strict_roe": _cmp(-10, -20, 1), "interpreters_x2": _cmp(2, -1, 5)}
+                   "strict_roe": _cmp(-10, -20, 1), "interpreters_x2": _cmp(2, -1, 5),
+                   "perfect_reports": _cmp(-30, -40, -20), "no_language_barrier": _cmp(-20, -30, -9),
+                   "instant_check_fire": _cmp(-11, -12, -10)}   # counterfactuals, not remedies
     r = c.rank_remedies(comparisons)
     assert r.ranked == ("strict_roe", "iff_markings", "interpreters_x2")
     assert r.below_zero == ("iff_markings",)

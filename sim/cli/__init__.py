@@ -17,6 +17,8 @@ USAGE = """usage: sim run [OVERRIDES...] [-m]   run a scenario (Hydra overrides;
 examples:
   sim run scenario=kursk_2024 intervention=interpreters_x2 replications=16 seed=7
   sim run compare_to=perfect_comms
+  sim run decompose=true     (split that effect into perfect_reports, no_language_barrier
+                              and instant_check_fire: 2^3 paired arms, Shapley values)
   sim run -m intervention=none,strict_roe,iff_markings hydra/launcher=joblib
   sim run --cfg job          (print the composed config)
 set SIM_DEBUG=1 for tracebacks."""

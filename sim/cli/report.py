@@ -14,7 +14,8 @@ from sim.experiment.sweep import point_dirs, write_sweep
 def _rebuild_run(run_dir: Path) -> None:
     cfg = yaml.safe_load((run_dir / ".hydra" / "config.yaml").read_text())
     rebuild(run_dir, scenario=cfg["scenario"]["name"], intervention=cfg["intervention"]["name"],
-            seed=int(cfg["seed"]), counterfactual_name=cfg.get("compare_to"))
+            seed=int(cfg["seed"]), counterfactual_name=cfg.get("compare_to"),
+            decompose=bool(cfg.get("decompose", False)))
 
 
 def report(path: str) -> int:

@@ -4,7 +4,9 @@
   cause (friendly fire, enemy fire), with the 95% band over replications;
 - ``incidents_by_cause.png``: mean incidents per replication by cause, and
   where incidents happened;
-- ``comparison.png`` (with ``compare_to``): paired differences with 95% intervals.
+- ``comparison.png`` (with ``compare_to``): paired differences with 95% intervals;
+- ``decomposition.png`` (with ``decompose``): the effect of miscommunication and each
+  part's Shapley value, with 95% intervals.
 """
 
 from __future__ import annotations
@@ -115,6 +117,30 @@ def comparison_figure(summary: dict):
     return fig
 
 
+def decomposition_figure(summary: dict):
+    """Per metric: the effect (this run minus all parts perfect) and each part's share."""
+    dec = summary["decomposition"]
+    names = list(dec["metrics"])
+    rows = ["effect", *dec["parts"]]
+    fig, axes = plt.subplots(1, len(names), figsize=(2.3 * len(names), 3.8), sharey=False)
+    for ax, name in zip(np.atleast_1d(axes), names, strict=True):
+        m = dec["metrics"][name]
+        cells = [m["effect"], *(m["shapley"][p] for p in dec["parts"])]
+        for k, d in enumerate(cells):
+            ax.errorbar([k], [d["mean_diff"]], yerr=[[d["mean_diff"] - d["ci95_low"]],
+                                                      [d["ci95_high"] - d["mean_diff"]]],
+                        fmt="s" if k == 0 else "o", capsize=4,
+                        color="black" if k == 0 else f"C{k - 1}")
+        ax.axhline(0, color="grey", lw=0.8)
+        ax.set_xticks(range(len(rows)), [r.replace("_", "\n") for r in rows], fontsize=6,
+                      rotation=90)
+        ax.set_title(name.replace("_", "\n"), fontsize=8)
+    fig.suptitle(f"{summary['intervention']}: effect of miscommunication and its parts "
+                 "(Shapley values, paired by seed, 95% CI)", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
 def run_figures(out_dir: Path, summary: dict) -> list[Path]:
     """Draw every figure of a run directory from its tables; return the paths."""
     out_dir = Path(out_dir)
@@ -126,4 +152,6 @@ def run_figures(out_dir: Path, summary: dict) -> list[Path]:
              save_figure(out_dir / "incident_durations.png", durations_figure(inc, title))]
     if "comparison" in summary:
         paths.append(save_figure(out_dir / "comparison.png", comparison_figure(summary)))
+    if "decomposition" in summary:
+        paths.append(save_figure(out_dir / "decomposition.png", decomposition_figure(summary)))
     return paths

@@ -3,7 +3,10 @@
 Files: summary.json, replications.parquet, incidents.parquet,
 timeseries.parquet, links.parquet (load of each translation pool over time),
 run_info.json, figures (PNG); with a counterfactual also
-counterfactual_replications.parquet (the same seeds under the counterfactual).
+counterfactual_replications.parquet (the same seeds under the counterfactual);
+with ``decompose`` also decomposition_replications.parquet (the same seeds under
+every non-empty combination of the parts of perfect communication, one block of
+rows per combination, named in its ``combination`` column).
 Hydra writes .hydra/config.yaml itself.
 """
 
@@ -20,6 +23,7 @@ import pandas as pd
 
 from sim.experiment import figures
 from sim.experiment.atomic import write_json, write_parquet
+from sim.experiment.decomposition import DECOMPOSITION_FILE, decomposition_table, split_table
 from sim.experiment.runner import Experiment
 from sim.experiment.summary import build_summary
 from sim.experiment.tables import (
@@ -44,22 +48,29 @@ def write_run(exp: Experiment, out_dir: Path, wall_time_s: float) -> dict:
     write_parquet(out_dir / "links.parquet", links_table(exp.results))
     if exp.counterfactual is not None:
         write_parquet(out_dir / COUNTERFACTUAL_FILE, replications_table(exp.counterfactual))
+    if exp.decomposition is not None:
+        write_parquet(out_dir / DECOMPOSITION_FILE, decomposition_table(
+            {name: replications_table(res) for name, res in exp.decomposition.items()}))
     write_json(out_dir / "run_info.json", run_info(wall_time_s))
     return rebuild(out_dir, scenario=exp.config.scenario.name,
                    intervention=exp.config.intervention.name, seed=exp.config.seed,
                    counterfactual_name=(exp.config.counterfactual.name
-                                        if exp.config.counterfactual else None))
+                                        if exp.config.counterfactual else None),
+                   decompose=exp.decomposition is not None)
 
 
 def rebuild(out_dir: Path, *, scenario: str, intervention: str, seed: int,
-            counterfactual_name: str | None) -> dict:
+            counterfactual_name: str | None, decompose: bool = False) -> dict:
     """(Re)build summary.json and the figures from the saved tables alone."""
     out_dir = Path(out_dir)
     reps = pd.read_parquet(out_dir / "replications.parquet")
     cf_path = out_dir / COUNTERFACTUAL_FILE
     cf = pd.read_parquet(cf_path) if cf_path.exists() and counterfactual_name else None
+    dec_path = out_dir / DECOMPOSITION_FILE
+    dec = split_table(pd.read_parquet(dec_path)) if decompose and dec_path.exists() else None
     summary = build_summary(reps, scenario=scenario, intervention=intervention, seed=seed,
-                            counterfactual=cf, counterfactual_name=counterfactual_name)
+                            counterfactual=cf, counterfactual_name=counterfactual_name,
+                            decomposition=dec)
     write_json(out_dir / "summary.json", summary)
     figures.run_figures(out_dir, summary)
     return summary

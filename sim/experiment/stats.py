@@ -27,5 +27,11 @@ def describe(values: Sequence[float]) -> dict[str, float]:
 
 def paired_difference(a: Sequence[float], b: Sequence[float]) -> dict[str, float]:
     """Mean of a - b paired by replication, with its 95% t-interval."""
-    d = describe(np.asarray(a, float) - np.asarray(b, float))
-    return {"mean_diff": d["mean"], "ci95_low": d["ci95_low"], "ci95_high": d["ci95_high"]}
+    return difference_interval(np.asarray(a, float) - np.asarray(b, float))
+
+
+def difference_interval(d: Sequence[float]) -> dict[str, float]:
+    """Mean of per-replication differences ``d``, with its 95% t-interval (``mean_diff``,
+    ``ci95_low``, ``ci95_high``)."""
+    s = describe(d)
+    return {"mean_diff": s["mean"], "ci95_low": s["ci95_low"], "ci95_high": s["ci95_high"]}

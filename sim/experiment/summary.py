@@ -2,14 +2,19 @@
 
 Built from the replications table alone (so ``sim report`` can rebuild it):
 means and 95% intervals of every metric, nation totals and incident causes
-averaged over replications, and the paired comparison when a counterfactual
-was run on the same seeds. No timestamps, paths or durations.
+averaged over replications, the paired comparison when a counterfactual
+was run on the same seeds, and the decomposition into the parts of perfect
+communication when the combinations were (:mod:`sim.experiment.decomposition`).
+No timestamps, paths or durations.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
+from sim.experiment import decomposition as decomp
 from sim.experiment.replication import METRICS
 from sim.experiment.stats import describe, paired_difference
 from sim.experiment.tables import NATION_FIELDS
@@ -28,8 +33,13 @@ def nations_in(reps: pd.DataFrame) -> list[str]:
 
 def build_summary(reps: pd.DataFrame, *, scenario: str, intervention: str, seed: int,
                   counterfactual: pd.DataFrame | None = None,
-                  counterfactual_name: str | None = None) -> dict:
-    """The summary dictionary of docs/contract.md (keys sorted when written)."""
+                  counterfactual_name: str | None = None,
+                  decomposition: Mapping[str, pd.DataFrame] | None = None) -> dict:
+    """The summary dictionary of docs/contract.md (keys sorted when written).
+
+    ``decomposition``: per non-empty combination of parts (its label), the replications
+    table of the run with those parts switched on, on the same seeds.
+    """
     reps = reps.sort_values("replication")
     out: dict = {
         "schema_version": SCHEMA_VERSION, "scenario": scenario, "intervention": intervention,
@@ -56,4 +66,6 @@ def build_summary(reps: pd.DataFrame, *, scenario: str, intervention: str, seed:
             "metrics": {m: paired_difference(reps[m].to_numpy(), cf[m].to_numpy())
                         for m in METRICS},
         }
+    if decomposition is not None:
+        out["decomposition"] = decomp.summarise(reps, decomposition, METRICS)
     return out

@@ -30,7 +30,11 @@ mistake (all times in hours; call rules in ``scenario.messaging``):
   ``check_fire_attempts`` tries) the call is understood with the two nations'
   challenge probability (shared language or agreed signal), and takes effect
   ``check_fire_latency_h`` later.
-With ``perfect_comms`` fire on a friend stops at once.
+Counterfactual parts (:mod:`sim.model.ideal`): under ``perfect_reports`` every
+send of the call through the HQs crosses every hop at once (no loss, no latency;
+only comprehension can fail it) and the direct call takes effect at once; under
+``no_language_barrier`` every hop and the direct call are understood; under
+``instant_check_fire`` (and ``perfect_comms``) fire on a friend stops at once.
 """
 
 from __future__ import annotations
@@ -65,20 +69,22 @@ def recognition_delays(shooter: np.ndarray, victim: np.ndarray, self_per_h: floa
     """Hours until each shooter (unit) stops firing on a friendly victim (unit), by the rules
     above, all incidents at once. Draws a fixed block of numbers per incident."""
     n = shooter.size
-    if network.perfect or self_per_h >= 1.0 or n == 0:
+    if network.ideal.instant_check_fire or self_per_h >= 1.0 or n == 0:
         return np.zeros(n)
     rules = network.messaging
-    k, retry, latency = rules.check_fire_attempts, rules.check_fire_retry_h, \
-        rules.check_fire_latency_h
+    at_once = network.ideal.perfect_reports
+    k, retry = rules.check_fire_attempts, rules.check_fire_retry_h
+    latency = 0.0 if at_once else rules.check_fire_latency_h
     hops = 2 + max(network.longest_route, 1)
     u = rng.random((1 + 2 * k + hops, n))
     rate = -np.log1p(-self_per_h)
     by_itself = -np.log1p(-u[0]) / rate if rate > 0 else np.full(n, np.inf)
     # through the HQs: every send crosses the victim's radio, the route, the shooter's radio
-    radio_ok = 1 - network.jamming
+    radio_ok = 1.0 if at_once else 1 - network.jamming
+    delivery = np.ones(forces.n) if at_once else forces.report_delivery
     vn, sn = forces.nation[victim], forces.nation[shooter]
-    p_send = (forces.report_delivery[victim] * radio_ok * network.check_fire_through[vn, sn]
-              * forces.report_delivery[shooter] * radio_ok)
+    p_send = (delivery[victim] * radio_ok * network.check_fire_through[vn, sn]
+              * delivery[shooter] * radio_ok)
     sent = u[1:1 + k] < p_send
     n_hops = 2 + np.maximum(network.table.route_len[vn, sn], 0) + network.direct[vn, sn]
     lat = -latency * np.log1p(-u[1 + 2 * k:])

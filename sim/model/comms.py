@@ -28,7 +28,11 @@ Rules (units: hours, probabilities per message):
   position report needs no language).
 - Challenges between soldiers of two nations are understood with the best of
   their shared-language proficiency and the link's agreed signal.
-- ``perfect_comms``: every message is delivered at once and understood.
+- Counterfactual parts (:mod:`sim.model.ideal`): under ``perfect_reports`` every
+  message arrives at once, never lost or queued (garbled only across a language
+  barrier); under ``no_language_barrier`` every hop and challenge is understood and
+  nothing is translated. Both together (``perfect_comms``): every message is
+  delivered at once and understood.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ import networkx as nx
 import numpy as np
 from numba import njit
 
+from sim.model.ideal import AS_IS, Idealised
 from sim.model.routing import Messages, PoolLoad, RouteTable, send_along_routes
 from sim.schema import LiaisonLink, Messaging, Scenario
 
@@ -96,6 +101,16 @@ def _pool_of(link: LiaisonLink) -> tuple[float, float]:
     return capacity, quality
 
 
+def garbled_at_once(comprehension: float, noticed: float) -> float:
+    """P(a message delivered at once is garbled on a hop of ``comprehension``) when every
+    noticed misunderstanding (P ``noticed``) is asked again at once until the message is
+    understood or misunderstood unnoticed (``perfect_reports``, :mod:`sim.model.ideal`);
+    1 where nothing is understood and every misunderstanding is noticed."""
+    unnoticed = (1.0 - comprehension) * (1.0 - noticed)
+    settled = comprehension + unnoticed
+    return unnoticed / settled if settled > 0 else 1.0
+
+
 def radio_hop(p_through: np.ndarray, latency_h: np.ndarray, messaging: Messaging,
               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """One radio hop per message (a unit and its HQ), repeated until acknowledged: the first
@@ -129,8 +144,10 @@ class Delivery:
 class Network:
     """HQs as nodes, liaison links and shared radio nets as routes; sends messages."""
 
-    def __init__(self, scenario: Scenario, perfect: bool) -> None:
-        self.perfect = perfect
+    def __init__(self, scenario: Scenario, ideal: Idealised = AS_IS) -> None:
+        #: the parts of communication made perfect (:mod:`sim.model.ideal`)
+        self.ideal = ideal
+        fluent = ideal.no_language_barrier
         self.nations = list(scenario.nations)
         self.jamming = scenario.environment.jamming
         self.garble_noticed = scenario.identification.garble_noticed
@@ -154,8 +171,11 @@ class Network:
                 pool = len(self.pools)
                 self.pools.append(Pool(name, capacity, link.max_queue_h))
             for x, y in ((a, b), (b, a)):
-                self._hops[(x, y)] = Hop(link.delivery, link.latency_h,
-                                         quality if pool >= 0 else shared, pool)
+                if fluent:                   # understood as it is: no pool translates it
+                    self._hops[(x, y)] = Hop(link.delivery, link.latency_h, 1.0, -1)
+                else:
+                    self._hops[(x, y)] = Hop(link.delivery, link.latency_h,
+                                             quality if pool >= 0 else shared, pool)
         self.net = scenario.common_net
         #: direct[a, b]: a and b are allies on the same radio system, so reports from a's
         #: units reach HQ b straight over their shared net
@@ -178,7 +198,7 @@ class Network:
         self.challenge = np.ones((h, h))
         for a in range(h):
             for b in range(h):
-                if a != b and not perfect:
+                if a != b and not fluent:
                     spoken = shared_proficiency(nat[self.nations[a]].languages,
                                                 nat[self.nations[b]].languages)
                     self.challenge[a, b] = max(spoken, self._agreed_signal(scenario, a, b))
@@ -212,20 +232,46 @@ class Network:
             net_delivery=self.net.delivery * (1 - self.jamming),
             net_latency=self.net.latency_h, garble_noticed=self.garble_noticed,
             max_attempts=self.messaging.max_attempts, retry_h=self.messaging.retry_h)
-        #: check_fire_through[a, b]: P(one send of a check-fire call crosses from HQ a to HQ b)
-        #: on the priority channel: every hop delivers and understands it, no queue
-        self.check_fire_through = np.zeros((h, h))
-        for (a, b), path in self.routes.items():
-            if path is None:
-                continue
-            if self.direct[a, b]:
-                self.check_fire_through[a, b] = self.net.delivery * (1 - self.jamming)
-            else:
-                self.check_fire_through[a, b] = float(np.prod(
-                    [hop.delivery * (1 - self.jamming) * hop.comprehension for hop in path]))
+        self._index_check_fire(h)
+        self._index_garbling(h)
         #: every pool's queue and how much it has translated or turned away so far
         self.load = PoolLoad(np.zeros(len(pools)), np.zeros(len(pools), np.int64),
                              np.zeros(len(pools), np.int64))
+
+    def _index_garbling(self, h: int) -> None:
+        """The chances that a message delivered at once (``perfect_reports``) is garbled:
+        ``garble_at_once[k]`` on hop k, ``route_garble_at_once[a, b]`` on any hop of the
+        route from a's units to HQ b (0 with no hop: own HQ, a shared net, no route)."""
+        self.garble_at_once = np.array(
+            [garbled_at_once(hop.comprehension, self.garble_noticed) for hop in self.hop_list],
+            dtype=float)
+        self.route_garble_at_once = np.zeros((h, h))
+        t = self.table
+        for a in range(h):
+            for b in range(h):
+                hops = t.route_hops[a, b, :max(t.route_len[a, b], 0)]
+                self.route_garble_at_once[a, b] = 1.0 - float(np.prod(
+                    1.0 - self.garble_at_once[hops]))
+
+    def _index_check_fire(self, h: int) -> None:
+        """check_fire_through[a, b]: P(one send of a check-fire call crosses from HQ a to HQ b)
+        on the priority channel: every hop delivers and understands it, no queue. Under
+        ``perfect_reports`` every hop delivers it (even with no route), so only
+        comprehension is left."""
+        at_once = self.ideal.perfect_reports
+        self.check_fire_through = np.zeros((h, h))
+        for (a, b), path in self.routes.items():
+            if path is None:
+                if at_once:
+                    self.check_fire_through[a, b] = 1.0
+                continue
+            if self.direct[a, b]:
+                self.check_fire_through[a, b] = (1.0 if at_once
+                                                 else self.net.delivery * (1 - self.jamming))
+            else:
+                self.check_fire_through[a, b] = float(np.prod(
+                    [(1.0 if at_once else hop.delivery * (1 - self.jamming))
+                     * hop.comprehension for hop in path]))
 
     def _agreed_signal(self, scenario: Scenario, a: int, b: int) -> float:
         names = {self.nations[a], self.nations[b]}
@@ -242,16 +288,33 @@ class Network:
         ``urgent`` messages wait for a pool's backlog but take none of its capacity.
         A message not acknowledged is sent again (:mod:`sim.model.routing`). Draws a
         fixed block of random numbers per message (four per hop of the longest route per
-        attempt) so paired runs stay in step.
+        attempt) so paired runs stay in step. Under ``perfect_reports`` every message
+        arrives at once, garbled on a hop with P ``garble_at_once`` (the same block drawn;
+        none under ``no_language_barrier`` too).
         """
         n = start.size
-        if self.perfect or n == 0:
-            return Delivery(start.astype(float).copy(), np.ones(n, bool), np.zeros(n, bool),
-                            np.ones(n, np.int64))
+        ideal = self.ideal
+        if n == 0 or (ideal.perfect_reports and ideal.no_language_barrier):
+            return _at_once(start, np.zeros(n, bool))
         u = rng.random((self.messaging.max_attempts * 4 * max(self.longest_route, 1), n))
-        messages = Messages(np.asarray(src, np.int64), np.asarray(dst, np.int64),
-                            start.astype(float))
+        src, dst = np.asarray(src, np.int64), np.asarray(dst, np.int64)
+        if ideal.perfect_reports:
+            return _at_once(start, self._garbled_en_route(src, dst, u))
+        messages = Messages(src, dst, start.astype(float))
         return Delivery(*send_along_routes(messages, u, self.table, self.load, urgent))
+
+    def _garbled_en_route(self, src: np.ndarray, dst: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Which messages delivered at once arrive garbled: on hop l of its route a message is
+        garbled when its first attempt's comprehension uniform (row 4l + 2 of ``u``) is below
+        the hop's ``garble_at_once``."""
+        t = self.table
+        length = t.route_len[src, dst]                 # -1: no route, 0: own HQ or shared net
+        garbled = np.zeros(src.size, bool)
+        for level in range(self.longest_route):
+            hop = t.route_hops[src, dst, level]
+            p = np.where(level < length, self.garble_at_once[np.maximum(hop, 0)], 0.0)
+            garbled |= u[4 * level + 2] < p
+        return garbled
 
     def garble(self, xy: np.ndarray, garbled: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Grids as misunderstood: garbled rows moved by an exponential distance, random bearing."""
@@ -260,3 +323,9 @@ class Network:
         for i in np.flatnonzero(garbled):
             out[i] = garble_point(out[i, 0], out[i, 1], u[0, i], u[1, i], self.garble_error_km)
         return out
+
+
+def _at_once(start: np.ndarray, garbled: np.ndarray) -> Delivery:
+    """Every message delivered at its start time, on its first send."""
+    n = start.size
+    return Delivery(start.astype(float).copy(), np.ones(n, bool), garbled, np.ones(n, np.int64))

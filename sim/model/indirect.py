@@ -7,7 +7,8 @@ Rules:
   (``fire_support_from``, default its own) as a message: over the caller's
   radio, then across liaison links, where it can be lost or garbled (a wrong
   grid) like any other message, and is repeated until acknowledged
-  (:mod:`sim.model.comms`).
+  (:mod:`sim.model.comms`). Under ``perfect_reports`` (:mod:`sim.model.ideal`) the
+  call arrives at once, garbled only across a language barrier.
 - That nation fires at most Poisson(``fire_missions_per_h`` x dt) missions a
   step, chosen at random among the calls that got through.
 - Fire-support coordination: a mission is cancelled when the firing HQ's
@@ -66,7 +67,7 @@ class IndirectFire:
         radio, _ = radio_hop(f.report_delivery[caller] * (1 - self.network.jamming),
                              f.report_latency[caller], self.network.messaging, rng)
         out = self.network.send_batch(src, supplier, np.full(calls.size, t), rng)
-        delivered = out.delivered & (radio | self.network.perfect)
+        delivered = out.delivered & (radio | self.network.ideal.perfect_reports)
         grid = self.network.garble(c.seen_at[calls], out.garbled, rng)
         tree, units = c.tree, c.tree_units       # this step's positions of fighting units
         for nation in np.unique(supplier):

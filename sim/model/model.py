@@ -36,6 +36,7 @@ from sim.model.campaign import update_postures
 from sim.model.combat import DirectFire
 from sim.model.comms import Network
 from sim.model.forces import build_forces
+from sim.model.ideal import AS_IS, Idealised
 from sim.model.indirect import IndirectFire
 from sim.model.ledger import Ledger
 from sim.model.pictures import Pictures
@@ -52,7 +53,8 @@ class CoalitionModel(mesa.Model):
     Args:
         scenario: the validated scenario, interventions (and scaling) already applied.
         seed: this replication's seed sequence.
-        perfect_comms: every message delivered at once and understood (docs/contract.md).
+        ideal: the parts of communication made perfect (:mod:`sim.model.ideal`; all three
+            are ``perfect_comms``, docs/contract.md); default none.
         replication: index used to label records.
 
     Attributes:
@@ -68,7 +70,7 @@ class CoalitionModel(mesa.Model):
     """
 
     def __init__(self, scenario: Scenario, seed: np.random.SeedSequence, *,
-                 perfect_comms: bool = False, replication: int = 0) -> None:
+                 ideal: Idealised = AS_IS, replication: int = 0) -> None:
         self.streams = Streams(seed)
         super().__init__(rng=self.streams.at("mesa", 0))
         self.world = scenario
@@ -77,7 +79,7 @@ class CoalitionModel(mesa.Model):
         self.forces = build_forces(scenario, self.streams.at("movement", 0))
         self.units = [Unit(self, i, name, self.forces.nation_names[self.forces.nation[i]])
                       for i, name in enumerate(self.forces.names)]
-        self.network = Network(scenario, perfect_comms)
+        self.network = Network(scenario, ideal)
         self.pictures = Pictures(self.forces, self.network, scenario)
         self.sensing = Sensing(scenario, self.forces, self.pictures, self.network)
         self.seams = Seams(scenario, self.forces, self.network, self.sensing)

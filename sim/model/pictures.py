@@ -7,7 +7,12 @@ Rules:
   entry records the reported position, when it was observed, whether it came
   garbled, and whether the last report about that unit was lost (or had no
   route). An entry older than ``entry_expiry_h`` is no longer current.
-- With ``perfect_comms`` every picture is the truth at every step.
+- Under ``perfect_reports`` (:mod:`sim.model.ideal`) every unit reports its
+  current position to every HQ of its side at every step and the report arrives at
+  once: every entry is current and every picture is published every step. Across a
+  language barrier a report still arrives garbled with P
+  ``Network.route_garble_at_once`` (its grid moved as any garbled grid is); with
+  ``no_language_barrier`` too (``perfect_comms``) every picture is the truth.
 """
 
 from __future__ import annotations
@@ -87,8 +92,9 @@ class Pictures:
     def exchange(self, t: float, dt: float, rng: np.random.Generator) -> None:
         """Send due reports, deliver arrived ones, publish pictures that are due."""
         f = self.forces
-        if self.network.perfect:
+        if self.network.ideal.perfect_reports:
             self._set_truth(t)
+            self._garble_current(rng)
             self._publish(t, np.arange(self.h))
             return
         alive = f.strength > 0
@@ -136,6 +142,23 @@ class Pictures:
         self.live.time[:] = np.where(self.member, t, -np.inf)
         self.live.garbled[:] = False
         self.live.lost[:] = False
+
+    def _garble_current(self, rng: np.random.Generator) -> None:
+        """Under ``perfect_reports``: this step's report of unit j to HQ h arrives garbled with
+        P ``route_garble_at_once[nation of j, h]``, its grid moved by an exponential distance
+        (mean ``garble_error_km``) in a random direction. Draws three uniforms per entry, and
+        none where no report can be garbled (no language barrier on any route)."""
+        p = self.network.route_garble_at_once[self.forces.nation, :].T     # (H, N)
+        if not p.any():
+            return
+        u = rng.random((3, *p.shape))
+        hit = self.member & (u[0] < p)
+        h, j = np.nonzero(hit)
+        dist = -self.network.garble_error_km * np.log1p(-u[1][hit])
+        angle = 2 * np.pi * u[2][hit]
+        self.live.pos[h, j, 0] += dist * np.cos(angle)
+        self.live.pos[h, j, 1] += dist * np.sin(angle)
+        self.live.garbled[h, j] = True
 
     def _publish(self, t: float, rows: np.ndarray) -> None:
         """Publish the live picture of HQs ``rows``. The index of friend entries is rebuilt

@@ -66,6 +66,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiment.stats import describe
+from sim.schema import PARTS
 from sim.validation.theory import THREE_SIGMA as THREE_SIGMA
 from sim.validation.theory import SquareLaw as SquareLaw
 from sim.validation.theory import crit_3sigma as crit_3sigma
@@ -80,6 +81,9 @@ WOUNDED_PER_KILLED_BAND = (3.0, 9.0)
 #: Largest relative difference in mean total casualties between a case cut into units or
 #: stepped differently and the reference case (5.).
 GRANULARITY_TOLERANCE = 0.02
+
+#: Intervention configs that are counterfactuals, not remedies: never ranked as remedies.
+COUNTERFACTUALS = ("perfect_comms", *PARTS)
 
 #: Metrics whose paired change each intervention is reported on.
 EFFECT_METRICS = ("friendly_fire_incidents", "friendly_fire_casualties", "total_casualties",
@@ -325,7 +329,7 @@ class Ranking:
 
 def rank_remedies(comparisons: Mapping[str, Mapping[str, Mapping[str, float]]],
                   metric: str = "friendly_fire_casualties",
-                  exclude: Iterable[str] = ("perfect_comms",)) -> Ranking:
+                  exclude: Iterable[str] = COUNTERFACTUALS) -> Ranking:
     """Order remedies by their paired change in ``metric`` (most negative first).
 
     Args:

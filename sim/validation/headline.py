@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sim.validation.checks import COUNTERFACTUALS
 from sim.validation.derived import ALL_CAUSES, mechanics
 from sim.validation.fmt import num, pct
 
@@ -41,7 +42,8 @@ class Figure:
 
     key: str
     label: str
-    kind: str = "num"      # "num" (a count), "pct" (a share), "h" (hours), "rel" (a change)
+    kind: str = "num"      # "num", "int" (a whole count), "pct" (a share), "h" (hours),
+    #                        "rel" (a change)
 
 
 #: The headline figures, in the order of the table. Means per replication of the
@@ -57,7 +59,7 @@ FIGURES = (
     Figure("incident_duration_median_h", "median incident duration", "h"),
     Figure("casualties_per_incident", "casualties per incident"),
     Figure("incidents_without_casualties", "incidents without casualties", "pct"),
-    Figure("largest_incident_killed", "largest incident, killed (all replications)"),
+    Figure("largest_incident_killed", "largest incident, killed (all replications)", "int"),
     Figure("direct_fire_share_of_ff_casualties",
            "direct fire's share of friendly-fire casualties", "pct"),
     *(Figure(f"cause.{c}", f"incidents caused by `{c}`", "pct") for c in ALL_CAUSES),
@@ -92,6 +94,8 @@ def headline(base: Arm, single: Arm, arms: Mapping[str, Arm], dt_h: float) -> di
         out |= {f"cause.{c}": mech["cause_inc"][c] for c in ALL_CAUSES}
     out["single_nation_fratricide_share"] = single.summary["metrics"]["fratricide_share"]["mean"]
     for name, arm in arms.items():
+        if name in COUNTERFACTUALS and name != "perfect_comms":
+            continue                 # its parts: in the decomposition section, not headline
         key = "perfect_comms_effect" if name == "perfect_comms" else f"remedy.{name}"
         out[key] = _relative(arm, base, "friendly_fire_casualties")
         if name == "strict_roe":
@@ -126,6 +130,8 @@ def _cell(fig: Figure, value: float | None) -> str:
         return pct(value)
     if fig.kind == "rel":
         return f"{100 * value:+.0f}%"
+    if fig.kind == "int":
+        return f"{value:,.0f}"
     if fig.kind == "h":
         return f"{value:g} h" if value >= 0.1 else f"{60 * value:.0f} min"
     return num(value)

@@ -23,6 +23,7 @@ from sim.validation.checks import (
     some_misidentification,
     welch,
 )
+from sim.validation.decomposition import decomposition_section
 from sim.validation.derived import ALL_CAUSES, mechanics
 from sim.validation.fmt import diff_num, mark, num, pct
 from sim.validation.record import record_section
@@ -90,6 +91,7 @@ def render(settings: Settings, cfg: Scenario, lan: dict, gran: dict, base: Arm, 
     _single_nation(w, checks, base, single, figures, cfg.dt_h)
     record_section(w, checks, cfg, base, single, arms, figures)
     _interventions(w, base, arms, figures)
+    decomposition_section(w, base)
     _granularity(w, checks, gran, settings.seed)
 
     block = ["## Summary of checks", "", "| check | result |", "| --- | --- |"]
@@ -210,7 +212,8 @@ def _interventions(w: Write, base: Arm, arms: dict[str, Arm], figures: dict[str,
     w(f"Each intervention on the kursk_2024 baseline's {n_b} replication seeds; the figure is "
       "the intervention minus `none` per replication, mean and 95% t-interval of the paired "
       "differences (as `sim run intervention=X compare_to=none` reports it in "
-      "`summary['comparison']`). `perfect_comms` is the counterfactual, not a remedy. "
+      "`summary['comparison']`). `perfect_comms` and its three parts are counterfactuals, "
+      "not remedies. "
       "Baseline means: " + ", ".join(f"{m} {num(base_m[m]['mean'])}" for m in EFFECT_METRICS)
       + ".")
     w("")

@@ -9,7 +9,11 @@
   range of every enemy) at each time step, over the horizon of 1.5 t*: the
   square-law checks in each case, and total casualties against the first case.
 - :func:`single_nation` and :func:`kursk_arms`: ``single_nation``, and
-  ``kursk_2024`` under the baseline ``none`` and every intervention config.
+  ``kursk_2024`` under the baseline ``none`` and every intervention config
+  (the counterfactuals ``perfect_comms`` and its three parts first), then the
+  baseline's split of ``perfect_comms`` into its parts
+  (:mod:`sim.validation.decomposition`, in ``baseline.extra["decomposition"]``),
+  running only the combinations of parts no config ran.
 
 Pairing: the first intervention runs with ``compare_to=none`` (so the
 baseline arm is the library's own counterfactual); the others run alone and
@@ -34,8 +38,10 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from sim import api
+from sim.experiment.decomposition import label
 from sim.experiment.summary import build_summary
 from sim.experiment.tables import incidents_table
+from sim.schema import PARTS
 from sim.validation.checks import (
     invariant_trajectory,
     lanchester_invariant,
@@ -43,6 +49,7 @@ from sim.validation.checks import (
     square_law,
     totals_agree,
 )
+from sim.validation.decomposition import baseline_decomposition
 from sim.validation.derived import coalition_nations, per_replication
 
 if TYPE_CHECKING:
@@ -57,6 +64,7 @@ SCRIPT = "experiments/validation_report.py"
 RESULT_SOURCES = ("sim/model/*.py", "sim/schema.py", "sim/interventions.py", "sim/scaling.py",
                   "sim/build.py", "sim/experiment/replication.py", "sim/experiment/runner.py",
                   "sim/experiment/stats.py", "sim/experiment/summary.py",
+                  "sim/experiment/decomposition.py",
                   "sim/experiment/tables.py", "configs/config.yaml", "configs/front/*.yaml",
                   "configs/scenario/*.yaml", "configs/intervention/*.yaml")
 
@@ -261,9 +269,11 @@ def run_arm(name: str, overrides: list[str], baseline: Arm | None = None) -> Arm
 
 
 def interventions() -> list[str]:
-    """Every intervention config but the baseline; perfect_comms first."""
+    """Every intervention config but the baseline; perfect_comms first, then its parts (in
+    ``PARTS`` order), then the remedies."""
     names = sorted(p.stem for p in INTERVENTION_DIR.glob("*.yaml") if p.stem != "none")
-    return sorted(names, key=lambda n: (n != "perfect_comms", n))
+    order = ("perfect_comms", *PARTS)
+    return sorted(names, key=lambda n: (order.index(n) if n in order else len(order), n))
 
 
 def kursk_arms(settings: Settings) -> tuple[Arm, dict[str, Arm]]:
@@ -279,7 +289,17 @@ def kursk_arms(settings: Settings) -> tuple[Arm, dict[str, Arm]]:
     for name in names[1:]:
         arms[name] = run_arm(name, [*common, f"intervention={name}"], baseline)
         log(f"kursk_2024: {name} done")
+    baseline.extra["decomposition"] = baseline_decomposition(
+        baseline, arms, lambda parts: _with_parts(common, parts).reps)
     return baseline, arms
+
+
+def _with_parts(common: list[str], parts: tuple[str, ...]) -> Arm:
+    """The baseline with the counterfactual ``parts`` switched on, on the same seeds."""
+    arm = run_arm(label(parts), [*common, "intervention=none",
+                                 *(f"+intervention.{p}=true" for p in parts)])
+    log(f"kursk_2024: none with {label(parts)} done")
+    return arm
 
 
 def single_nation(settings: Settings) -> Arm:

@@ -14,6 +14,7 @@ import pytest
 from scipy import stats
 
 from sim.model.comms import Network, shared_proficiency
+from sim.model.ideal import Idealised
 
 Z = 4.0
 ALPHA = 0.01
@@ -72,7 +73,7 @@ def _pool(kit, capacity: float = 6.0, max_queue_h: float = 1.0, attempts: int = 
                              "links.AB.delivery": 1.0, "links.AB.latency_h": 0.0,
                              "links.AB.max_queue_h": max_queue_h,
                              "messaging.max_attempts": attempts,
-                             "environment.jamming": 0.0}), perfect=False)
+                             "environment.jamming": 0.0}))
 
 
 def _queue(net: Network, arrive: np.ndarray, urgent: bool = False) -> np.ndarray:
@@ -125,8 +126,7 @@ def test_queue_turned_away_messages_cost_the_pool_nothing_under_sustained_overlo
 
 def test_untranslated_hop_has_no_queue(kit):
     net = Network(kit.tiny({"links.AB.delivery": 1.0, "links.AB.latency_h": 0.0,
-                            "messaging.max_attempts": 1, "environment.jamming": 0.0}),
-                  perfect=False)
+                            "messaging.max_attempts": 1, "environment.jamming": 0.0}))
     assert not net.routes[(0, 1)][0].translated and not net.pools
     out = send(net, 0, 1, np.zeros(50), np.random.default_rng(0))
     np.testing.assert_array_equal(out.arrive[out.delivered], 0.0)
@@ -145,22 +145,22 @@ def test_urgent_messages_wait_for_the_backlog_without_taking_capacity(kit):
 
 def test_a_link_translates_only_when_its_pool_beats_the_shared_language(kit):
     # A speaks alpha; B speaks beta and alpha at 0.3
-    plain = Network(kit.tiny(), perfect=False).routes[(0, 1)]
+    plain = Network(kit.tiny()).routes[(0, 1)]
     assert len(plain) == 1 and not plain[0].translated
     assert plain[0].comprehension == pytest.approx(0.3)
     staffed = Network(kit.tiny({"links.AB.interpreters": 2,
-                                "links.AB.interpreter_proficiency": 0.8}), perfect=False)
+                                "links.AB.interpreter_proficiency": 0.8}))
     hop = staffed.routes[(0, 1)][0]
     assert hop.translated and hop.comprehension == pytest.approx(0.8)
     assert staffed.pools[hop.pool].capacity_per_h == pytest.approx(2 * 6.0)
     worse = Network(kit.tiny({"links.AB.interpreters": 2,
-                              "links.AB.interpreter_proficiency": 0.2}), perfect=False)
+                              "links.AB.interpreter_proficiency": 0.2}))
     assert not worse.routes[(0, 1)][0].translated
     assert worse.routes[(0, 1)][0].comprehension == pytest.approx(0.3)
 
 
 def test_reports_between_unlinked_allies_are_relayed_through_a_third_hq(kit):
-    net = Network(kit.scenario("tri_nation_exercise"), perfect=False)
+    net = Network(kit.scenario("tri_nation_exercise"))
     fr, pl, us = (net.nations.index(n) for n in ("FR", "PL", "US"))
     assert len(net.routes[(fr, pl)]) == 2
     assert len(net.routes[(us, pl)]) == 1
@@ -169,17 +169,17 @@ def test_reports_between_unlinked_allies_are_relayed_through_a_third_hq(kit):
 
 def test_challenges_use_the_best_of_shared_language_and_agreed_signal(kit):
     world = kit.tiny({"links.AB.challenge_signal": 0.6})
-    net = Network(world, perfect=False)
+    net = Network(world)
     assert net.challenge[0, 1] == pytest.approx(0.6)   # signal 0.6 beats alpha at 0.3
     assert net.challenge[0, 0] == 1.0
-    assert Network(kit.tiny({"links.AB.challenge_signal": 0.1}), False).challenge[0, 1] == \
+    assert Network(kit.tiny({"links.AB.challenge_signal": 0.1})).challenge[0, 1] == \
         pytest.approx(0.3)
-    assert (Network(world, perfect=True).challenge == 1.0).all()
+    assert (Network(world, Idealised.everything()).challenge == 1.0).all()
 
 
 def test_perfect_network_delivers_everything_at_once_and_understood(kit):
     world = kit.tiny({"links.AB.delivery": 0.0, "environment.jamming": 1.0})
-    net = Network(world, perfect=True)
+    net = Network(world, Idealised.everything())
     start = np.linspace(0.0, 5.0, 200)
     for src, dst in ((0, 1), (1, 0), (0, 2), (1, 1)):   # (0, 2): ally to enemy HQ, no route
         out = send(net, src, dst, start, np.random.default_rng(0))
@@ -189,14 +189,14 @@ def test_perfect_network_delivers_everything_at_once_and_understood(kit):
 
 
 def test_without_a_route_nothing_is_delivered(kit):
-    net = Network(kit.tiny({"links": {}}), perfect=False)
+    net = Network(kit.tiny({"links": {}}))
     assert net.no_route[0, 1] and net.no_route[1, 0]
     out = send(net, 0, 1, np.zeros(500), np.random.default_rng(0))
     assert not out.delivered.any()
 
 
 def test_own_hq_needs_no_link(kit):
-    net = Network(kit.tiny({"links": {}}), perfect=False)
+    net = Network(kit.tiny({"links": {}}))
     out = send(net, 1, 1, np.zeros(100), np.random.default_rng(0))
     assert out.delivered.all() and not out.garbled.any()
 
@@ -205,7 +205,7 @@ def test_a_hop_delivers_with_its_reliability_times_one_minus_jamming(kit):
     world = kit.tiny({"nations.B.languages": {"alpha": 1.0}, "links.AB.delivery": 0.7,
                       "environment.jamming": 0.2, "links.AB.latency_h": 0.5,
                       "messaging.max_attempts": 1})              # one send: no repeats
-    net = Network(world, perfect=False)
+    net = Network(world)
     n = 40_000
     out = send(net, 0, 1, np.zeros(n), np.random.default_rng(7))
     p = 0.7 * (1 - 0.2)
@@ -221,7 +221,7 @@ def test_misunderstood_messages_are_dropped_or_arrive_garbled(kit):
                       "links.AB.delivery": d, "links.AB.latency_h": 0.0,
                       "identification.garble_noticed": q,
                       "messaging.max_attempts": 1})              # one send: no repeats
-    net = Network(world, perfect=False)
+    net = Network(world)
     n = 40_000
     out = send(net, 1, 0, np.zeros(n), np.random.default_rng(8))
     p_garbled = d * (1 - c) * (1 - q)
@@ -238,10 +238,10 @@ def test_allies_on_one_radio_system_share_a_net_without_translation(kit):
     world = kit.tiny({"links": {}, "nations.B.radio": "ra", "nations.E.radio": "ra",
                       "common_net.delivery": 0.8, "common_net.latency_h": 0.1,
                       "messaging.max_attempts": 1})              # one send: no repeats
-    net = Network(world, perfect=False)
+    net = Network(world)
     assert net.direct[0, 1] and net.direct[1, 0]
     assert not net.direct[0, 2] and not net.direct[2, 0] and not net.direct[0, 0]
-    assert not Network(kit.tiny({"links": {}}), perfect=False).direct.any()
+    assert not Network(kit.tiny({"links": {}})).direct.any()
     assert not net.no_route[0, 1]
     n = 20_000
     out = send(net, 0, 1, np.zeros(n), np.random.default_rng(9))
@@ -251,7 +251,7 @@ def test_allies_on_one_radio_system_share_a_net_without_translation(kit):
 
 
 def test_garbled_grids_move_by_the_garble_error_in_a_random_direction(kit):
-    net = Network(kit.tiny({"identification.garble_error_km": 2.0}), perfect=False)
+    net = Network(kit.tiny({"identification.garble_error_km": 2.0}))
     n = 20_000
     xy = np.tile([1.0, -3.0], (n, 1))
     garbled = np.arange(n) % 2 == 0
@@ -304,7 +304,7 @@ def test_a_batch_queues_at_the_translation_pool_first_come_first_served(kit):
                       "links.AB.interpreter_proficiency": 1.0, "links.AB.delivery": 1.0,
                       "links.AB.latency_h": 0.0, "links.AB.max_queue_h": 1.0,
                       "messaging.max_attempts": 1, "environment.jamming": 0.0})
-    net = Network(world, perfect=False)
+    net = Network(world)
     assert len(net.pools) == 1 and net.routes[(0, 1)][0].pool == net.routes[(1, 0)][0].pool
     rng = np.random.default_rng(3)
     free, turned_away = 0.0, 0
@@ -334,7 +334,7 @@ def test_a_message_is_repeated_until_acknowledged_and_each_repeat_uses_the_pool(
                       "links.AB.delivery": 0.5, "links.AB.latency_h": 0.0,
                       "messaging.max_attempts": 3, "messaging.retry_h": 0.25,
                       "environment.jamming": 0.0})
-    net = Network(world, perfect=False)
+    net = Network(world)
     n = 20_000
     out = send(net, 0, 1, np.zeros(n), np.random.default_rng(4))
     p = 1 - 0.5 ** 3
@@ -405,7 +405,7 @@ def test_garbled_grids_are_off_by_an_exponential_distance(kit):
     """The distance, not only its mean: P(off by more than q x mean) = exp(-q); and every
     bearing quadrant equally likely (1/4). Binomial tolerances, Z standard errors."""
     mean = 1.5
-    net = Network(kit.tiny({"identification.garble_error_km": mean}), perfect=False)
+    net = Network(kit.tiny({"identification.garble_error_km": mean}))
     n = 20_000
     xy = np.tile([-2.0, 4.0], (n, 1))
     shift = net.garble(xy, np.ones(n, bool), np.random.default_rng(12)) - xy
@@ -462,7 +462,7 @@ def test_a_relayed_report_must_cross_every_hop(kit):
         "nations.FR.languages": {"english": 1.0}, "nations.PL.languages": {"english": 1.0},
         "links.US_FR.liaison_officers": 0, "links.US_PL.interpreters": 0,
         "messaging.max_attempts": 1, "environment.jamming": jam})     # one send: no repeats
-    net = Network(world, perfect=False)
+    net = Network(world)
     fr, pl = net.nations.index("FR"), net.nations.index("PL")
     n = 40_000
     out = send(net, fr, pl, np.zeros(n), np.random.default_rng(13))

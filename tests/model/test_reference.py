@@ -144,7 +144,7 @@ def test_perfect_comms_agree(kit, monkeypatch):
     """Pictures are the truth and every challenge is understood."""
     model = kit.model(kit.kursk(kp=8, ru=8, ua=8, changes=NO_MEMORY), seed=4,
                       lever="perfect_comms")
-    assert model.network.perfect
+    assert model.network.ideal.perfect
     model.run_for(2)
     looks, _ = _watch(model, monkeypatch)
     model.run_for(8)
