@@ -135,7 +135,11 @@ class WeaponSystem(Strict):
         min_length=1, description="(distance km, P(a burst hits)) points, against soldiers "
         "in the open; linear between points, flat before the first")
     rate_per_h: Annotated[float, Field(ge=0.0)] = Field(
-        description="bursts (or rounds) one weapon fires per hour while engaging")
+        description="bursts (or rounds) one weapon fires per hour in the opening firefight "
+        "of an engagement (scenario.engagement.firefight_h)")
+    sustained_rate_per_h: Annotated[float, Field(ge=0.0)] | None = Field(
+        None, description="bursts one weapon fires per hour once the opening firefight is "
+        "over and both sides hold their positions (null: rate_per_h throughout)")
     casualties_per_hit: Annotated[float, Field(ge=0.0)] = Field(
         1.0, description="soldiers put out of action by a hit (1 for a rifle burst; a "
         "vehicle's occupants for an anti-tank hit)")
@@ -327,6 +331,14 @@ class IndirectFire(Strict):
         "unit in the firing side's picture, km")
 
 
+class Engagement(Strict):
+    """How an engagement's fire runs over time: an opening firefight, then held positions."""
+
+    firefight_h: Hours | None = Field(
+        None, description="hours an engagement fires at its weapons' firefight rate "
+        "(rate_per_h) before it settles to their sustained rate; null: never settles")
+
+
 class Surprise(Strict):
     """Fire that a target does not expect catches its soldiers in the open.
 
@@ -365,6 +377,7 @@ class Scenario(Strict):
     indirect_fire: IndirectFire = Field(default_factory=IndirectFire)
     weapons: dict[str, WeaponSystem] = Field(
         default_factory=dict, description="the direct-fire weapon systems unit groups carry")
+    engagement: Engagement = Field(default_factory=Engagement)
     surprise: Surprise = Field(default_factory=Surprise)
     campaign: Campaign = Field(default_factory=Campaign)
     killed_fraction: Probability = Field(

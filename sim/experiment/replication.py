@@ -3,7 +3,8 @@
 Metric definitions (docs/contract.md), per replication, coalition only:
 - ``friendly_fire_incidents``: coalition-on-coalition engagements started;
 - ``friendly_fire_casualties``: coalition killed + wounded by coalition fire;
-- ``hostile_fire_casualties``: coalition killed + wounded by enemy fire;
+- ``hostile_fire_casualties``: coalition killed + wounded by enemy fire (also split into
+  direct and indirect fire: ``ReplicationResult.hostile_fire``);
 - ``total_casualties``: coalition killed + wounded, all causes;
 - ``fratricide_share``: friendly / total (0 where total is 0);
 - ``miscommunication_share``: incidents with a communication cause / incidents
@@ -44,6 +45,8 @@ class ReplicationResult:
     missions: int = 0
     #: median and 90th percentile of the replication's incident durations, h (0: none)
     duration_h: dict[str, float] = field(default_factory=dict)
+    #: coalition casualties by enemy fire, by direct and indirect fire (artillery, drones)
+    hostile_fire: dict[str, float] = field(default_factory=dict)
 
 
 def run_replication(config: RunConfig, lever: Intervention, seed: np.random.SeedSequence,
@@ -68,6 +71,7 @@ def summarise(model: CoalitionModel, replication: int, seed_label: int) -> Repli
     comms = sum(by_cause[str(c)] for c in CAUSES if c.is_communication)
     ff = int(ledger.friendly_fire[coal].sum())
     hostile = int(ledger.hostile_fire[coal].sum())
+    hostile_indirect = int(ledger.hostile_indirect[coal].sum())
     total = int(f.killed[coal].sum() + f.wounded[coal].sum())
     metrics = {
         "friendly_fire_incidents": float(n_inc),
@@ -95,5 +99,7 @@ def summarise(model: CoalitionModel, replication: int, seed_label: int) -> Repli
         links=model.timeline.link_rows,
         duration_h={"median": float(np.median(durations)) if n_inc else 0.0,
                     "p90": float(np.quantile(durations, 0.9)) if n_inc else 0.0},
+        hostile_fire={"direct": float(hostile - hostile_indirect),
+                      "indirect": float(hostile_indirect)},
         engagements=model.direct_fire.engagements_started,
         missions=model.indirect_fire.missions_fired)

@@ -52,6 +52,10 @@ def build_summary(reps: pd.DataFrame, *, scenario: str, intervention: str, seed:
                  if f"incident_duration.{q}_h" in reps}
     if durations:
         out["incident_duration_h"] = durations
+    by_fire = {fire: describe(reps[f"hostile_fire.{fire}"]) for fire in ("direct", "indirect")
+               if f"hostile_fire.{fire}" in reps}
+    if by_fire:
+        out["hostile_fire_casualties_by_fire"] = by_fire
     for nation in nations_in(reps):
         row: dict = {"side": str(reps[f"nation.{nation}.side"].iloc[0])}
         for fld in NATION_FIELDS:

@@ -52,6 +52,8 @@ def replications_table(results: list[ReplicationResult]) -> pd.DataFrame:
                 row[f"nation.{nation}.{fld}"] = int(vals[fld])
         for q, value in r.duration_h.items():
             row[f"incident_duration.{q}_h"] = float(value)
+        for fire, value in r.hostile_fire.items():
+            row[f"hostile_fire.{fire}"] = float(value)
         row["engagements"] = r.engagements
         row["fire_missions"] = r.missions
         rows.append(row)

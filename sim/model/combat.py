@@ -60,7 +60,7 @@ from sim.model.ledger import Ledger
 from sim.model.pictures import Pictures
 from sim.model.records import Fire, Incident
 from sim.model.sensing import Contacts
-from sim.model.weapons import build_arsenal, fire_on, reach_on, within_reach
+from sim.model.weapons import FIREFIGHT, HELD, build_arsenal, fire_on, reach_on, within_reach
 from sim.schema import Scenario
 
 
@@ -73,12 +73,15 @@ class DirectFire:
         self.gate = scenario.identification.gate_km
         self.self_recognition = scenario.identification.self_recognition_per_h
         self.exposed_h = scenario.surprise.exposed_h
+        firefight = scenario.engagement.firefight_h
+        self.firefight_h = np.inf if firefight is None else firefight
         self.weapon_names, self.arsenal = build_arsenal(scenario)
         self.shooter = np.zeros(0, np.int64)
         self.target = np.zeros(0, np.int64)
         self.incident = np.zeros(0, np.int64)   # ledger index, -1 if not friendly fire
         self.until = np.zeros(0)                # h; friendly fire stops at this time
         self.exposed_until = np.zeros(0)        # h; the target's soldiers are in the open until
+        self.start = np.zeros(0)                # h; when the engagement opened
         self.engagements_started = 0
 
     def step(self, t: float, dt: float, contacts: Contacts, rng: np.random.Generator,
@@ -102,7 +105,7 @@ class DirectFire:
             self.ledger.incidents[int(self.incident[k])].end_h = min(t, float(self.until[k]))
         self.shooter, self.target = s[going], g[going]
         self.incident, self.until = self.incident[going], self.until[going]
-        self.exposed_until = self.exposed_until[going]
+        self.exposed_until, self.start = self.exposed_until[going], self.start[going]
 
     def _engage(self, t: float, c: Contacts, rng: np.random.Generator) -> None:
         f = self.forces
@@ -144,16 +147,15 @@ class DirectFire:
         self.incident = np.concatenate([self.incident, incident])
         self.until = np.concatenate([self.until, until])
         self.exposed_until = np.concatenate([self.exposed_until, exposed_until])
+        self.start = np.concatenate([self.start, np.full(idx.size, t)])
 
     def _fire(self, t: float, dt: float, rng: np.random.Generator) -> None:
         f = self.forces
         s, g = self.shooter, self.target
         if s.size == 0:
             return
-        firing = np.clip((self.until - t) / dt, 0.0, 1.0)   # of the step, until recognised
-        exposed = np.minimum(np.clip((self.exposed_until - t) / dt, 0.0, 1.0), firing)
-        hazard, killed, p, shooters_on = _hazard(Engagements(s, g, firing, exposed), f.units,
-                                                 self.arsenal, dt)
+        hazard, killed, p, shooters_on = _hazard(self._phases(t, dt), f.units, self.arsenal,
+                                                 dt)
         f.under_fire_h[g[hazard > 0]] = t
         loss = rng.binomial(f.strength, p)               # per target
         if not loss.any():
@@ -172,20 +174,45 @@ class DirectFire:
         self.ledger.hit(g, share, f.coalition[s], self.incident, rng, killed)
 
 
-class Engagements(NamedTuple):
-    """The engagements firing this step (arrays of one length)."""
+    def _phases(self, t: float, dt: float) -> Engagements:
+        """This step's engagements with the fractions of the step each fires in the opening
+        firefight or with positions held, on soldiers in the open or in cover. An engagement
+        fires until ``until`` (its shooter learns it fires on a friend); its target's soldiers
+        are in the open until ``exposed_until``; its firefight lasts ``firefight_h`` from its
+        start."""
+        end = np.minimum(self.until, t + dt)               # it fires from t to end
+        open_end = np.minimum(self.exposed_until, end)
+        fight_end = np.minimum(self.start + self.firefight_h, end)
 
-    shooter: np.ndarray   # int64, unit
-    target: np.ndarray    # int64, unit
-    firing: np.ndarray    # fraction of the step it fires (until the shooter learns)
-    exposed: np.ndarray   # fraction of the step its target's soldiers are in the open
+        def part(upto: np.ndarray) -> np.ndarray:
+            return np.clip((upto - t) / dt, 0.0, 1.0)
+
+        firing, in_open, fight = part(end), part(open_end), part(fight_end)
+        open_fight = part(np.minimum(open_end, fight_end))
+        return Engagements(self.shooter, self.target, open_fight, fight - open_fight,
+                           in_open - open_fight, firing - fight - (in_open - open_fight))
+
+
+class Engagements(NamedTuple):
+    """The engagements firing this step (arrays of one length), with the fractions of the
+    step each fires in its opening firefight or with positions held, on its target's
+    soldiers in the open or in cover (the four add up to the fraction of the step it
+    fires)."""
+
+    shooter: np.ndarray      # int64, unit
+    target: np.ndarray       # int64, unit
+    fight_open: np.ndarray
+    fight_cover: np.ndarray
+    held_open: np.ndarray
+    held_cover: np.ndarray
 
 
 @njit(cache=True)
 def _hazard(e, units, arsenal, dt):
     """Fire distributed over the targets held at the start of the step (rules above): each
-    engagement's hazard, a(d)*S x T / T_held x (``exposed`` + (``firing`` - ``exposed``) x
-    protection) (casualties/h averaged over the step) and its killed fraction; each unit's
+    engagement's hazard, S x T / T_held x (a_fight(d) x (fight_open + fight_cover x
+    protection) + a_held(d) x (held_open + held_cover x protection)) (casualties/h averaged
+    over the step) and its killed fraction; each unit's
     probability per soldier of becoming a casualty this step, 1 - exp(-H dt / T); and each
     unit's number of shooters."""
     shooter, target, strength = e.shooter, e.target, units.strength
@@ -202,14 +229,18 @@ def _hazard(e, units, arsenal, dt):
         if held[s] > 0:
             sx, sy = position(units, s)
             gx, gy = position(units, g)
-            rate, killed_cover, killed_open = fire_on(units, arsenal, s, g,
-                                                      np.hypot(gx - sx, gy - sy))
-            in_open = e.exposed[k]
-            in_cover = (e.firing[k] - in_open) * units.protection[g]
-            hazard[k] = rate * strength[s] * strength[g] * (in_open + in_cover) / held[s]
+            d = np.hypot(gx - sx, gy - sy)
+            protection = units.protection[g]
+            # firefight, then positions held; soldiers in the open, then in cover
+            rate_f, cover_f, open_f = fire_on(units, arsenal, s, g, d, FIREFIGHT)
+            rate_h, cover_h, open_h = fire_on(units, arsenal, s, g, d, HELD)
+            per_step = (rate_f * (e.fight_open[k] + e.fight_cover[k] * protection)
+                        + rate_h * (e.held_open[k] + e.held_cover[k] * protection))
+            hazard[k] = per_step * strength[s] * strength[g] / held[s]
             if hazard[k] > 0:
-                killed[k] = ((in_open * killed_open + in_cover * killed_cover)
-                             / (rate * (in_open + in_cover)))
+                killed[k] = (open_f * e.fight_open[k] + cover_f * e.fight_cover[k] * protection
+                             + open_h * e.held_open[k]
+                             + cover_h * e.held_cover[k] * protection) / per_step
         total[g] += hazard[k]
         shooters[g] += 1
     p = np.zeros(n)

@@ -128,4 +128,4 @@ class IndirectFire:
                     distance_km=float(np.hypot(*(f.pos[victim] - impact))),
                     x_km=float(f.pos[victim][0]), y_km=float(f.pos[victim][1]), end_h=t))
         self.ledger.hit(hit, casualties, np.full(hit.size, shooter_coalition), incident, rng,
-                        killed_fraction)
+                        killed_fraction, indirect=True)

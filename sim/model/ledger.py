@@ -7,7 +7,8 @@ Rules:
   evacuated and stay out.
   So for every unit, strength + killed + wounded = deployed.
 - A coalition casualty is *friendly fire* when the shooter is a coalition
-  unit (or coalition artillery) and *hostile fire* when it is the enemy.
+  unit (or coalition artillery) and *hostile fire* when it is the enemy; hostile
+  fire is tallied by direct and indirect fire (artillery and drones).
 - Incident totals (killed, wounded) accumulate on the incident's record, so
   the friendly-fire casualties equal the sum over incidents by construction.
 """
@@ -33,18 +34,20 @@ class Ledger:
         n = forces.n
         #: per-unit tallies of who lost whom to whose fire
         self.tallies = Tallies(np.zeros(n, np.int64), np.zeros(n, np.int64),
-                               np.zeros(n, np.int64))
-        self.friendly_fire, self.hostile_fire, self.inflicted = self.tallies
+                               np.zeros(n, np.int64), np.zeros(n, np.int64))
+        self.friendly_fire, self.hostile_fire, self.inflicted, self.hostile_indirect = \
+            self.tallies
         self.incidents: list[Incident] = []
 
     def hit(self, target: np.ndarray, casualties: np.ndarray, shooter_coalition: np.ndarray,
             incident: np.ndarray, rng: np.random.Generator,
-            killed_fraction: np.ndarray | float | None = None) -> None:
+            killed_fraction: np.ndarray | float | None = None, indirect: bool = False) -> None:
         """Apply ``casualties`` to units ``target`` (arrays of one length; may repeat units).
 
         ``incident`` holds the index of the incident each hit belongs to (-1: none).
         Each casualty of row ``i`` is killed with P ``killed_fraction[i]`` (a scalar for
-        every row; default the ledger's own). The caller guarantees the hits on one unit
+        every row; default the ledger's own). ``indirect``: the hits are of indirect fire
+        (artillery and drones; else direct fire). The caller guarantees the hits on one unit
         never exceed its strength.
         """
         if target.size == 0:
@@ -52,8 +55,8 @@ class Ledger:
         casualties = casualties.astype(np.int64)
         kf = self.killed_fraction if killed_fraction is None else killed_fraction
         killed = rng.binomial(casualties, kf)
-        _tally(Hits(target, casualties, killed, np.asarray(shooter_coalition, bool)),
-               self.forces.units, self.tallies)
+        _tally(Hits(target, casualties, killed, np.asarray(shooter_coalition, bool),
+                    np.full(target.size, indirect)), self.forces.units, self.tallies)
         for k in np.flatnonzero((incident >= 0) & (casualties > 0)):
             rec = self.incidents[int(incident[k])]
             rec.killed += int(killed[k])
@@ -72,6 +75,7 @@ class Hits(NamedTuple):
     casualties: np.ndarray         # int64, killed + wounded
     killed: np.ndarray             # int64
     shooter_coalition: np.ndarray  # bool, the fire came from the coalition
+    indirect: np.ndarray           # bool, indirect fire (artillery, drones), else direct
 
 
 class Tallies(NamedTuple):
@@ -80,6 +84,7 @@ class Tallies(NamedTuple):
     friendly_fire: np.ndarray  # coalition casualties by coalition fire
     hostile_fire: np.ndarray   # coalition casualties by enemy fire
     inflicted: np.ndarray      # enemy casualties by coalition fire
+    hostile_indirect: np.ndarray  # coalition casualties by enemy indirect fire (of hostile_fire)
 
 
 @njit(cache=True)
@@ -94,5 +99,7 @@ def _tally(hits, units, tallies):
             tallies.friendly_fire[j] += c
         elif units.coalition[j]:
             tallies.hostile_fire[j] += c
+            if hits.indirect[i]:
+                tallies.hostile_indirect[j] += c
         elif hits.shooter_coalition[i]:
             tallies.inflicted[j] += c

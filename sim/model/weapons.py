@@ -8,7 +8,9 @@ Rules (units: km, hours; docs/model.md):
   unit's strength over its full strength: crews fall with the unit, so the fire a unit
   delivers stays proportional to its strength (the square law holds for any mix).
 - A weapon firing on a target at distance d puts ``rate_per_h`` x pk(d) x
-  ``casualties_per_hit`` casualties an hour on soldiers in the open; pk is the
+  ``casualties_per_hit`` casualties an hour on soldiers in the open during the
+  engagement's opening firefight (``engagement.firefight_h``), and its
+  ``sustained_rate_per_h`` in place of ``rate_per_h`` after it; pk is the
   system's table, linear between points, flat before the first and 0 beyond
   ``range_km``. An anti-tank system (``targets: vehicles``) fires only on units
   with vehicles.
@@ -30,6 +32,9 @@ from numba import njit
 
 from sim.schema import Scenario
 
+#: Rows of :attr:`Arsenal.casualties_per_h`: the opening firefight, positions held.
+FIREFIGHT, HELD = 0, 1
+
 
 class Arsenal(NamedTuple):
     """The scenario's weapon systems, one row per system (W rows), in schema order."""
@@ -37,7 +42,8 @@ class Arsenal(NamedTuple):
     range_km: np.ndarray          # (W,) km
     pk_km: np.ndarray             # (W, P) km, the table's distances, padded with the last
     pk: np.ndarray                # (W, P) P(hit) per burst at those distances
-    casualties_per_h: np.ndarray  # (W,) rate_per_h x casualties_per_hit, per weapon
+    casualties_per_h: np.ndarray  # (2, W) rate x casualties_per_hit per weapon: row
+    #                               FIREFIGHT the opening firefight's, HELD the sustained
     vehicles_only: np.ndarray     # (W,) bool
     killed_cover: np.ndarray      # (W,)
     killed_exposed: np.ndarray    # (W,)
@@ -58,8 +64,10 @@ def build_arsenal(scenario: Scenario) -> tuple[list[str], Arsenal]:
     return names, Arsenal(
         range_km=np.array([w.range_km for w in systems], dtype=float),
         pk_km=pk_km, pk=pk,
-        casualties_per_h=np.array([w.rate_per_h * w.casualties_per_hit for w in systems],
-                                  dtype=float),
+        casualties_per_h=np.array(
+            [[w.rate_per_h * w.casualties_per_hit for w in systems],
+             [(w.rate_per_h if w.sustained_rate_per_h is None else w.sustained_rate_per_h)
+              * w.casualties_per_hit for w in systems]], dtype=float).reshape(2, len(systems)),
         vehicles_only=np.array([w.targets == "vehicles" for w in systems], dtype=bool),
         killed_cover=np.array([w.killed_fraction for w in systems], dtype=float),
         killed_exposed=np.array([w.killed_fraction_exposed for w in systems], dtype=float),
@@ -76,10 +84,11 @@ def pk_at(arsenal, w, d):
 
 
 @njit(cache=True, inline="always")
-def fire_on(units, arsenal, s, g, d):
-    """Shooter ``s``'s fire on target ``g`` at ``d`` km, per soldier of the shooter: the
-    casualties/h it puts on soldiers in the open, and the same rate weighted by the killed
-    fraction in cover and in the open (divide by the rate for the fractions)."""
+def fire_on(units, arsenal, s, g, d, phase):
+    """Shooter ``s``'s fire on target ``g`` at ``d`` km, per soldier of the shooter, in
+    ``phase`` (FIREFIGHT or HELD): the casualties/h it puts on soldiers in the open, and the
+    same rate weighted by the killed fraction in cover and in the open (divide by the rate
+    for the fractions)."""
     initial = units.initial[s]
     rate = 0.0
     killed_cover = 0.0
@@ -94,7 +103,7 @@ def fire_on(units, arsenal, s, g, d):
         per_soldier = units.loadout[s, w] / initial
         if per_soldier <= 0.0 or (arsenal.vehicles_only[w] and units.vehicles[g] == 0):
             continue
-        r = per_soldier * arsenal.casualties_per_h[w] * pk_at(arsenal, w, d)
+        r = per_soldier * arsenal.casualties_per_h[phase, w] * pk_at(arsenal, w, d)
         rate += r
         killed_cover += r * arsenal.killed_cover[w]
         killed_exposed += r * arsenal.killed_exposed[w]

@@ -62,6 +62,8 @@ FIGURES = (
     Figure("largest_incident_killed", "largest incident, killed (all replications)", "int"),
     Figure("direct_fire_share_of_ff_casualties",
            "direct fire's share of friendly-fire casualties", "pct"),
+    Figure("indirect_share_of_hostile",
+           "enemy artillery and drones' share of casualties by enemy fire", "pct"),
     *(Figure(f"cause.{c}", f"incidents caused by `{c}`", "pct") for c in ALL_CAUSES),
     Figure("miscommunication_share", "incidents with a communication cause", "pct"),
     Figure("perfect_comms_effect", "`perfect_comms` minus `none`: friendly-fire casualties",
@@ -80,6 +82,10 @@ def headline(base: Arm, single: Arm, arms: Mapping[str, Arm], dt_h: float) -> di
     out = {k: m[k]["mean"] for k in ("fratricide_share", "friendly_fire_incidents",
                                      "friendly_fire_casualties", "total_casualties",
                                      "enemy_casualties", "miscommunication_share")}
+    if "hostile_fire.indirect" in base.reps:
+        hostile = base.reps["hostile_fire_casualties"].sum()
+        out["indirect_share_of_hostile"] = (
+            float(base.reps["hostile_fire.indirect"].sum() / hostile) if hostile else 0.0)
     pr = base.per_replication()
     if "kp_loss_share" in pr:
         out["kp_loss_share"] = float(pr["kp_loss_share"].mean())

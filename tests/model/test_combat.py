@@ -22,20 +22,24 @@ def _contacts(obs, tgt, dist, hostile, failed=None, seen_at=None) -> Contacts:
                     np.asarray(failed, bool))
 
 
-def _hold(fire, shooter, target, until=np.inf, exposed_until=-np.inf):
-    """Engagements under way, of shooter[k] on target[k], none of them friendly fire."""
+def _hold(fire, shooter, target, until=np.inf, exposed_until=-np.inf, start=-100.0):
+    """Engagements under way, of shooter[k] on target[k] since ``start``, none of them
+    friendly fire."""
     fire.shooter, fire.target = np.array(shooter), np.array(target)
     fire.incident = np.full(len(shooter), -1)
     fire.until = np.full(len(shooter), until, dtype=float)
     fire.exposed_until = np.full(len(shooter), exposed_until, dtype=float)
+    fire.start = np.full(len(shooter), start, dtype=float)
 
 
-def _hazard_of(fire, shooter, target, dt, firing=None, exposed=None):
-    """The direct-fire kernel on engagements of shooter[k] on target[k]."""
+def _hazard_of(fire, shooter, target, dt, firing=None):
+    """The direct-fire kernel on engagements of shooter[k] on target[k], firing the
+    fraction ``firing`` of the step (default all of it) in cover, positions held."""
     s, g = np.asarray(shooter, np.int64), np.asarray(target, np.int64)
     firing = np.ones(s.size) if firing is None else np.asarray(firing, float)
-    exposed = np.zeros(s.size) if exposed is None else np.asarray(exposed, float)
-    return _hazard(Engagements(s, g, firing, exposed), fire.forces.units, fire.arsenal, dt)
+    zero = np.zeros(s.size)
+    return _hazard(Engagements(s, g, zero, zero, zero, firing), fire.forces.units,
+                   fire.arsenal, dt)
 
 
 def _tiny(kit, changes=None, perfect=False):
@@ -401,3 +405,23 @@ def test_casualties_in_the_open_are_killed_with_the_exposed_fraction(kit, expose
     casualties = f.killed[0] + f.wounded[0]
     assert casualties > 1000
     assert abs(f.killed[0] / casualties - share) < Z * np.sqrt(share * (1 - share) / casualties)
+
+
+@pytest.mark.parametrize(("until", "expected"), [
+    (np.inf, [0.1, 0.4, 0.0, 0.5]),    # open 6 min, cover to the end of the firefight, held
+    (0.3, [0.1, 0.2, 0.0, 0.0]),       # the shooter learns at 0.3 h: fire stops
+])
+def test_a_step_splits_into_firefight_and_held_positions_in_the_open_and_in_cover(kit, until,
+                                                                                   expected):
+    """Opened at 0 h: surprised soldiers in the open for exposed_h 0.1 h, the firefight for
+    firefight_h 0.5 h, then positions held; fractions of the 1 h step from 0 to 1 h."""
+    model = _tiny(kit, {"surprise.exposed_h": 0.1, "engagement.firefight_h": 0.5})
+    fire = model.direct_fire
+    _hold(fire, [0], [2], until=until, exposed_until=0.1, start=0.0)
+    e = fire._phases(0.0, 1.0)
+    got = [e.fight_open[0], e.fight_cover[0], e.held_open[0], e.held_cover[0]]
+    assert got == pytest.approx(expected)
+    # the next step, 1 to 2 h: positions held, in cover, all of it (or no fire at all)
+    e = fire._phases(1.0, 1.0)
+    assert [e.fight_open[0], e.fight_cover[0], e.held_open[0], e.held_cover[0]] == \
+        pytest.approx([0, 0, 0, 1.0 if until == np.inf else 0.0])

@@ -118,7 +118,8 @@ def test_every_target_soldier_is_equally_exposed_whatever_the_cut(units):
     red = np.flatnonzero(~f.coalition)
     pairs = [(s, g) for s in blue for g in red]
     s, g = np.array(pairs).T
-    e = Engagements(s, g, np.ones(len(s)), np.zeros(len(s)))
+    zero = np.zeros(len(s))
+    e = Engagements(s, g, zero, zero, zero, np.ones(len(s)))
     _, _, p, _ = _hazard(e, f.units, fire.arsenal, 0.25)
     b_total, r_total = f.strength[blue].sum(), f.strength[red].sum()
     expected = 1 - math.exp(-LETHALITY * b_total * 0.25 / r_total)

@@ -43,6 +43,27 @@ def test_hits_split_into_killed_and_wounded_and_by_whose_fire(kit):
     np.testing.assert_array_equal(f.strength + f.killed + f.wounded, f.deployed)
 
 
+def test_hostile_fire_is_tallied_by_direct_and_indirect_fire(kit):
+    """Enemy artillery and drones (indirect) are tallied apart from enemy direct fire; coalition
+    fire on the enemy and on the coalition is not hostile fire."""
+    model = kit.model(kit.tiny())
+    ledger = model.ledger
+    none = np.array([-1, -1, -1])
+    ledger.hit(np.array([0, 2, 4]), np.array([3, 2, 7]), np.array([False, False, True]), none,
+               np.random.default_rng(0), indirect=True)
+    ledger.hit(np.array([0, 4]), np.array([5, 1]), np.array([False, False]), none[:2],
+               np.random.default_rng(1))
+    np.testing.assert_array_equal(ledger.hostile_fire, [8, 0, 2, 0, 0, 0])
+    np.testing.assert_array_equal(ledger.hostile_indirect, [3, 0, 2, 0, 0, 0])
+
+
+def test_a_replication_splits_hostile_fire_into_direct_and_indirect(kit):
+    (r,) = kit.replicate(kit.kursk(horizon_h=48), 1, seed=3)
+    assert r.hostile_fire["direct"] + r.hostile_fire["indirect"] == \
+        r.metrics["hostile_fire_casualties"]
+    assert r.hostile_fire["indirect"] > 0 and r.hostile_fire["direct"] > 0
+
+
 def test_incident_totals_accumulate_while_it_lasts(kit):
     model = kit.model(kit.tiny())
     ledger = model.ledger

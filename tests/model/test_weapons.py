@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from sim.model.weapons import fire_on, pk_at, reach_on, within_reach
+from sim.model.weapons import FIREFIGHT, HELD, fire_on, pk_at, reach_on, within_reach
 
 RIFLE = {"range_km": 0.6, "pk": [[0.1, 0.06], [0.3, 0.02], [0.6, 0.005]], "rate_per_h": 12,
          "killed_fraction": 0.1, "killed_fraction_exposed": 0.3}
@@ -17,7 +17,7 @@ AT = {"targets": "vehicles", "range_km": 3.0, "pk": [[0.5, 0.5]], "rate_per_h": 
 def _armed(kit, changes=None):
     """TINY with A armed (50 rifles and 2 anti-tank weapons per 100 soldiers, no aimed fire)
     and B's units carrying 4 vehicles each."""
-    return kit.model(kit.tiny({"weapons": {"rifle": RIFLE, "at": AT},
+    return kit.model(kit.tiny({"weapons": {"rifle": dict(RIFLE), "at": dict(AT)},
                                "units.a.weapons": {"rifle": 50, "at": 2},
                                "units.a.lethality": 0.0, "units.a.weapon_range_km": 0.0,
                                "units.b.vehicles": 4, **(changes or {})}))
@@ -40,15 +40,15 @@ def test_fire_per_soldier_sums_the_systems_that_can_hit_the_target(kit):
     model = _armed(kit)
     f, arsenal = model.forces, model.direct_fire.arsenal
     rifle, at = 0.5 * 12 * 0.04, 0.02 * 1 * 0.5 * 3
-    rate, kc, ke = fire_on(f.units, arsenal, 0, 2, 0.2)             # a-001 on b-001
+    rate, kc, ke = fire_on(f.units, arsenal, 0, 2, 0.2, FIREFIGHT)             # a-001 on b-001
     assert rate == pytest.approx(rifle + at)
     assert kc / rate == pytest.approx((rifle * 0.1 + at * 0.4) / (rifle + at))
     assert ke / rate == pytest.approx((rifle * 0.3 + at * 0.5) / (rifle + at))
-    rate_e, _, _ = fire_on(f.units, arsenal, 0, 4, 0.2)             # a-001 on e-001
+    rate_e, _, _ = fire_on(f.units, arsenal, 0, 4, 0.2, FIREFIGHT)             # a-001 on e-001
     assert rate_e == pytest.approx(rifle)
     # beyond the rifle's range only the anti-tank weapon reaches the vehicles
-    assert fire_on(f.units, arsenal, 0, 2, 1.0)[0] == pytest.approx(at)
-    assert fire_on(f.units, arsenal, 0, 4, 1.0)[0] == 0.0
+    assert fire_on(f.units, arsenal, 0, 2, 1.0, FIREFIGHT)[0] == pytest.approx(at)
+    assert fire_on(f.units, arsenal, 0, 4, 1.0, FIREFIGHT)[0] == 0.0
 
 
 def test_fire_per_soldier_does_not_depend_on_the_units_strength(kit):
@@ -56,17 +56,17 @@ def test_fire_per_soldier_does_not_depend_on_the_units_strength(kit):
     so the fire per soldier (and the square law) is the same at any strength."""
     model = _armed(kit)
     f, arsenal = model.forces, model.direct_fire.arsenal
-    full = fire_on(f.units, arsenal, 0, 2, 0.2)
+    full = fire_on(f.units, arsenal, 0, 2, 0.2, FIREFIGHT)
     f.strength[0] = 37
-    assert fire_on(f.units, arsenal, 0, 2, 0.2) == pytest.approx(full)
+    assert fire_on(f.units, arsenal, 0, 2, 0.2, FIREFIGHT) == pytest.approx(full)
 
 
 def test_aimed_fire_adds_lethality_within_weapon_range(kit):
     model = _armed(kit, {"units.a.lethality": 0.01, "units.a.weapon_range_km": 0.4})
     f, arsenal = model.forces, model.direct_fire.arsenal
     rifle = 0.5 * 12 * pk_at(arsenal, 0, 0.35)
-    assert fire_on(f.units, arsenal, 0, 4, 0.35)[0] == pytest.approx(rifle + 0.01)
-    assert fire_on(f.units, arsenal, 0, 4, 0.5)[0] == pytest.approx(0.5 * 12 * pk_at(
+    assert fire_on(f.units, arsenal, 0, 4, 0.35, FIREFIGHT)[0] == pytest.approx(rifle + 0.01)
+    assert fire_on(f.units, arsenal, 0, 4, 0.5, FIREFIGHT)[0] == pytest.approx(0.5 * 12 * pk_at(
         arsenal, 0, 0.5))
 
 
@@ -96,3 +96,14 @@ def test_schema_rejects_unknown_weapons_and_unsorted_tables(kit):
         kit.tiny({"units.a.weapons": {"sword": 3}})
     with pytest.raises(ValidationError, match="must increase"):
         kit.tiny({"weapons": {"rifle": {**RIFLE, "pk": [[0.5, 0.1], [0.1, 0.2]]}}})
+
+
+def test_after_the_opening_firefight_a_system_fires_at_its_sustained_rate(kit):
+    """rate_per_h 12 in the firefight, sustained_rate_per_h 3 after; without a sustained
+    rate the firefight's rate goes on."""
+    model = _armed(kit, {"weapons.rifle.sustained_rate_per_h": 3.0})
+    f, arsenal = model.forces, model.direct_fire.arsenal
+    fight = fire_on(f.units, arsenal, 0, 4, 0.2, FIREFIGHT)[0]
+    assert fire_on(f.units, arsenal, 0, 4, 0.2, HELD)[0] == pytest.approx(fight / 4)
+    at = 0.02 * 1 * 0.5 * 3                             # anti-tank: no sustained rate
+    assert fire_on(f.units, arsenal, 0, 2, 1.0, HELD)[0] == pytest.approx(at)
