@@ -41,6 +41,7 @@ PREFIX: dict[type, str] = {
     schema.Campaign: "scenario.campaign",
     schema.WeaponSystem: "scenario.weapons.rifle",
     schema.Surprise: "scenario.surprise",
+    schema.Engagement: "scenario.engagement",
     schema.Intervention: "intervention",
 }
 #: Blocks that kursk_2024 does not use, tested on their own (below).
