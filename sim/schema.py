@@ -124,7 +124,9 @@ class WeaponSystem(Strict):
     soldiers out of action with probability ``pk`` at the target's distance, against
     soldiers in the open; soldiers in cover take the unit group's ``protection`` share
     of that. ``pk`` is a table of (distance km, probability) points, interpolated
-    linearly between them, flat before the first point, and 0 beyond ``range_km``.
+    linearly between them, flat before the first point and from the last point out to
+    ``range_km``, and 0 beyond ``range_km``. A weapon fires ``rate_per_h`` in an
+    engagement's opening firefight and ``sustained_rate_per_h`` after it.
     """
 
     targets: Literal["dismounts", "vehicles"] = Field(
@@ -184,7 +186,8 @@ class UnitGroup(Strict):
                           "patrol_km x sqrt(dt) per axis, and relaxes back towards the unit's "
                           "place (sim/model/forces.py)")
     sensor_range_km: Km = Field(3.0, description="maximum detection range, km")
-    weapon_range_km: Km = Field(1.5, description="direct-fire range, km")
+    weapon_range_km: Km = Field(1.5, description="range of the aimed fire of `lethality`, "
+                                "km (no reach when lethality is 0)")
     lethality: Annotated[float, Field(ge=0.0)] = Field(
         0.01, description="aimed fire of the unit's soldiers beside its weapons: casualties "
         "inflicted per firing soldier per hour within weapon_range_km, whatever the distance "

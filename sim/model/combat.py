@@ -17,6 +17,9 @@ Rules:
   targets is exposed to the same a*S/T_held per hour, whether those soldiers
   stand in one unit or in many, and a small target draws only its share of
   the fire.
+- An engagement opens with a firefight: for its first ``engagement.firefight_h`` its
+  weapons fire at their firefight rate, then at their sustained rate (positions held);
+  a(d) above is the rate of the phase.
 - Cover and surprise (``scenario.surprise``): a(d) is against soldiers in the
   open; a target in cover takes its group's ``protection`` share of it. A
   target that does not hold the shooter as a hostile contact when the fire

@@ -227,8 +227,9 @@ def build_forces(scenario: Scenario, rng: np.random.Generator) -> Forces:
         nat = scenario.nations[g.nation]
         rules = nat.campaign or scenario.campaign
         loadout = [g.weapons.get(w, 0.0) for w in systems]
-        reach = max([g.weapon_range_km] + [scenario.weapons[w].range_km
-                                           for w, c in g.weapons.items() if c > 0])
+        aimed = g.weapon_range_km if g.lethality > 0 else 0.0
+        reach = max([aimed] + [scenario.weapons[w].range_km
+                               for w, c in g.weapons.items() if c > 0])
         for k, (arrive, y, x) in enumerate(_slots(g, scenario.slot_spacing_km)):
             names.append(f"{gname}-{k + 1:03d}")
             for column, value in (

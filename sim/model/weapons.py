@@ -11,8 +11,8 @@ Rules (units: km, hours; docs/model.md):
   ``casualties_per_hit`` casualties an hour on soldiers in the open during the
   engagement's opening firefight (``engagement.firefight_h``), and its
   ``sustained_rate_per_h`` in place of ``rate_per_h`` after it; pk is the
-  system's table, linear between points, flat before the first and 0 beyond
-  ``range_km``. An anti-tank system (``targets: vehicles``) fires only on units
+  system's table, linear between points, flat before the first and from the
+  last out to ``range_km``, 0 beyond it. An anti-tank system (``targets: vehicles``) fires only on units
   with vehicles.
 - Casualties of a system are killed with its ``killed_fraction`` when they were in
   cover, ``killed_fraction_exposed`` when caught in the open; those of aimed fire
@@ -114,8 +114,9 @@ def fire_on(units, arsenal, s, g, d, phase):
 def reach_on(units, arsenal, s, g):
     """How far shooter ``s`` can hurt target ``g``, km: the longest range of its weapon
     systems that hit ``g`` (anti-tank ones only a unit with vehicles), or of its soldiers'
-    aimed fire (``weapon_range_km``). A unit engages a contact only within this reach."""
-    reach = units.aimed_range[s]
+    aimed fire (``weapon_range_km``, when its ``lethality`` is above 0). A unit engages a
+    contact only within this reach."""
+    reach = units.aimed_range[s] if units.lethality[s] > 0.0 else 0.0
     for w in range(arsenal.range_km.size):
         if units.loadout[s, w] > 0.0 and not (arsenal.vehicles_only[w] and units.vehicles[g] == 0):
             reach = max(reach, arsenal.range_km[w])

@@ -390,13 +390,18 @@ def test_soldiers_in_the_open_take_the_full_fire_and_in_cover_their_protection_s
     assert f.under_fire_h[0] == 0.0 and f.under_fire_h[4] == -np.inf
 
 
-@pytest.mark.parametrize(("exposed_until", "share"), [(1.0, 0.5), (0.0, 0.1)])
+@pytest.mark.parametrize(("exposed_until", "protection", "share"), [
+    (1.0, 1.0, 0.5), (0.0, 1.0, 0.1),
+    # half the step in the open, half in cover at protection 0.5: casualties in the open
+    # weigh 0.5, in cover 0.5 x 0.5, so (0.5 x 0.5 + 0.25 x 0.1) / 0.75
+    (0.5, 0.5, (0.5 * 0.5 + 0.25 * 0.1) / 0.75)])
 def test_casualties_in_the_open_are_killed_with_the_exposed_fraction(kit, exposed_until,
-                                                                     share):
+                                                                     protection, share):
     rifle = {"range_km": 5.0, "pk": [[0.0, 0.01]], "rate_per_h": 10,
              "killed_fraction": 0.1, "killed_fraction_exposed": 0.5}
     model = _tiny(kit, {"weapons": {"rifle": rifle}, "units.e.weapons": {"rifle": 100},
-                        "units.e.lethality": 0.0, "units.a.strength": 5000})
+                        "units.e.lethality": 0.0, "units.a.strength": 5000,
+                        "units.a.protection": protection})
     fire, f = model.direct_fire, model.forces
     for k in range(200):
         f.strength[0] = 5000
@@ -407,17 +412,19 @@ def test_casualties_in_the_open_are_killed_with_the_exposed_fraction(kit, expose
     assert abs(f.killed[0] / casualties - share) < Z * np.sqrt(share * (1 - share) / casualties)
 
 
-@pytest.mark.parametrize(("until", "expected"), [
-    (np.inf, [0.1, 0.4, 0.0, 0.5]),    # open 6 min, cover to the end of the firefight, held
-    (0.3, [0.1, 0.2, 0.0, 0.0]),       # the shooter learns at 0.3 h: fire stops
+@pytest.mark.parametrize(("until", "exposed_until", "expected"), [
+    (np.inf, 0.1, [0.1, 0.4, 0.0, 0.5]),   # open 6 min, cover to the end of the firefight
+    (0.3, 0.1, [0.1, 0.2, 0.0, 0.0]),      # the shooter learns at 0.3 h: fire stops
+    (np.inf, 0.6, [0.5, 0.0, 0.1, 0.4]),   # in the open beyond the firefight
+    (0.05, 0.1, [0.05, 0.0, 0.0, 0.0]),    # stops while the target is still in the open
 ])
-def test_a_step_splits_into_firefight_and_held_positions_in_the_open_and_in_cover(kit, until,
-                                                                                   expected):
-    """Opened at 0 h: surprised soldiers in the open for exposed_h 0.1 h, the firefight for
-    firefight_h 0.5 h, then positions held; fractions of the 1 h step from 0 to 1 h."""
+def test_a_step_splits_into_firefight_and_held_positions_in_the_open_and_in_cover(
+        kit, until, exposed_until, expected):
+    """Opened at 0 h: surprised soldiers in the open until ``exposed_until``, the firefight
+    for firefight_h 0.5 h, then positions held; fractions of the 1 h step from 0 to 1 h."""
     model = _tiny(kit, {"surprise.exposed_h": 0.1, "engagement.firefight_h": 0.5})
     fire = model.direct_fire
-    _hold(fire, [0], [2], until=until, exposed_until=0.1, start=0.0)
+    _hold(fire, [0], [2], until=until, exposed_until=exposed_until, start=0.0)
     e = fire._phases(0.0, 1.0)
     got = [e.fight_open[0], e.fight_cover[0], e.held_open[0], e.held_cover[0]]
     assert got == pytest.approx(expected)

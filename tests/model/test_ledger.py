@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from sim.model.records import Cause, Fire, Incident
 
@@ -57,11 +58,16 @@ def test_hostile_fire_is_tallied_by_direct_and_indirect_fire(kit):
     np.testing.assert_array_equal(ledger.hostile_indirect, [3, 0, 2, 0, 0, 0])
 
 
-def test_a_replication_splits_hostile_fire_into_direct_and_indirect(kit):
-    (r,) = kit.replicate(kit.kursk(horizon_h=48), 1, seed=3)
-    assert r.hostile_fire["direct"] + r.hostile_fire["indirect"] == \
-        r.metrics["hostile_fire_casualties"]
-    assert r.hostile_fire["indirect"] > 0 and r.hostile_fire["direct"] > 0
+@pytest.mark.parametrize("silenced", ["direct", "indirect"])
+def test_a_replication_splits_hostile_fire_into_direct_and_indirect(kit, silenced):
+    """With the enemy's direct fire (or its artillery and drones) silenced, all hostile fire
+    is tallied as the other kind."""
+    quiet = ({"units.ua.weapons": {}, "units.ua.lethality": 0.0} if silenced == "direct"
+             else {"nations.UA.fire_missions_per_h": 0.0})
+    (r,) = kit.replicate(kit.kursk(horizon_h=72, changes=quiet), 1, seed=3)
+    loud = "indirect" if silenced == "direct" else "direct"
+    assert r.hostile_fire[silenced] == 0
+    assert r.hostile_fire[loud] == r.metrics["hostile_fire_casualties"] > 0
 
 
 def test_incident_totals_accumulate_while_it_lasts(kit):

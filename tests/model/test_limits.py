@@ -78,8 +78,11 @@ def test_one_nation_one_language_has_no_language_causes_but_a_floor_of_misidenti
 
 
 def test_fire_without_lethality_costs_no_one(kit):
-    harmless = {f"units.{g}.{k}": v for g in ("kp", "ru", "ua")
-                for k, v in (("lethality", 0.0), ("weapons", {}), ("weapon_range_km", 1.5))}
+    # every unit fires a weapon that cannot hit (P(hit) 0 at every range)
+    blank = {"range_km": 1.5, "pk": [[0.0, 0.0]], "rate_per_h": 50.0}
+    harmless = {"weapons.blank": blank,
+                **{f"units.{g}.{k}": v for g in ("kp", "ru", "ua")
+                   for k, v in (("lethality", 0.0), ("weapons", {"blank": 10}))}}
     world = kit.kursk(horizon_h=72, changes={**harmless, **BLURRED,
                                              "indirect_fire.casualty_fraction": 0.0})
     (r,) = kit.replicate(world, 1, seed=35)

@@ -51,14 +51,18 @@ def test_fire_per_soldier_sums_the_systems_that_can_hit_the_target(kit):
     assert fire_on(f.units, arsenal, 0, 4, 1.0, FIREFIGHT)[0] == 0.0
 
 
-def test_fire_per_soldier_does_not_depend_on_the_units_strength(kit):
-    """Crews fall with the unit: the weapons firing are count x strength / full strength,
-    so the fire per soldier (and the square law) is the same at any strength."""
+def test_a_units_fire_is_proportional_to_its_strength(kit):
+    """Crews fall with the unit: the weapons firing are count x strength / full strength, so
+    a unit at 37 of its 100 soldiers puts 0.37 of its full hazard on a target (the square
+    law holds for any mix of weapons)."""
+    from tests.model.test_combat import _hazard_of
+
     model = _armed(kit)
-    f, arsenal = model.forces, model.direct_fire.arsenal
-    full = fire_on(f.units, arsenal, 0, 2, 0.2, FIREFIGHT)
+    f = model.forces
+    full = _hazard_of(model.direct_fire, [0], [2], 1.0)[0][0]      # a-001 on b-001, 0.5 km
+    assert full > 0
     f.strength[0] = 37
-    assert fire_on(f.units, arsenal, 0, 2, 0.2, FIREFIGHT) == pytest.approx(full)
+    assert _hazard_of(model.direct_fire, [0], [2], 1.0)[0][0] == pytest.approx(0.37 * full)
 
 
 def test_aimed_fire_adds_lethality_within_weapon_range(kit):
@@ -107,3 +111,10 @@ def test_after_the_opening_firefight_a_system_fires_at_its_sustained_rate(kit):
     assert fire_on(f.units, arsenal, 0, 4, 0.2, HELD)[0] == pytest.approx(fight / 4)
     at = 0.02 * 1 * 0.5 * 3                             # anti-tank: no sustained rate
     assert fire_on(f.units, arsenal, 0, 2, 1.0, HELD)[0] == pytest.approx(at)
+
+
+def test_a_unit_without_lethality_has_no_aimed_fire_reach(kit):
+    """weapon_range_km is the range of aimed fire: with lethality 0 it gives no reach."""
+    model = _armed(kit, {"units.a.weapons": {}, "units.a.weapon_range_km": 1.5})
+    f, arsenal = model.forces, model.direct_fire.arsenal
+    assert reach_on(f.units, arsenal, 0, 4) == 0.0 and f.weapon_range[0] == 0.0
