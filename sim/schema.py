@@ -345,8 +345,9 @@ class Engagement(Strict):
 class Surprise(Strict):
     """Fire that a target does not expect catches its soldiers in the open.
 
-    Direct fire: a target is surprised by a shooter it does not hold as a hostile
-    contact when the fire starts (a friend it trusts, or an enemy it has not seen):
+    Direct fire: a target is surprised by a shooter it does not detect and judge
+    hostile in the look of the step the fire starts (a friend it trusts, or an enemy
+    it has not seen this step; its older tracks do not count):
     its soldiers are in the open for the first ``exposed_h`` of the engagement, then
     in cover. Fire from a shooter it holds as hostile finds it in cover at once.
     Indirect fire: a mission surprises a unit hit by its own side's fire, or one not

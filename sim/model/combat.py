@@ -22,8 +22,9 @@ Rules:
   a(d) above is the rate of the phase.
 - Cover and surprise (``scenario.surprise``): a(d) is against soldiers in the
   open; a target in cover takes its group's ``protection`` share of it. A
-  target that does not hold the shooter as a hostile contact when the fire
-  starts (a friend it trusts, an enemy it has not seen) is surprised: its
+  target that does not, in the look of the step the fire starts, detect its
+  shooter and judge it hostile (a friend it trusts, an enemy it has not seen
+  this step) is surprised: its
   soldiers are in the open for the first ``exposed_h`` of the engagement, then
   in cover. A target that holds the shooter as hostile is in cover from the
   start. Casualties in the open are killed with the weapons' exposed killed
@@ -141,7 +142,7 @@ class DirectFire:
                     distance_km=float(c.distance[idx[k]]), x_km=float(x), y_km=float(y)))
         until[same_side] = t + attribution.recognition_delays(
             s[same_side], g[same_side], self.self_recognition, f, self.network, t, rng)
-        # surprise: the target does not hold its shooter as a hostile contact
+        # surprise: in this step's look the target did not judge its shooter hostile
         seen = c.observer[c.hostile] * f.n + c.target[c.hostile]
         expected = np.isin(g * f.n + s, seen)
         exposed_until = np.where(expected, t, t + self.exposed_h)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sim.experiment.atomic import write_atomic
 from sim.validation.checks import COUNTERFACTUALS
 from sim.validation.derived import ALL_CAUSES, mechanics
 from sim.validation.fmt import num, pct
@@ -118,8 +119,6 @@ def _relative(arm: Arm, base: Arm, metric: str) -> float:
 
 def write_latest(figures: Mapping[str, float], revision: str, path: Path = LATEST) -> None:
     """Leave this run's figures for the next comparison (sorted keys, atomically)."""
-    from sim.experiment.atomic import write_atomic
-
     text = json.dumps({"revision": revision, "figures": dict(figures)}, indent=2,
                       sort_keys=True) + "\n"
     write_atomic(path, lambda p: p.write_text(text))
