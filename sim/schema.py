@@ -98,7 +98,11 @@ class Nation(Strict):
         None, description="nation whose artillery and drones answer this nation's calls for "
         "fire (default: its own)")
     fire_missions_per_h: Annotated[float, Field(ge=0.0)] = Field(
-        0.0, description="fire missions the nation's artillery and drones can fire per hour")
+        0.0, description="fire missions the nation's artillery (and, where drones are not "
+        "modelled apart, its drones) can fire per hour")
+    drone_strikes_per_h: Annotated[float, Field(ge=0.0)] = Field(
+        0.0, description="strikes the nation's drone teams can fly per hour on the calls for "
+        "fire that reached its HQ, looking before they strike (scenario.drones)")
     campaign: Campaign | None = Field(
         None, description="the nation's withdrawal, rest and reinforcement rules (null: the "
         "scenario's campaign block)")
@@ -126,7 +130,11 @@ class WeaponSystem(Strict):
     of that. ``pk`` is a table of (distance km, probability) points, interpolated
     linearly between them, flat before the first point and from the last point out to
     ``range_km``, and 0 beyond ``range_km``. A weapon fires ``rate_per_h`` in an
-    engagement's opening firefight and ``sustained_rate_per_h`` after it.
+    engagement's opening firefight and ``sustained_rate_per_h`` after it. An anti-tank
+    system (``targets: vehicles``) fires only on a unit's vehicles in action: a hit
+    destroys one and puts ``casualties_per_hit`` occupants out of action, whether the
+    unit is in cover or not (its ``protection`` is for soldiers, not vehicles). A unit
+    shares each system's fire over the targets that system can hit.
     """
 
     targets: Literal["dismounts", "vehicles"] = Field(
@@ -196,12 +204,12 @@ class UnitGroup(Strict):
         default_factory=dict, description="the unit's weapon systems (keys of "
         "scenario.weapons) and how many of each it has at full strength; the number "
         "firing falls in proportion to the unit's strength (crews are casualties too)")
-    vehicles: int = Field(0, ge=0, le=1000, description="vehicles per unit (targets of "
-                          "anti-tank weapons)")
+    vehicles: int = Field(0, ge=0, le=1000, description="vehicles per unit at full "
+                          "establishment (targets of anti-tank weapons; each hit destroys one)")
     protection: Probability = Field(
         1.0, description="share of fire's effect that reaches the unit's soldiers when they "
         "are in cover (dug in, prone); 1 = no cover. Soldiers caught by surprise are in the "
-        "open (scenario.surprise)")
+        "open (scenario.surprise). Not for anti-tank hits on its vehicles")
     cover: Probability = Field(0.3, description="P(the unit is hidden from one sensor look)")
 
 
@@ -334,32 +342,79 @@ class IndirectFire(Strict):
         "unit in the firing side's picture, km")
 
 
+class Drones(Strict):
+    """Strike drones answering calls for fire: the operator looks before it strikes.
+
+    A nation's drone teams fly up to ``nations.<N>.drone_strikes_per_h`` strikes an hour
+    on the calls for fire that reached its HQ and its artillery did not take. The operator
+    searches ``footprint_km`` around the grid as received and sees each fighting unit
+    there with P visibility x (1 - its cover). From above it identifies a unit's side with
+    P training x markings x visibility, or by the type of its vehicles
+    (``vehicle_recognition``); no challenge is possible. It spares an identified friend,
+    and an unidentified unit its HQ's picture shows as a friend within the correlation
+    gate; it strikes an identified enemy, and any other unit with P
+    ``engage_unidentified``; the unit nearest the grid of those is struck. A strike that
+    answers another nation's call needs that nation's HQ to clear it: the request crosses
+    the link (loss, delay, language) and that HQ checks its own picture around the grid
+    as it understood it, denying the strike if it shows a friend within
+    ``indirect_fire.no_fire_radius_km``; with no answer within ``loiter_h`` the operator
+    strikes anyway with P ``strike_uncleared``. A strike on a unit with vehicles in
+    action destroys one and puts its ``occupants`` out of action; on dismounts it puts
+    Poisson(``casualties_per_strike``) soldiers out of action in the open, times the
+    unit's protection in cover.
+    """
+
+    footprint_km: Km = Field(
+        0.3, description="radius of ground the operator searches around the grid, km")
+    vehicle_recognition: Probability = Field(
+        0.0, description="P(the type of a unit's vehicles tells its side from above)")
+    engage_unidentified: Probability = Field(
+        0.5, description="P(the operator strikes a unit it cannot identify and its HQ's "
+        "picture does not show as a friend)")
+    loiter_h: Hours = Field(
+        0.5, description="how long a drone waits at the target for clearance, h")
+    strike_uncleared: Probability = Field(
+        0.3, description="P(the operator strikes when clearance has not come back in time)")
+    casualties_per_strike: Annotated[float, Field(ge=0.0)] = Field(
+        2.0, description="mean soldiers put out of action by a strike on soldiers in the "
+        "open (Poisson)")
+    occupants: Annotated[float, Field(ge=0.0)] = Field(
+        3.0, description="soldiers put out of action when a strike destroys a vehicle")
+    killed_fraction: Probability = Field(
+        0.15, description="fraction killed among a strike's casualties in cover")
+    killed_fraction_exposed: Probability = Field(
+        0.15, description="fraction killed among a strike's casualties caught in the open")
+
+
 class Engagement(Strict):
     """How an engagement's fire runs over time: an opening firefight, then held positions."""
 
     firefight_h: Hours | None = Field(
         None, description="hours an engagement fires at its weapons' firefight rate "
         "(rate_per_h) before it settles to their sustained rate; null: never settles")
+    resume_h: Hours = Field(
+        6.0, description="a shooter that re-engages a target it stopped firing on (out of "
+        "reach, out of the fight) within this long resumes the same engagement: no new "
+        "firefight, and on a friend the same incident, h (0: every re-engagement is new)")
 
 
 class Surprise(Strict):
     """Fire that a target does not expect catches its soldiers in the open.
 
-    Direct fire: a target is surprised by a shooter it does not detect and judge
-    hostile in the look of the step the fire starts (a friend it trusts, or an enemy
-    it has not seen this step; its older tracks do not count):
-    its soldiers are in the open for the first ``exposed_h`` of the engagement, then
-    in cover. Fire from a shooter it holds as hostile finds it in cover at once.
-    Indirect fire: a mission surprises a unit hit by its own side's fire, or one not
-    under fire (direct or indirect) within the last ``alert_h``.
+    A unit fired on (directly or indirectly, by anyone) in an earlier step within the
+    last ``alert_h`` expects fire: its soldiers are in cover. Direct fire: a unit not
+    alert that is engaged by shooters none of which it holds as hostile (judged
+    hostile in this step's look, or an enemy track) is surprised: its soldiers are in
+    the open for ``exposed_h`` from then, against every shooter, then in cover.
+    Indirect fire: a mission surprises every unit it hits that is not alert.
     """
 
     exposed_h: Hours = Field(
         0.0, description="how long soldiers surprised by direct fire stay in the open "
         "before they take cover, h (0: fire never catches anyone in the open)")
     alert_h: Hours = Field(
-        6.0, description="a unit fired on within this long expects enemy artillery and "
-        "drones: their missions find it in cover, h")
+        6.0, description="a unit fired on within this long expects fire: direct fire and "
+        "missions find it in cover, h")
 
 
 class Scenario(Strict):
@@ -379,6 +434,7 @@ class Scenario(Strict):
     identification: Identification = Field(default_factory=Identification)
     environment: Environment = Field(default_factory=Environment)
     indirect_fire: IndirectFire = Field(default_factory=IndirectFire)
+    drones: Drones = Field(default_factory=Drones)
     weapons: dict[str, WeaponSystem] = Field(
         default_factory=dict, description="the direct-fire weapon systems unit groups carry")
     engagement: Engagement = Field(default_factory=Engagement)

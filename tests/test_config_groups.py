@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pytest
 import yaml
 from conftest import CONFIGS, run_sim
@@ -146,3 +147,23 @@ def test_cfg_job_prints_the_composed_config(tmp_path):
     cfg.pop("hydra", None)
     RunConfig.model_validate(cfg)
     assert list(tmp_path.iterdir()) == [], "--cfg job writes nothing"
+
+
+def _seams(name: str) -> int:
+    from sim.model.forces import build_forces
+    from sim.model.seams import allied_seams
+
+    scenario = compose(f"scenario={name}").scenario
+    return allied_seams(build_forces(scenario, np.random.default_rng(0)))
+
+
+def test_the_kursk_laydowns_differ_in_their_seams():
+    """Interleaved (kursk_2024): KP and RU alternate, a seam at nearly every company;
+    sectors: one KP-RU seam (the Akhmat unit is RU, beside RU); embedded: kursk_2024's
+    places, the KP companies on the RU net."""
+    assert _seams("kursk_2024_sectors") == 1
+    assert _seams("kursk_2024") > 140
+    assert _seams("kursk_2024_embedded") == _seams("kursk_2024")
+    embedded = compose("scenario=kursk_2024_embedded").scenario
+    assert embedded.nations["KP"].radio == embedded.nations["RU"].radio
+    assert embedded.units == compose("scenario=kursk_2024").scenario.units

@@ -42,6 +42,7 @@ PREFIX: dict[type, str] = {
     schema.WeaponSystem: "scenario.weapons.rifle",
     schema.Surprise: "scenario.surprise",
     schema.Engagement: "scenario.engagement",
+    schema.Drones: "scenario.drones",
     schema.Intervention: "intervention",
 }
 #: Blocks that kursk_2024 does not use, tested on their own (below).

@@ -24,6 +24,7 @@ INCIDENT_SCHEMA = pa.schema([
     ("target_nation", pa.string()), ("cause", pa.string()), ("fire", pa.string()),
     ("distance_km", pa.float64()), ("x_km", pa.float64()), ("y_km", pa.float64()),
     ("end_h", pa.float64()), ("killed", pa.int64()), ("wounded", pa.int64()),
+    ("weapon", pa.string()),
 ])
 
 LINKS_SCHEMA = pa.schema([

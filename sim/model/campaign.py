@@ -9,7 +9,8 @@ Rules (times in hours):
   it was sent forward with withdraws to the rear and is out of action.
 - After ``rest_h`` a withdrawn unit receives replacements up to
   ``reinforce_to_fraction`` of its initial strength (they count as deployed)
-  and redeploys if it then holds ``redeploy_min_fraction`` of it.
+  and redeploys if it then holds ``redeploy_min_fraction`` of it; its vehicles are
+  refilled to the same fraction of its establishment.
 - A unit with no personnel left is destroyed.
 - A unit of a group that arrives in waves is PENDING until its wave's time:
   then it arrives with its full strength (counted as deployed), in rear support
@@ -33,6 +34,7 @@ def update_postures(forces: Forces, t: float) -> None:
     arriving = (f.posture == Posture.PENDING) & (t >= f.arrive_h)
     if arriving.any():
         f.strength[arriving] = f.initial[arriving]
+        f.vehicles[arriving] = f.vehicles_full[arriving]
         f.deployed[arriving] += f.initial[arriving]
         f.posture[arriving] = Posture.REAR
     alive = f.strength > 0
@@ -49,6 +51,8 @@ def update_postures(forces: Forces, t: float) -> None:
         target = np.round(f.reinforce_to * f.initial).astype(np.int64)
         refill = np.where(rested, np.maximum(target - f.strength, 0), 0)
         f.strength += refill
+        f.vehicles[rested] = np.maximum(
+            f.vehicles[rested], np.round(f.reinforce_to * f.vehicles_full)[rested].astype(np.int64))
         f.deployed += refill
         ready = rested & (f.strength >= f.redeploy_min * f.initial) & (f.strength > 0)
         f.posture[ready] = Posture.FRONT

@@ -7,30 +7,33 @@ Rules:
   one engagement per (shooter, target) pair. It keeps firing on a target until the target is
   out of range or out of action, the shooter leaves the front, or (for a
   friend) the shooter recognises its mistake (:mod:`sim.model.attribution`).
-- Aimed fire, distributed over the targets held (Lanchester square law): a
-  firing unit of strength S soldiers whose fire on a target at distance d is
-  a(d) casualties per firing soldier per hour (its weapon systems and its
-  soldiers' aimed fire, :mod:`sim.model.weapons`) puts a hazard of a(d)*S
-  casualties/h on the units it is firing on, spread in proportion to their
-  strength: a target of strength T among held targets of total strength
-  T_held receives a(d)*S*T/T_held casualties/h. So each soldier of its
-  targets is exposed to the same a*S/T_held per hour, whether those soldiers
-  stand in one unit or in many, and a small target draws only its share of
-  the fire.
+- Resumption: a pair whose engagement ended (out of reach, out of the fight) and that
+  engages again within ``engagement.resume_h`` resumes it: the firefight's clock runs
+  on from the first opening, a check-fire call already under way still arrives when it
+  would have, and fire on a friend is the same incident (reopened). An engagement ended
+  by the shooter recognising a friend is never resumed.
+- Fire distributed over the targets held (Lanchester square law), per weapon system:
+  each system's fire is shared over the held targets it can hit
+  (:func:`sim.model.weapons.hits`) in proportion to their strength (anti-tank fire
+  over their vehicles), and aimed fire over those within its range. A system whose
+  weapons put h(d) hits an hour at distance d (:func:`sim.model.weapons.system_fire`,
+  proportional to the shooter's strength) on a target of strength T among the
+  targets it can hit, of total strength T_held, puts h(d) x casualties_per_hit x
+  T / T_held casualties/h on it; aimed fire a x S x T / T_held. So each soldier of
+  the targets a system can reach is exposed to the same fire, whether those soldiers
+  stand in one unit or in many, and no fire is spent on a target the system cannot hit.
 - An engagement opens with a firefight: for its first ``engagement.firefight_h`` its
-  weapons fire at their firefight rate, then at their sustained rate (positions held);
-  a(d) above is the rate of the phase.
-- Cover and surprise (``scenario.surprise``): a(d) is against soldiers in the
-  open; a target in cover takes its group's ``protection`` share of it. A
-  target that does not, in the look of the step the fire starts, detect its
-  shooter and judge it hostile (a friend it trusts, an enemy it has not seen
-  this step) is surprised: its
-  soldiers are in the open for the first ``exposed_h`` of the engagement, then
-  in cover. A target that holds the shooter as hostile is in cover from the
-  start. Casualties in the open are killed with the weapons' exposed killed
-  fraction, those in cover with the covered one (rate-weighted over the
-  shooter's systems at that distance).
-- A target of strength T under hazards summing to H casualties/h loses
+  weapons fire at their firefight rate, then at their sustained rate (positions held).
+- Cover and surprise (``scenario.surprise``): fire is against soldiers in the open;
+  a target in cover takes its group's ``protection`` share of it (not of anti-tank
+  hits on its vehicles). A unit fired on in an earlier step within ``alert_h`` is
+  alert and in cover (:meth:`sim.model.forces.Forces.alert`). A unit not alert that
+  is engaged this step by shooters none of which it holds as hostile (judged hostile
+  in this step's look, or an enemy track) is surprised: its soldiers are in the open
+  for ``exposed_h`` from now, against every shooter, then in cover. Casualties in the
+  open are killed with the weapons' exposed killed fraction, those in cover with the
+  covered one (rate-weighted over the systems firing).
+- Soldiers: a target of strength T under hazards summing to H casualties/h loses
   Binomial(T, 1 - exp(-H dt / T)) in a step of dt hours, shared among its
   shooters in proportion to their hazard (a multinomial draw): each of its
   soldiers becomes a casualty with the probability set by the per-soldier
@@ -39,6 +42,11 @@ Rules:
   would. Hazard is lost (1 - exp(-x) < x) only where the fire on a target's
   soldiers nearly uses them up within the step, which depends on the rate
   per soldier and dt, not on how the targets are cut into units.
+- Vehicles: a target with V vehicles in action under anti-tank hits summing to
+  H_v an hour loses Binomial(V, 1 - exp(-H_v dt / V)) vehicles, shared among its
+  shooters the same way; each vehicle lost puts its ``casualties_per_hit`` occupants
+  (rate-weighted over the anti-tank systems, rounded) out of action, at most the
+  soldiers left after this step's other losses.
 - A shooter fires only until it learns that its target is a friend: in the step
   in which it learns, at time ``until``, it fires on that target for ``until - t``
   of the step's ``dt`` hours, so a check-fire that gets through in minutes costs
@@ -47,7 +55,8 @@ Rules:
   not moved to the others within that step.)
 - A coalition unit firing on a coalition unit is a friendly-fire incident
   (one per engagement), with its cause judged when it starts and lasting
-  until the shooter recognises its mistake.
+  until the shooter recognises its mistake; its weapon is the shooter's system that
+  delivers most of the fire on that target at the opening distance.
 """
 
 from __future__ import annotations
@@ -57,35 +66,57 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.model import attribution
+from sim.model import attribution, tracks
 from sim.model.comms import Network
 from sim.model.forces import Forces, position
 from sim.model.ledger import Ledger
 from sim.model.pictures import Pictures
 from sim.model.records import Fire, Incident
-from sim.model.sensing import Contacts
-from sim.model.weapons import FIREFIGHT, HELD, build_arsenal, fire_on, reach_on, within_reach
+from sim.model.sensing import Contacts, Sensing
+from sim.model.weapons import (
+    FIREFIGHT,
+    HELD,
+    aims,
+    build_arsenal,
+    hits,
+    main_system,
+    reach_on,
+    system_fire,
+    within_reach,
+)
 from sim.schema import Scenario
+
+
+class Paused(NamedTuple):
+    """An engagement broken off (not by recognition), kept to be resumed."""
+
+    start: float     # h, when it first opened
+    until: float     # h, when its shooter learns it fires on a friend (inf: never)
+    incident: int    # ledger index, -1 if not friendly fire
+    ended: float     # h, when it was broken off
 
 
 class DirectFire:
     """The engagements under way and the fire they deliver each step."""
 
     def __init__(self, scenario: Scenario, forces: Forces, pictures: Pictures,
-                 network: Network, ledger: Ledger) -> None:
+                 network: Network, ledger: Ledger, sensing: Sensing) -> None:
         self.forces, self.pictures, self.network, self.ledger = forces, pictures, network, ledger
+        self.sensing = sensing
         self.gate = scenario.identification.gate_km
         self.self_recognition = scenario.identification.self_recognition_per_h
         self.exposed_h = scenario.surprise.exposed_h
+        self.alert_h = scenario.surprise.alert_h
         firefight = scenario.engagement.firefight_h
         self.firefight_h = np.inf if firefight is None else firefight
+        self.resume_h = scenario.engagement.resume_h
         self.weapon_names, self.arsenal = build_arsenal(scenario)
         self.shooter = np.zeros(0, np.int64)
         self.target = np.zeros(0, np.int64)
         self.incident = np.zeros(0, np.int64)   # ledger index, -1 if not friendly fire
         self.until = np.zeros(0)                # h; friendly fire stops at this time
-        self.exposed_until = np.zeros(0)        # h; the target's soldiers are in the open until
         self.start = np.zeros(0)                # h; when the engagement opened
+        self.paused: dict[int, Paused] = {}     # by pair key shooter x N + target
         self.engagements_started = 0
 
     def step(self, t: float, dt: float, contacts: Contacts, rng: np.random.Generator,
@@ -104,12 +135,18 @@ class DirectFire:
         f = self.forces
         s, g = self.shooter, self.target
         going = _going(s, g, self.until, f.units, self.arsenal, t)
-        for k in np.flatnonzero(~going & (self.incident >= 0)):
-            # recognised friendly fire stops when the shooter learns of it (``until``)
-            self.ledger.incidents[int(self.incident[k])].end_h = min(t, float(self.until[k]))
+        for k in np.flatnonzero(~going):
+            recognised = t >= self.until[k]
+            if self.incident[k] >= 0:
+                # recognised friendly fire stops when the shooter learns of it (``until``)
+                self.ledger.incidents[int(self.incident[k])].end_h = min(t, float(self.until[k]))
+            if not recognised:
+                self.paused[int(s[k] * f.n + g[k])] = Paused(
+                    float(self.start[k]), float(self.until[k]), int(self.incident[k]), t)
         self.shooter, self.target = s[going], g[going]
         self.incident, self.until = self.incident[going], self.until[going]
-        self.exposed_until, self.start = self.exposed_until[going], self.start[going]
+        self.start = self.start[going]
+        self.paused = {k: p for k, p in self.paused.items() if t - p.ended <= self.resume_h}
 
     def _engage(self, t: float, c: Contacts, rng: np.random.Generator) -> None:
         f = self.forces
@@ -124,10 +161,11 @@ class DirectFire:
             return
         s, g = c.observer[idx], c.target[idx]
         self.engagements_started += idx.size
+        start, until, incident = self._resumed(t, s * f.n + g)
+        new = np.isnan(start)
+        start[new] = t
         same_side = f.coalition[s] == f.coalition[g]
-        incident = np.full(idx.size, -1, np.int64)
-        until = np.full(idx.size, np.inf)
-        fratricide = np.flatnonzero(same_side & f.coalition[s])
+        fratricide = np.flatnonzero(same_side & f.coalition[s] & new)
         if fratricide.size:
             causes = attribution.classify(
                 t, f.nation[s[fratricide]], g[fratricide], f, self.pictures, self.network,
@@ -135,57 +173,88 @@ class DirectFire:
             for k, cause in zip(fratricide, causes, strict=True):
                 si, gi = int(s[k]), int(g[k])
                 x, y = f.pos[gi]
+                d = float(c.distance[idx[k]])
                 incident[k] = self.ledger.open(Incident(
                     replication=self.ledger.replication, time_h=t, shooter_unit=f.names[si],
                     shooter_nation=f.nation_names[f.nation[si]], target_unit=f.names[gi],
                     target_nation=f.nation_names[f.nation[gi]], cause=cause, fire=Fire.DIRECT,
-                    distance_km=float(c.distance[idx[k]]), x_km=float(x), y_km=float(y)))
-        until[same_side] = t + attribution.recognition_delays(
-            s[same_side], g[same_side], self.self_recognition, f, self.network, t, rng)
-        # surprise: in this step's look the target did not judge its shooter hostile
-        seen = c.observer[c.hostile] * f.n + c.target[c.hostile]
-        expected = np.isin(g * f.n + s, seen)
-        exposed_until = np.where(expected, t, t + self.exposed_h)
+                    distance_km=d, x_km=float(x), y_km=float(y),
+                    weapon=self._weapon(si, gi, d)))
+        recognising = same_side & new
+        until[recognising] = t + attribution.recognition_delays(
+            s[recognising], g[recognising], self.self_recognition, f, self.network, t, rng)
+        self._surprise(t, s, g, c)
         self.shooter = np.concatenate([self.shooter, s])
         self.target = np.concatenate([self.target, g])
         self.incident = np.concatenate([self.incident, incident])
         self.until = np.concatenate([self.until, until])
-        self.exposed_until = np.concatenate([self.exposed_until, exposed_until])
-        self.start = np.concatenate([self.start, np.full(idx.size, t)])
+        self.start = np.concatenate([self.start, start])
+
+    def _weapon(self, s: int, g: int, d: float) -> str:
+        """The name of shooter ``s``'s weapon that delivers most of its fire on ``g`` at
+        ``d`` km (:func:`sim.model.weapons.main_system`): a system, or ``aimed``."""
+        w = main_system(self.forces.units, self.arsenal, s, g, d)
+        return self.weapon_names[w] if w >= 0 else "aimed"
+
+    def _resumed(self, t: float, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray,
+                                                             np.ndarray]:
+        """For each new engagement (pair ``keys``): the start, ``until`` and incident of the
+        engagement it resumes (rules above), NaN, inf and -1 for a new one."""
+        start = np.full(keys.size, np.nan)
+        until = np.full(keys.size, np.inf)
+        incident = np.full(keys.size, -1, np.int64)
+        for k, key in enumerate(keys.tolist()):
+            p = self.paused.pop(key, None)
+            if p is None or t - p.ended > self.resume_h or t >= p.until:
+                continue
+            start[k], until[k], incident[k] = p.start, p.until, p.incident
+            if p.incident >= 0:
+                self.ledger.incidents[p.incident].end_h = float("nan")   # under way again
+        return start, until, incident
+
+    def _surprise(self, t: float, s: np.ndarray, g: np.ndarray, c: Contacts) -> None:
+        """Targets engaged now that are not alert and hold none of their new shooters as
+        hostile are surprised: their soldiers are in the open for ``exposed_h``."""
+        f = self.forces
+        seen = c.observer[c.hostile] * f.n + c.target[c.hostile]
+        expected = np.isin(g * f.n + s, seen) | tracks.holds_enemy(
+            self.sensing.tracks, g, s, f.n)
+        engaged = np.unique(g)
+        surprised = engaged[~f.alert(t, self.alert_h)[engaged]
+                            & ~np.isin(engaged, g[expected])]
+        f.exposed_until[surprised] = np.maximum(f.exposed_until[surprised],
+                                                t + self.exposed_h)
 
     def _fire(self, t: float, dt: float, rng: np.random.Generator) -> None:
         f = self.forces
         s, g = self.shooter, self.target
         if s.size == 0:
             return
-        hazard, killed, p, shooters_on = _hazard(self._phases(t, dt), f.units, self.arsenal,
-                                                 dt)
-        f.under_fire_h[g[hazard > 0]] = t
-        loss = rng.binomial(f.strength, p)               # per target
-        if not loss.any():
+        v = volley(self._phases(t, dt), f.units, self.arsenal, dt)
+        f.fired_on[g[(v.hazard > 0) | (v.vehicle_hazard > 0)]] = True
+        loss = rng.binomial(f.strength, v.p)                  # soldiers, per target
+        lost = rng.binomial(f.vehicles, v.p_vehicle)          # vehicles, per target
+        if not (loss.any() or lost.any()):
             return
-        # each target's loss goes to its shooter; with several shooters it is shared in
-        # proportion to their hazard on it
-        share = np.where(shooters_on[g] == 1, loss[g], 0)
-        shared = np.flatnonzero((loss > 0) & (shooters_on > 1))
-        if shared.size:
-            order = np.argsort(g, kind="stable")         # engagements by target
-            first = np.searchsorted(g[order], shared, "left")
-            last = np.searchsorted(g[order], shared, "right")
-            for tgt, a, b in zip(shared, first, last, strict=True):
-                rows = order[a:b]
-                share[rows] = rng.multinomial(loss[tgt], hazard[rows] / hazard[rows].sum())
-        self.ledger.hit(g, share, f.coalition[s], self.incident, rng, killed)
-
+        share = _split(loss, v.hazard, g, rng)
+        occupants = np.zeros(s.size, np.int64)
+        if lost.any():
+            f.vehicles[:] -= lost
+            occupants = _occupants(_split(lost, v.vehicle_hazard, g, rng),
+                                   v.vehicle_casualties, g, f.strength - loss)
+        self.ledger.hit(g, share, f.coalition[s], self.incident, rng, v.killed)
+        if occupants.any():
+            self.ledger.hit(g, occupants, f.coalition[s], self.incident, rng,
+                            v.vehicle_killed)
 
     def _phases(self, t: float, dt: float) -> Engagements:
         """This step's engagements with the fractions of the step each fires in the opening
         firefight or with positions held, on soldiers in the open or in cover. An engagement
         fires until ``until`` (its shooter learns it fires on a friend); its target's soldiers
-        are in the open until ``exposed_until``; its firefight lasts ``firefight_h`` from its
-        start."""
+        are in the open until the target's ``exposed_until``; its firefight lasts
+        ``firefight_h`` from its start."""
         end = np.minimum(self.until, t + dt)               # it fires from t to end
-        open_end = np.minimum(self.exposed_until, end)
+        open_end = np.minimum(self.forces.exposed_until[self.target], end)
         fight_end = np.minimum(self.start + self.firefight_h, end)
 
         def part(upto: np.ndarray) -> np.ndarray:
@@ -195,6 +264,38 @@ class DirectFire:
         open_fight = part(np.minimum(open_end, fight_end))
         return Engagements(self.shooter, self.target, open_fight, fight - open_fight,
                            in_open - open_fight, firing - fight - (in_open - open_fight))
+
+
+def _split(loss: np.ndarray, hazard: np.ndarray, target: np.ndarray,
+           rng: np.random.Generator) -> np.ndarray:
+    """Each target's ``loss`` (per unit) shared among the engagements on it (rows, with
+    their ``hazard``) in proportion to their hazard: all of it to the only engagement with
+    hazard, a multinomial draw among several."""
+    active = hazard > 0
+    count = np.bincount(target[active], minlength=loss.size)
+    share = np.where(active & (count[target] == 1), loss[target], 0)
+    shared = np.flatnonzero((loss > 0) & (count > 1))
+    if shared.size:
+        order = np.argsort(target, kind="stable")        # engagements by target
+        first = np.searchsorted(target[order], shared, "left")
+        last = np.searchsorted(target[order], shared, "right")
+        for tgt, a, b in zip(shared, first, last, strict=True):
+            rows = order[a:b]
+            share[rows] = rng.multinomial(loss[tgt], hazard[rows] / hazard[rows].sum())
+    return share
+
+
+def _occupants(lost: np.ndarray, per_vehicle: np.ndarray, target: np.ndarray,
+               room: np.ndarray) -> np.ndarray:
+    """Casualties of the vehicles each engagement destroyed (``lost``, rows): their
+    occupants, ``per_vehicle`` each, rounded, at most the ``room`` (soldiers left, per
+    unit) of their target, taken in row order."""
+    casualties = np.rint(lost * per_vehicle).astype(np.int64)
+    room = room.copy()
+    for k in np.flatnonzero(casualties):
+        casualties[k] = min(casualties[k], room[target[k]])
+        room[target[k]] -= casualties[k]
+    return casualties
 
 
 class Engagements(NamedTuple):
@@ -211,47 +312,101 @@ class Engagements(NamedTuple):
     held_cover: np.ndarray
 
 
+class Volley(NamedTuple):
+    """One step's fire (:func:`volley`): per engagement (K rows) and per unit (N rows)."""
+
+    hazard: np.ndarray              # (K,) casualties/h on soldiers, averaged over the step
+    killed: np.ndarray              # (K,) killed fraction of those casualties
+    vehicle_hazard: np.ndarray      # (K,) vehicles destroyed per hour (anti-tank)
+    vehicle_casualties: np.ndarray  # (K,) occupants put out of action per vehicle
+    vehicle_killed: np.ndarray      # (K,) killed fraction of the occupants
+    p: np.ndarray                   # (N,) P(a soldier becomes a casualty this step)
+    p_vehicle: np.ndarray           # (N,) P(a vehicle is destroyed this step)
+
+
+def volley(e: Engagements, units, arsenal, dt: float) -> Volley:
+    """The fire of this step's engagements (rules above)."""
+    return Volley(*_volley(e, units, arsenal, dt))
+
+
 @njit(cache=True)
-def _hazard(e, units, arsenal, dt):
-    """Fire distributed over the targets held at the start of the step (rules above): each
-    engagement's hazard, S x T / T_held x (a_fight(d) x (fight_open + fight_cover x
-    protection) + a_held(d) x (held_open + held_cover x protection)) (casualties/h averaged
-    over the step) and its killed fraction; each unit's
-    probability per soldier of becoming a casualty this step, 1 - exp(-H dt / T); and each
-    unit's number of shooters."""
-    shooter, target, strength = e.shooter, e.target, units.strength
-    n = strength.size
-    held = np.zeros(n)                  # soldiers in the targets each shooter fires on
-    for k in range(shooter.size):
-        held[shooter[k]] += strength[target[k]]
-    hazard = np.zeros(shooter.size)
-    killed = np.full(shooter.size, arsenal.aimed_killed)
-    total = np.zeros(n)
-    shooters = np.zeros(n, np.int64)
-    for k in range(shooter.size):
+def _volley(e, units, arsenal, dt):
+    """Kernel of :func:`volley`: each system's fire shared over the held targets it can hit,
+    in the open for the fractions ``fight_open``/``held_open`` of the step and in cover
+    (times the target's protection, not for vehicles) for ``fight_cover``/``held_cover``."""
+    shooter, target, strength, vehicles = e.shooter, e.target, units.strength, units.vehicles
+    n, m, n_sys = strength.size, shooter.size, arsenal.range_km.size
+    d = np.zeros(m)
+    held = np.zeros((n, n_sys + 1))  # what each shooter's systems, then its aimed fire, hold:
+    for k in range(m):               # soldiers (vehicles for anti-tank)
         s, g = shooter[k], target[k]
-        if held[s] > 0:
-            sx, sy = position(units, s)
-            gx, gy = position(units, g)
-            d = np.hypot(gx - sx, gy - sy)
-            protection = units.protection[g]
-            # firefight, then positions held; soldiers in the open, then in cover
-            rate_f, cover_f, open_f = fire_on(units, arsenal, s, g, d, FIREFIGHT)
-            rate_h, cover_h, open_h = fire_on(units, arsenal, s, g, d, HELD)
-            per_step = (rate_f * (e.fight_open[k] + e.fight_cover[k] * protection)
-                        + rate_h * (e.held_open[k] + e.held_cover[k] * protection))
-            hazard[k] = per_step * strength[s] * strength[g] / held[s]
-            if hazard[k] > 0:
-                killed[k] = (open_f * e.fight_open[k] + cover_f * e.fight_cover[k] * protection
-                             + open_h * e.held_open[k]
-                             + cover_h * e.held_cover[k] * protection) / per_step
-        total[g] += hazard[k]
-        shooters[g] += 1
+        sx, sy = position(units, s)
+        gx, gy = position(units, g)
+        d[k] = np.hypot(gx - sx, gy - sy)
+        for w in range(n_sys):
+            if hits(units, arsenal, w, s, g, d[k]):
+                held[s, w] += vehicles[g] if arsenal.vehicles_only[w] else strength[g]
+        if aims(units, s, d[k]):
+            held[s, n_sys] += strength[g]
+    hazard = np.zeros(m)
+    killed = np.full(m, arsenal.aimed_killed)
+    v_hazard = np.zeros(m)
+    v_casualties = np.zeros(m)
+    v_killed = np.zeros(m)
+    total = np.zeros(n)
+    v_total = np.zeros(n)
+    for k in range(m):
+        s, g = shooter[k], target[k]
+        fo, fc, ho, hc = e.fight_open[k], e.fight_cover[k], e.held_open[k], e.held_cover[k]
+        protection = units.protection[g]
+        rate = 0.0          # casualties/h on soldiers, and weighted by killed fraction
+        rate_killed = 0.0
+        v_rate = 0.0        # vehicles/h, their occupants/h, and killed occupants/h
+        v_occupants = 0.0
+        v_dead = 0.0
+        if aims(units, s, d[k]) and held[s, n_sys] > 0:
+            a = units.lethality[s] * strength[s] * strength[g] / held[s, n_sys]
+            x = a * (fo + ho + (fc + hc) * protection)
+            rate += x
+            rate_killed += x * arsenal.aimed_killed
+        for w in range(n_sys):
+            if not hits(units, arsenal, w, s, g, d[k]) or held[s, w] <= 0:
+                continue
+            fight = system_fire(units, arsenal, w, s, d[k], FIREFIGHT)
+            steady = system_fire(units, arsenal, w, s, d[k], HELD)
+            kc, ke = arsenal.killed_cover[w], arsenal.killed_exposed[w]
+            per_hit = arsenal.casualties_per_hit[w]
+            if arsenal.vehicles_only[w]:
+                share = vehicles[g] / held[s, w]
+                in_open = share * (fight * fo + steady * ho)
+                in_cover = share * (fight * fc + steady * hc)
+                v_rate += in_open + in_cover
+                v_occupants += (in_open + in_cover) * per_hit
+                v_dead += (in_open * ke + in_cover * kc) * per_hit
+            else:
+                share = per_hit * strength[g] / held[s, w]
+                in_open = share * (fight * fo + steady * ho)
+                in_cover = share * (fight * fc + steady * hc) * protection
+                rate += in_open + in_cover
+                rate_killed += in_open * ke + in_cover * kc
+        hazard[k] = rate
+        if rate > 0:
+            killed[k] = rate_killed / rate
+        v_hazard[k] = v_rate
+        if v_rate > 0:
+            v_casualties[k] = v_occupants / v_rate
+        if v_occupants > 0:
+            v_killed[k] = v_dead / v_occupants
+        total[g] += rate
+        v_total[g] += v_rate
     p = np.zeros(n)
+    p_vehicle = np.zeros(n)
     for j in range(n):
         if strength[j] > 0 and total[j] > 0:
             p[j] = 1.0 - np.exp(-total[j] * dt / strength[j])
-    return hazard, killed, p, shooters
+        if vehicles[j] > 0 and v_total[j] > 0:
+            p_vehicle[j] = 1.0 - np.exp(-v_total[j] * dt / vehicles[j])
+    return hazard, killed, v_hazard, v_casualties, v_killed, p, p_vehicle
 
 
 @njit(cache=True)

@@ -20,6 +20,13 @@ Rules:
   settles at patrol_km x sqrt(dt / (1 - exp(-2 dt / PATROL_RELAX_H))), about 8%
   wider at dt = 1 h, within the first day. Wandering is what makes
   reports go stale.
+- Under fire: a unit fired on (direct or indirect, by anyone) is under fire at that
+  step's time; within ``surprise.alert_h`` after it, it expects fire and its
+  soldiers are in cover. The time is set at the end of the step, so every fire of
+  one step finds the same state (:meth:`Forces.alert`).
+- Vehicles: a unit arrives with its group's ``vehicles``; anti-tank hits destroy
+  them; a refill after rest brings them back to ``reinforce_to_fraction`` of the
+  establishment, as it does the personnel.
 
 The table (:class:`Units`) holds one array per column, row ``i`` being unit
 ``i``: what the unit's group sets (speed, ranges, weapons, lethality, protection,
@@ -64,7 +71,7 @@ class Units(NamedTuple):
     aimed_range: np.ndarray         # km, range of its soldiers' aimed fire (``lethality``)
     lethality: np.ndarray           # aimed fire: casualties per firing soldier per hour
     loadout: np.ndarray             # (N, W) weapons of each system at full strength
-    vehicles: np.ndarray            # vehicles per unit
+    vehicles_full: np.ndarray       # vehicles per unit at full establishment
     protection: np.ndarray          # share of fire's effect reaching soldiers in cover
     cover: np.ndarray               # P(hidden from one sensor look)
     arrive_h: np.ndarray            # h, when the unit arrives (0: there from the start)
@@ -95,7 +102,10 @@ class Units(NamedTuple):
     posture: np.ndarray             # int8, Posture codes
     deployed_strength: np.ndarray   # int64, strength when last sent to the front
     withdrawn_at: np.ndarray        # h, -inf when never
-    under_fire_h: np.ndarray        # h, when it was last fired on; -inf when never
+    vehicles: np.ndarray            # int64, vehicles in action (anti-tank fire destroys them)
+    under_fire_h: np.ndarray        # h, the last earlier step it was fired on; -inf when never
+    fired_on: np.ndarray            # bool, fired on in this step (under_fire_h at its end)
+    exposed_until: np.ndarray       # h, its soldiers are in the open (surprised) until then
 
 
 class Nations(NamedTuple):
@@ -155,9 +165,18 @@ class Forces:
         reports its position."""
         return (self.posture == Posture.FRONT) & (self.strength > 0)
 
-    @property
-    def at_front(self) -> np.ndarray:
-        return (self.posture == Posture.FRONT) & (self.strength > 0)
+    #: the same units as :attr:`fighting`: at the front and not destroyed
+    at_front = fighting
+
+    def alert(self, t: float, alert_h: float) -> np.ndarray:
+        """Units that expect fire at time ``t``: fired on in an earlier step within the last
+        ``alert_h`` hours (their soldiers are in cover; rules above)."""
+        return t - self.under_fire_h <= alert_h
+
+    def remember_fire(self, t: float) -> None:
+        """End of the step at ``t``: the units fired on in it were last under fire at ``t``."""
+        self.under_fire_h[self.fired_on] = t
+        self.fired_on[:] = False
 
     def move(self, dt: float, rng: np.random.Generator) -> None:
         """Anchors move towards their place at unit speed; patrol offsets wander (rules above)."""
@@ -238,7 +257,7 @@ def build_forces(scenario: Scenario, rng: np.random.Generator) -> Forces:
                     ("speed", g.speed_kmh), ("patrol", g.patrol_km),
                     ("sensor_range", g.sensor_range_km), ("weapon_range", reach),
                     ("aimed_range", g.weapon_range_km), ("lethality", g.lethality),
-                    ("loadout", loadout), ("vehicles", g.vehicles),
+                    ("loadout", loadout), ("vehicles_full", g.vehicles),
                     ("protection", g.protection), ("cover", g.cover),
                     ("front_from_h", g.front_from_h), ("front_place", (x, y)),
                     ("rear_place", (g.rear_x_km, y)), ("initial", g.strength),
@@ -275,7 +294,9 @@ def build_forces(scenario: Scenario, rng: np.random.Generator) -> Forces:
         **static, anchor=anchor, offset=offset, strength=present.copy(),
         killed=np.zeros(n, np.int64), wounded=np.zeros(n, np.int64), deployed=present.copy(),
         posture=posture, deployed_strength=present.copy(), withdrawn_at=np.full(n, -np.inf),
-        under_fire_h=np.full(n, -np.inf))
+        vehicles=np.where(here, static["vehicles_full"], 0).astype(np.int64),
+        under_fire_h=np.full(n, -np.inf), fired_on=np.zeros(n, bool),
+        exposed_until=np.full(n, -np.inf))
     table = Nations(
         coalition=np.array([nat.side == "coalition" for nat in nations], dtype=bool),
         refresh_h=np.array([nat.picture_refresh_h for nat in nations], dtype=float),

@@ -10,20 +10,23 @@ Rules:
   (:mod:`sim.model.comms`). Under ``perfect_reports`` (:mod:`sim.model.ideal`) the
   call arrives at once, garbled only across a language barrier.
 - That nation fires at most Poisson(``fire_missions_per_h`` x dt) missions a
-  step, chosen at random among the calls that got through.
+  step, chosen at random among the calls that got through; its drone teams may take
+  the calls left (:mod:`sim.model.drones`).
 - Fire-support coordination: a mission is cancelled when the firing HQ's
   published picture shows a friendly unit within ``no_fire_radius_km`` of the
   grid. It is only as good as that picture.
 - The mission lands at the grid plus a normal aim error (``dispersion_km``
   per axis) and hits every unit within ``effect_radius_km``, friend or foe.
-  A unit it surprises (fire from its own side, or no fire on it within
-  ``surprise.alert_h``) is caught in the open: it loses Binomial(strength,
-  ``casualty_fraction``), killed with ``killed_fraction_exposed``. A unit that
-  expects fire is in cover: Binomial(strength, ``casualty_fraction`` x its
-  ``protection``), killed with ``killed_fraction``. Every unit hit is then
-  under fire (it expects the next mission).
+  A unit it surprises (not fired on, by anyone, in an earlier step within
+  ``surprise.alert_h``: :meth:`sim.model.forces.Forces.alert`) is caught in the
+  open: it loses Binomial(strength, ``casualty_fraction``), killed with
+  ``killed_fraction_exposed``. A unit that expects fire is in cover, whoever fires:
+  Binomial(strength, ``casualty_fraction`` x its ``protection``), killed with
+  ``killed_fraction``. Every unit hit is then under fire (from the end of this step
+  it expects the next mission).
 - A coalition unit hit by coalition fire is a friendly-fire incident, one per
-  unit hit; its cause is judged against the firing HQ's picture and the grid.
+  unit hit, with weapon ``artillery``; its cause is judged against the firing HQ's
+  picture and the grid.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from scipy.spatial import cKDTree
 
 from sim.model import attribution
 from sim.model.comms import Network, radio_hop
+from sim.model.drones import Calls
 from sim.model.forces import Forces
 from sim.model.ledger import Ledger
 from sim.model.pictures import Pictures
@@ -52,14 +56,17 @@ class IndirectFire:
         self.forces, self.pictures, self.network, self.ledger = forces, pictures, network, ledger
         self.missions_fired = 0
 
-    def step(self, t: float, dt: float, contacts: Contacts, rng: np.random.Generator) -> None:
-        """Calls for fire from this step's contacts; missions fired; casualties."""
+    def step(self, t: float, dt: float, contacts: Contacts,
+             rng: np.random.Generator) -> Calls:
+        """Calls for fire from this step's contacts; missions fired; casualties. Returns the
+        calls that got through and no mission took (for the drone teams,
+        :mod:`sim.model.drones`)."""
         f = self.forces
         c = contacts
         u_call = rng.random(f.n)
         calls = self._calls(c, u_call < self.cfg.call_prob_per_h * dt)
         if calls.size == 0:
-            return
+            return _no_calls()
         caller = c.observer[calls]
         src = f.nation[caller]
         supplier = f.nations.supplier[src]
@@ -70,11 +77,13 @@ class IndirectFire:
         delivered = out.delivered & (radio | self.network.ideal.perfect_reports)
         grid = self.network.garble(c.seen_at[calls], out.garbled, rng)
         tree, units = c.tree, c.tree_units       # this step's positions of fighting units
+        left = delivered.copy()
         for nation in np.unique(supplier):
             rows = np.flatnonzero(delivered & (supplier == nation))
             n_missions = min(rows.size,
                              int(rng.poisson(f.nations.fire_missions_per_h[nation] * dt)))
             chosen = rng.permutation(rows)[:n_missions]
+            left[chosen] = False
             # fire-support coordination against the firing HQ's picture
             clear = ~self.pictures.correlates(np.full(chosen.size, nation), grid[chosen],
                                               self.cfg.no_fire_radius_km)
@@ -84,6 +93,8 @@ class IndirectFire:
                     tree, units = cKDTree(f.pos), np.arange(f.n)
                 self._land(t, int(nation), impact, tree, units, bool(out.garbled[k]),
                            int(c.target[calls[k]]), bool(c.challenge_failed[calls[k]]), rng)
+        return Calls(caller[left], supplier[left], grid[left], out.garbled[left],
+                     c.target[calls[left]], c.challenge_failed[calls[left]])
 
     def _calls(self, c: Contacts, wants: np.ndarray) -> np.ndarray:
         """Index of the nearest hostile contact of each front unit that calls this step."""
@@ -103,13 +114,12 @@ class IndirectFire:
         if hit.size == 0:
             return
         shooter_coalition = bool(f.nations.coalition[nation])
-        surprised = (f.coalition[hit] == shooter_coalition) | (t - f.under_fire_h[hit]
-                                                               > self.alert_h)
+        surprised = ~f.alert(t, self.alert_h)[hit]
         p = self.cfg.casualty_fraction * np.where(surprised, 1.0, f.protection[hit])
         casualties = rng.binomial(f.strength[hit], p)
         killed_fraction = np.where(surprised, self.cfg.killed_fraction_exposed,
                                    self.cfg.killed_fraction)
-        f.under_fire_h[hit] = t
+        f.fired_on[hit] = True
         incident = np.full(hit.size, -1, np.int64)
         fratricide = np.flatnonzero(f.coalition[hit] & shooter_coalition)
         if fratricide.size:
@@ -126,6 +136,12 @@ class IndirectFire:
                     target_unit=f.names[victim], target_nation=f.nation_names[f.nation[victim]],
                     cause=cause, fire=Fire.INDIRECT,
                     distance_km=float(np.hypot(*(f.pos[victim] - impact))),
-                    x_km=float(f.pos[victim][0]), y_km=float(f.pos[victim][1]), end_h=t))
+                    x_km=float(f.pos[victim][0]), y_km=float(f.pos[victim][1]), end_h=t,
+                    weapon="artillery"))
         self.ledger.hit(hit, casualties, np.full(hit.size, shooter_coalition), incident, rng,
                         killed_fraction, indirect=True)
+
+
+def _no_calls() -> Calls:
+    empty = np.zeros(0, np.int64)
+    return Calls(empty, empty, np.zeros((0, 2)), np.zeros(0, bool), empty, np.zeros(0, bool))

@@ -7,8 +7,10 @@ One step of ``dt_h`` hours, in domain order:
 4. every unit looks, correlates contacts with its HQ's picture (or its own
    tracks of contacts it identified before), identifies them and decides under
    its ROE whether to fire; adjacent allies tell each other where they are;
-5. direct fire, then indirect fire, inflict casualties; friendly fire on
-   coalition units is logged as incidents with their cause.
+5. direct fire, then indirect fire (artillery missions, then drone strikes on the
+   calls the artillery left), inflict casualties; friendly fire on
+   coalition units is logged as incidents with their cause; the units fired on
+   are under fire from then (they expect more).
 
 Unit state lives in numpy arrays (:class:`~sim.model.forces.Forces`) so each
 step works on all units at once: numpy array operations, a k-d tree and a
@@ -35,6 +37,7 @@ from sim.model.agents import Unit
 from sim.model.campaign import update_postures
 from sim.model.combat import DirectFire
 from sim.model.comms import Network
+from sim.model.drones import DroneStrikes
 from sim.model.forces import build_forces
 from sim.model.ideal import AS_IS, Idealised
 from sim.model.indirect import IndirectFire
@@ -65,8 +68,8 @@ class CoalitionModel(mesa.Model):
         units: the Mesa agents, one per row of the unit table, in row order
             (``model.agents`` holds the same agents).
         forces: the unit table (:class:`~sim.model.forces.Forces`).
-        network, pictures, sensing, direct_fire, indirect_fire, ledger, timeline: the
-            mechanisms, each in a module of the same name.
+        network, pictures, sensing, direct_fire, indirect_fire, drones, ledger, timeline:
+            the mechanisms, each in a module of the same name.
     """
 
     def __init__(self, scenario: Scenario, seed: np.random.SeedSequence, *,
@@ -85,9 +88,11 @@ class CoalitionModel(mesa.Model):
         self.seams = Seams(scenario, self.forces, self.network, self.sensing)
         self.ledger = Ledger(self.forces, scenario.killed_fraction, replication)
         self.direct_fire = DirectFire(scenario, self.forces, self.pictures, self.network,
-                                      self.ledger)
+                                      self.ledger, self.sensing)
         self.indirect_fire = IndirectFire(scenario, self.forces, self.pictures, self.network,
                                           self.ledger)
+        self.drones = DroneStrikes(scenario, self.forces, self.pictures, self.network,
+                                   self.ledger)
         self.timeline = Timeline(self.forces, self.ledger, self.network,
                                  scenario.record_every_h, self.n_steps * self.dt)
         self.pictures.exchange(0.0, self.dt, self.streams.at("communication", 0))
@@ -107,7 +112,9 @@ class CoalitionModel(mesa.Model):
         self.sensing.remember(t, contacts)
         self.seams.exchange(t, self.dt, contacts, s.at("seams", k))
         self.direct_fire.step(t, self.dt, contacts, s.at("combat", k), s.at("recognition", k))
-        self.indirect_fire.step(t, self.dt, contacts, s.at("indirect_fire", k))
+        calls = self.indirect_fire.step(t, self.dt, contacts, s.at("indirect_fire", k))
+        self.drones.answer(t, self.dt, calls, s.at("drones", k))
+        self.forces.remember_fire(t)
         self.timeline.record(t)
 
     def run(self, progress=None) -> CoalitionModel:

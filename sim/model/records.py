@@ -69,3 +69,6 @@ class Incident:
     end_h: float = float("nan")
     killed: int = 0
     wounded: int = 0
+    #: the shooter's weapon: "artillery", "drone", or the direct-fire system that delivers
+    #: most of the fire at the opening ("aimed" for soldiers' aimed fire)
+    weapon: str = ""

@@ -88,3 +88,16 @@ class Seams:
         self.sensing.tracks = tracks.remember(self.sensing.tracks, obs, tgt,
                                               np.full(obs.size, tracks.FRIEND), f.n, t,
                                               self.memory_h)
+
+
+def allied_seams(forces: Forces) -> int:
+    """How many seams the lay-down has: pairs of coalition units next to each other along
+    the front (their front places sorted by y, at one x) that belong to different nations.
+    Every unit counts, wherever it stands at the moment (the lay-down, not the battle)."""
+    coalition = np.flatnonzero(forces.coalition)
+    if coalition.size < 2:
+        return 0
+    place = forces.front_place[coalition]
+    order = np.lexsort((place[:, 0], place[:, 1]))
+    nation = forces.nation[coalition][order]
+    return int(np.count_nonzero(nation[1:] != nation[:-1]))

@@ -65,6 +65,19 @@ def side_by_side(table: Familiarity, observer: np.ndarray, target: np.ndarray, n
                        .astype(float))   # (float64 even when empty)
 
 
+def holds_enemy(tracks: TrackTable, observer: np.ndarray, target: np.ndarray,
+                n: int) -> np.ndarray:
+    """For each pair (observer[k], target[k]): does the observer hold an enemy track of the
+    target?"""
+    key = observer * n + target
+    i = np.searchsorted(tracks.key, key)
+    found = i < tracks.key.size
+    found[found] = tracks.key[i[found]] == key[found]
+    out = np.zeros(key.size, bool)
+    out[found] = ~tracks.friend[i[found]]
+    return out
+
+
 def remember(tracks: TrackTable, observer: np.ndarray, target: np.ndarray,
              identity: np.ndarray, n: int, t: float, memory_h: float) -> TrackTable:
     """The tracks after a look at time ``t``: this step's identified contacts (identity

@@ -1,4 +1,4 @@
-"""Weapon systems: how much direct fire a unit delivers on a target at a distance.
+"""Weapon systems: the direct fire each of a unit's systems delivers on a target at a distance.
 
 Rules (units: km, hours; docs/model.md):
 - A unit fires with its weapon systems (``units.<G>.weapons``: how many of each at full
@@ -7,20 +7,23 @@ Rules (units: km, hours; docs/model.md):
 - The number of a system's weapons firing is its count at full strength times the
   unit's strength over its full strength: crews fall with the unit, so the fire a unit
   delivers stays proportional to its strength (the square law holds for any mix).
-- A weapon firing on a target at distance d puts ``rate_per_h`` x pk(d) x
-  ``casualties_per_hit`` casualties an hour on soldiers in the open during the
-  engagement's opening firefight (``engagement.firefight_h``), and its
-  ``sustained_rate_per_h`` in place of ``rate_per_h`` after it; pk is the
-  system's table, linear between points, flat before the first and from the
-  last out to ``range_km``, 0 beyond it. An anti-tank system (``targets: vehicles``) fires only on units
-  with vehicles.
+- A weapon firing at distance d hits ``rate_per_h`` x pk(d) times an hour during an
+  engagement's opening firefight (``engagement.firefight_h``), and
+  ``sustained_rate_per_h`` x pk(d) after it; pk is the system's table, linear between
+  points, flat before the first and from the last out to ``range_km``, 0 beyond it.
+- A system that targets dismounts puts ``casualties_per_hit`` casualties a hit on
+  soldiers in the open. An anti-tank system (``targets: vehicles``) fires only on units
+  with vehicles in action: each hit destroys a vehicle, and its occupants,
+  ``casualties_per_hit`` of them, become casualties (:mod:`sim.model.combat`).
+- A system can hit a target (:func:`hits`) when the unit carries it, the target is
+  within its range, and (anti-tank) the target has vehicles. A unit's reach on a target
+  is the longest range of the systems that can hit it, or of its aimed fire.
 - Casualties of a system are killed with its ``killed_fraction`` when they were in
   cover, ``killed_fraction_exposed`` when caught in the open; those of aimed fire
   with the scenario's ``killed_fraction`` either way.
 
-:func:`fire_on` gives, for one shooter and one target, the casualty rate per soldier
-of the shooter and the rate-weighted killed fractions; the direct-fire kernel calls
-it per engagement (:mod:`sim.model.combat`).
+The direct-fire kernel (:mod:`sim.model.combat`) shares each system's fire over the
+targets it can hit and calls :func:`system_fire` per engagement and system.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from numba import njit
 
 from sim.schema import Scenario
 
-#: Rows of :attr:`Arsenal.casualties_per_h`: the opening firefight, positions held.
+#: Rows of :attr:`Arsenal.rate`: the opening firefight, positions held.
 FIREFIGHT, HELD = 0, 1
 
 
@@ -42,9 +45,10 @@ class Arsenal(NamedTuple):
     range_km: np.ndarray          # (W,) km
     pk_km: np.ndarray             # (W, P) km, the table's distances, padded with the last
     pk: np.ndarray                # (W, P) P(hit) per burst at those distances
-    casualties_per_h: np.ndarray  # (2, W) rate x casualties_per_hit per weapon: row
-    #                               FIREFIGHT the opening firefight's, HELD the sustained
-    vehicles_only: np.ndarray     # (W,) bool
+    rate: np.ndarray              # (2, W) bursts per hour per weapon: row FIREFIGHT the
+    #                               opening firefight's, HELD the sustained rate
+    casualties_per_hit: np.ndarray  # (W,) soldiers hit by a burst, or a vehicle's occupants
+    vehicles_only: np.ndarray     # (W,) bool: anti-tank, fires on vehicles
     killed_cover: np.ndarray      # (W,)
     killed_exposed: np.ndarray    # (W,)
     aimed_killed: float           # killed fraction of aimed fire (scenario.killed_fraction)
@@ -64,10 +68,11 @@ def build_arsenal(scenario: Scenario) -> tuple[list[str], Arsenal]:
     return names, Arsenal(
         range_km=np.array([w.range_km for w in systems], dtype=float),
         pk_km=pk_km, pk=pk,
-        casualties_per_h=np.array(
-            [[w.rate_per_h * w.casualties_per_hit for w in systems],
-             [(w.rate_per_h if w.sustained_rate_per_h is None else w.sustained_rate_per_h)
-              * w.casualties_per_hit for w in systems]], dtype=float).reshape(2, len(systems)),
+        rate=np.array(
+            [[w.rate_per_h for w in systems],
+             [w.rate_per_h if w.sustained_rate_per_h is None else w.sustained_rate_per_h
+              for w in systems]], dtype=float).reshape(2, len(systems)),
+        casualties_per_hit=np.array([w.casualties_per_hit for w in systems], dtype=float),
         vehicles_only=np.array([w.targets == "vehicles" for w in systems], dtype=bool),
         killed_cover=np.array([w.killed_fraction for w in systems], dtype=float),
         killed_exposed=np.array([w.killed_fraction_exposed for w in systems], dtype=float),
@@ -84,30 +89,47 @@ def pk_at(arsenal, w, d):
 
 
 @njit(cache=True, inline="always")
-def fire_on(units, arsenal, s, g, d, phase):
-    """Shooter ``s``'s fire on target ``g`` at ``d`` km, per soldier of the shooter, in
-    ``phase`` (FIREFIGHT or HELD): the casualties/h it puts on soldiers in the open, and the
-    same rate weighted by the killed fraction in cover and in the open (divide by the rate
-    for the fractions)."""
+def hits(units, arsenal, w, s, g, d):
+    """Can shooter ``s``'s system ``w`` hit target ``g`` at ``d`` km? It carries the system,
+    ``g`` is within its range, and an anti-tank system's target has vehicles in action."""
+    if units.loadout[s, w] <= 0.0 or d > arsenal.range_km[w]:
+        return False
+    return not (arsenal.vehicles_only[w] and units.vehicles[g] <= 0)
+
+
+@njit(cache=True, inline="always")
+def aims(units, s, d):
+    """Does shooter ``s``'s aimed fire reach ``d`` km (``lethality`` above 0, within
+    ``weapon_range_km``)?"""
+    return units.lethality[s] > 0.0 and d <= units.aimed_range[s]
+
+
+@njit(cache=True, inline="always")
+def system_fire(units, arsenal, w, s, d, phase):
+    """Hits per hour of all of shooter ``s``'s weapons of system ``w`` at ``d`` km in
+    ``phase`` (FIREFIGHT or HELD): weapons firing (count x strength / full strength) x
+    rate x pk(d)."""
     initial = units.initial[s]
-    rate = 0.0
-    killed_cover = 0.0
-    killed_exposed = 0.0
-    if d <= units.aimed_range[s]:
-        rate = units.lethality[s]
-        killed_cover = rate * arsenal.aimed_killed
-        killed_exposed = killed_cover
     if initial <= 0:
-        return rate, killed_cover, killed_exposed
+        return 0.0
+    firing = units.loadout[s, w] * units.strength[s] / initial
+    return firing * arsenal.rate[phase, w] * pk_at(arsenal, w, d)
+
+
+@njit(cache=True)
+def main_system(units, arsenal, s, g, d):
+    """The system of shooter ``s`` that puts the most casualties an hour on target ``g`` at
+    ``d`` km in an opening firefight in the open (hits x casualties_per_hit; a whole
+    volley on that target), -1 for its soldiers' aimed fire, -2 when nothing reaches."""
+    best, best_rate = -2, 0.0
+    if aims(units, s, d):
+        best, best_rate = -1, units.lethality[s] * units.strength[s]
     for w in range(arsenal.range_km.size):
-        per_soldier = units.loadout[s, w] / initial
-        if per_soldier <= 0.0 or (arsenal.vehicles_only[w] and units.vehicles[g] == 0):
-            continue
-        r = per_soldier * arsenal.casualties_per_h[phase, w] * pk_at(arsenal, w, d)
-        rate += r
-        killed_cover += r * arsenal.killed_cover[w]
-        killed_exposed += r * arsenal.killed_exposed[w]
-    return rate, killed_cover, killed_exposed
+        if hits(units, arsenal, w, s, g, d):
+            rate = system_fire(units, arsenal, w, s, d, FIREFIGHT) * arsenal.casualties_per_hit[w]
+            if rate > best_rate:
+                best, best_rate = w, rate
+    return best
 
 
 @njit(cache=True, inline="always")
@@ -118,7 +140,7 @@ def reach_on(units, arsenal, s, g):
     contact only within this reach."""
     reach = units.aimed_range[s] if units.lethality[s] > 0.0 else 0.0
     for w in range(arsenal.range_km.size):
-        if units.loadout[s, w] > 0.0 and not (arsenal.vehicles_only[w] and units.vehicles[g] == 0):
+        if hits(units, arsenal, w, s, g, 0.0):
             reach = max(reach, arsenal.range_km[w])
     return reach
 

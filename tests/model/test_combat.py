@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.model.combat import Engagements, _hazard
+from sim.model.combat import Engagements, volley
 from sim.model.records import Cause, Fire
 from sim.model.sensing import Contacts
 
@@ -24,11 +24,11 @@ def _contacts(obs, tgt, dist, hostile, failed=None, seen_at=None) -> Contacts:
 
 def _hold(fire, shooter, target, until=np.inf, exposed_until=-np.inf, start=-100.0):
     """Engagements under way, of shooter[k] on target[k] since ``start``, none of them
-    friendly fire."""
+    friendly fire; the targets' soldiers in the open until ``exposed_until``."""
     fire.shooter, fire.target = np.array(shooter), np.array(target)
     fire.incident = np.full(len(shooter), -1)
     fire.until = np.full(len(shooter), until, dtype=float)
-    fire.exposed_until = np.full(len(shooter), exposed_until, dtype=float)
+    fire.forces.exposed_until[fire.target] = exposed_until
     fire.start = np.full(len(shooter), start, dtype=float)
 
 
@@ -38,8 +38,8 @@ def _hazard_of(fire, shooter, target, dt, firing=None):
     s, g = np.asarray(shooter, np.int64), np.asarray(target, np.int64)
     firing = np.ones(s.size) if firing is None else np.asarray(firing, float)
     zero = np.zeros(s.size)
-    return _hazard(Engagements(s, g, zero, zero, zero, firing), fire.forces.units,
-                   fire.arsenal, dt)
+    return volley(Engagements(s, g, zero, zero, zero, firing), fire.forces.units,
+                  fire.arsenal, dt)
 
 
 def _tiny(kit, changes=None, perfect=False):
@@ -175,10 +175,10 @@ def test_a_shooters_fire_is_spread_over_its_targets_in_proportion_to_strength(ki
     model = _tiny(kit, {"units.e.lethality": 0.05})
     f = model.forces
     f.strength[4], f.strength[0], f.strength[2] = 200, 300, 100    # E on A and B
-    hazard, _, p, shooters = _hazard_of(model.direct_fire, [4, 4], [0, 2], 1.0)
-    assert hazard.tolist() == pytest.approx([7.5, 2.5])            # a*S = 10 casualties/h
-    assert p[0] == pytest.approx(p[2]) == pytest.approx(1 - np.exp(-10 / 400))
-    assert shooters[0] == shooters[2] == 1 and p[[1, 3, 4, 5]].tolist() == [0, 0, 0, 0]
+    v = _hazard_of(model.direct_fire, [4, 4], [0, 2], 1.0)
+    assert v.hazard.tolist() == pytest.approx([7.5, 2.5])          # a*S = 10 casualties/h
+    assert v.p[0] == pytest.approx(v.p[2]) == pytest.approx(1 - np.exp(-10 / 400))
+    assert v.p[[1, 3, 4, 5]].tolist() == [0, 0, 0, 0]
 
 
 def test_targets_fired_on_together_lose_as_one_unit_of_their_strength(kit):
@@ -192,7 +192,7 @@ def test_targets_fired_on_together_lose_as_one_unit_of_their_strength(kit):
         on = [g for g in (4, 5) if f.strength[g] > 0]
         shooter = [s for s in range(4) for _ in on]
         target = on * 4
-        _, _, p, _ = _hazard_of(model.direct_fire, shooter, target, 0.5)
+        p = _hazard_of(model.direct_fire, shooter, target, 0.5).p
         expected = 1 - np.exp(-0.02 * 1000 * 0.5 / 1000)   # all 1000 shooters on 1000 targets
         assert p[on] == pytest.approx(np.full(len(on), expected))
 
@@ -222,7 +222,7 @@ def test_a_friend_among_the_targets_draws_its_share_as_an_incident(kit):
     f.strength[0], f.strength[2], f.strength[4] = 400, 100, 300
     fire._engage(1.0, _contacts([0, 0], [2, 4], [0.5, 1.0], [True, True]),
                  np.random.default_rng(1))
-    _, _, p, _ = _hazard_of(fire, fire.shooter, fire.target, 1.0)
+    p = _hazard_of(fire, fire.shooter, fire.target, 1.0).p
     assert p[2] == pytest.approx(p[4]) == pytest.approx(1 - np.exp(-0.05 * 400 / 400))
     fire._fire(0.0, 1.0, np.random.default_rng(0))
     assert [(i.shooter_unit, i.target_unit) for i in ledger.incidents] == [
@@ -320,13 +320,13 @@ def test_hazard_and_loss_probability_of_one_step_are_exact(kit):
     f = model.forces
     f.strength[:] = [400, 100, 100, 100, 200, 60]
     dt = 0.5
-    hazard, _, p, shooters = _hazard_of(model.direct_fire, [4, 5, 0], [0, 0, 4], dt)
+    v = _hazard_of(model.direct_fire, [4, 5, 0], [0, 0, 4], dt)
+    hazard, p = v.hazard, v.p
     np.testing.assert_allclose(hazard, [0.05 * 200, 0.05 * 60, 0.02 * 400], rtol=1e-12)
     expected = np.zeros(f.n)
     expected[0] = 1 - np.exp(-(10.0 + 3.0) * dt / 400)
     expected[4] = 1 - np.exp(-8.0 * dt / 200)
     np.testing.assert_allclose(p, expected, rtol=1e-12, atol=0)
-    np.testing.assert_array_equal(shooters, [2, 0, 0, 0, 1, 0])
 
 
 @pytest.mark.parametrize(("who", "posture"), [("target", "WITHDRAWN"), ("target", "DESTROYED"),
@@ -359,18 +359,123 @@ def test_fire_stops_on_a_target_that_goes_to_rear_support(kit):
 
 # --- cover and surprise ---------------------------------------------------------------------
 
-def test_a_target_that_does_not_hold_its_shooter_as_hostile_is_surprised(kit):
-    """E-001 fires on A-001, which holds it as hostile: in cover at once. A-001 fires on
-    friend B-001, which does not hold A-001 as hostile: its soldiers are in the open for
-    ``surprise.exposed_h``."""
+def _exposed(fire, t, c):
+    fire._engage(t, c, np.random.default_rng(0))
+    return fire.forces.exposed_until.tolist()
+
+
+def test_a_target_that_holds_none_of_its_shooters_as_hostile_is_surprised(kit):
+    """E-001 fires on A-001, which holds it as hostile this step: in cover. A-001 fires on
+    friend B-001, which does not hold A-001 as hostile: B-001's soldiers are in the open
+    for ``surprise.exposed_h``. A-001 also fires on E-001, which holds A-001: in cover."""
     model = _tiny(kit, {"surprise.exposed_h": 0.1})
-    fire = model.direct_fire
     c = _contacts(obs=[0, 0, 4], tgt=[2, 4, 0], dist=[0.5, 1.0, 1.0],
                   hostile=[True, True, True])
-    fire._engage(3.0, c, np.random.default_rng(0))
-    got = dict(zip(zip(fire.shooter.tolist(), fire.target.tolist(), strict=True),
-                   fire.exposed_until.tolist(), strict=True))
-    assert got == {(0, 2): pytest.approx(3.1), (0, 4): 3.0, (4, 0): 3.0}
+    assert _exposed(model.direct_fire, 3.0, c) == pytest.approx(
+        [-np.inf, -np.inf, 3.1, -np.inf, -np.inf, -np.inf])
+
+
+def test_an_enemy_track_of_the_shooter_means_no_surprise(kit):
+    """E-001 fires on A-001, which did not see it this step but holds it as an enemy track."""
+    from sim.model.tracks import TrackTable
+
+    model = _tiny(kit, {"surprise.exposed_h": 0.1})
+    fire, f = model.direct_fire, model.forces
+    c = _contacts(obs=[4], tgt=[0], dist=[1.0], hostile=[True])
+    assert _exposed(fire, 3.0, c)[0] == pytest.approx(3.1)        # no track: surprised
+    model = _tiny(kit, {"surprise.exposed_h": 0.1})
+    fire, f = model.direct_fire, model.forces
+    model.sensing.tracks = TrackTable(np.array([0 * f.n + 4]), np.array([False]),
+                                      np.array([2.0]))
+    assert _exposed(fire, 3.0, c)[0] == -np.inf
+
+
+@pytest.mark.parametrize(("fired_on_h", "surprised"), [(-np.inf, True), (1.0, False),
+                                                        (-3.5, True), (-3.0, False)])
+def test_a_unit_fired_on_within_alert_h_is_in_cover_whoever_fires(kit, fired_on_h,
+                                                                   surprised):
+    """Friend B-001 fired on by A-001 at 3 h: fired on in an earlier step within 6 h, it is
+    already in cover; fired on earlier than that (or never), surprised."""
+    model = _tiny(kit, {"surprise.exposed_h": 0.1, "surprise.alert_h": 6.0})
+    model.forces.under_fire_h[2] = fired_on_h
+    got = _exposed(model.direct_fire, 3.0, _contacts([0], [2], [0.5], [True]))[2]
+    assert got == (pytest.approx(3.1) if surprised else -np.inf)
+
+
+def test_surprise_is_the_targets_against_every_shooter(kit):
+    """B-001 engaged at once by A-001 (a friend it trusts) and E-001: it holds E-001 as
+    hostile, so it is in cover against both; B-002 engaged by A-002 and E-002, neither held,
+    is in the open against both."""
+    model = _tiny(kit, {"surprise.exposed_h": 0.1})
+    fire = model.direct_fire
+    c = _contacts(obs=[0, 1, 2, 4, 5], tgt=[2, 3, 4, 2, 3], dist=[0.5, 0.5, 1.0, 1.0, 1.0],
+                  hostile=[True, True, True, True, True])
+    exposed = _exposed(fire, 3.0, c)
+    assert exposed[2] == -np.inf and exposed[3] == pytest.approx(3.1)
+    e = fire._phases(3.0, 1.0)
+    enemy_on_3 = (fire.shooter == 5) & (fire.target == 3)
+    assert e.fight_open[enemy_on_3] == pytest.approx([0.1])     # in the open 6 min
+
+
+def test_units_fired_on_are_under_fire_from_the_end_of_the_step(kit):
+    """Direct fire marks its targets; their time under fire is set only at the end of the
+    step, so indirect fire in the same step finds them as the step began."""
+    model = _tiny(kit, {"units.e.lethality": 0.05})
+    fire, f = model.direct_fire, model.forces
+    _hold(fire, [4], [0])
+    fire._fire(3.0, 1.0, np.random.default_rng(0))
+    assert f.fired_on.tolist() == [True, False, False, False, False, False]
+    assert f.under_fire_h[0] == -np.inf and not f.alert(3.0, 6.0)[0]
+    f.remember_fire(3.0)
+    assert f.under_fire_h[0] == 3.0 and not f.fired_on.any() and f.alert(4.0, 6.0)[0]
+
+
+# --- resumed engagements ----------------------------------------------------------------------
+
+def _break_off(model, t):
+    """Move A-001 out of every reach and let the engagements on it cease at ``t``; then back."""
+    f = model.forces
+    f.anchor[0] += [-50.0, 0.0]
+    model.direct_fire._cease(t)
+    f.anchor[0] -= [-50.0, 0.0]
+
+
+@pytest.mark.parametrize(("back_h", "resumed"), [(3.0, True), (7.5, False)])
+def test_a_pair_engaging_again_within_resume_h_resumes_its_engagement(kit, back_h, resumed):
+    """B-001 misjudges friend A-001 at 1 h (its check-fire never arrives: no comms), loses
+    it at 2 h, and sees it again at 2 + ``back_h``: within ``engagement.resume_h`` (6 h) the
+    engagement goes on (its firefight's clock from 1 h, the same incident, reopened);
+    later it is a new engagement and a new incident."""
+    model = _tiny(kit, {"engagement.resume_h": 6.0, "identification.self_recognition_per_h":
+                        0.0, "links.AB.delivery": 0.0, "nations.A.report_delivery": 0.0,
+                        "units.a.sensor_range_km": 0.0})
+    fire, ledger = model.direct_fire, model.ledger
+    c = _contacts([2], [0], [0.5], [True])
+    fire._engage(1.0, c, np.random.default_rng(0))
+    assert fire.until.tolist() == [np.inf] and len(ledger.incidents) == 1
+    _break_off(model, 2.0)
+    assert fire.shooter.size == 0 and ledger.incidents[0].end_h == 2.0
+    fire._engage(2.0 + back_h, c, np.random.default_rng(0))
+    if resumed:
+        assert fire.start.tolist() == [1.0] and fire.incident.tolist() == [0]
+        assert len(ledger.incidents) == 1 and np.isnan(ledger.incidents[0].end_h)
+    else:
+        assert fire.start.tolist() == [2.0 + back_h] and fire.incident.tolist() == [1]
+        assert len(ledger.incidents) == 2 and ledger.incidents[0].end_h == 2.0
+
+
+def test_an_engagement_ended_by_recognition_is_not_resumed(kit):
+    """Perfect comms: A-001's fire on friend B-001 is recognised at once; seen again and
+    misjudged again an hour later, it is a new incident."""
+    model = _tiny(kit, perfect=True)
+    fire, ledger = model.direct_fire, model.ledger
+    c = _contacts([0], [2], [0.5], [True])
+    fire._engage(1.0, c, np.random.default_rng(0))
+    fire._cease(2.0)
+    assert fire.shooter.size == 0 and not fire.paused
+    fire._engage(2.0, c, np.random.default_rng(0))
+    assert fire.incident.tolist() == [1] and fire.start.tolist() == [2.0]
+    assert len(ledger.incidents) == 2
 
 
 def test_soldiers_in_the_open_take_the_full_fire_and_in_cover_their_protection_share(kit):
@@ -387,7 +492,7 @@ def test_soldiers_in_the_open_take_the_full_fire_and_in_cover_their_protection_s
         lost += 5000 - int(f.strength[0])
     expected = 0.05 * 200 * (0.5 + 0.5 * 0.2)
     assert abs(lost / n - expected) < Z * np.sqrt(expected / n)
-    assert f.under_fire_h[0] == 0.0 and f.under_fire_h[4] == -np.inf
+    assert f.fired_on[0] and not f.fired_on[4]
 
 
 @pytest.mark.parametrize(("exposed_until", "protection", "share"), [

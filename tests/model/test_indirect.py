@@ -224,7 +224,9 @@ def test_a_mission_catches_a_unit_in_the_open_unless_it_expects_fire(kit, put, q
         _call(model, t=t, seed=k)
         lost += f.killed[4] + f.wounded[4] - before
         killed += f.killed[4] - before_k
-        assert f.under_fire_h[4] == t                    # now it expects the next one
+        assert f.fired_on[4]                             # it expects the next one
+        f.remember_fire(t)                               # from the end of the step
+        assert f.under_fire_h[4] == t and not f.fired_on[4]
     p = q if surprised else q * 0.25
     trials = n * 1000
     assert abs(lost / trials - p) < Z * np.sqrt(p * (1 - p) / trials)
@@ -232,9 +234,12 @@ def test_a_mission_catches_a_unit_in_the_open_unless_it_expects_fire(kit, put, q
     assert abs(killed / lost - share) < Z * np.sqrt(share * (1 - share) / lost)
 
 
-def test_fire_from_its_own_side_always_surprises(kit, put):
-    """B's friend b-001 hit by A's mission is caught in the open even when it expects
-    enemy fire: it did not expect fire from its own side."""
+@pytest.mark.parametrize(("fired_on_h", "surprised"), [(0.5, False), (None, True)])
+def test_fire_from_its_own_side_finds_an_alert_unit_in_cover(kit, put, fired_on_h,
+                                                            surprised):
+    """B's friend b-001 hit by A's mission: fired on half an hour ago it is in cover (dug in
+    under fire, whoever fires next: protection 0 here, so no loss); never fired on it is
+    caught in the open and loses the full casualty fraction."""
     q = 0.05
     model = _setup(kit, put, {"indirect_fire.effect_radius_km": 0.1,
                               "indirect_fire.casualty_fraction": q,
@@ -246,9 +251,12 @@ def test_fire_from_its_own_side_always_surprises(kit, put):
     n, lost = 100, 0
     for k in range(n):
         f.strength[2] = 1000
-        f.under_fire_h[2] = 0.5                          # fired on half an hour ago
+        f.under_fire_h[2] = -np.inf if fired_on_h is None else fired_on_h
         before = f.killed[2] + f.wounded[2]
         _call(model, seed=k)
         lost += f.killed[2] + f.wounded[2] - before
     trials = n * 1000
-    assert abs(lost / trials - q) < Z * np.sqrt(q * (1 - q) / trials)   # not q x 0
+    if surprised:
+        assert abs(lost / trials - q) < Z * np.sqrt(q * (1 - q) / trials)
+    else:
+        assert lost == 0

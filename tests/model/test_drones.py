@@ -1,0 +1,178 @@
+"""Strike drones (sim/model/drones.py): search, identification from above, clearance,
+strike.
+
+A's drone teams answer the calls given them by hand; rows: a-001, a-002 (A), b-001,
+b-002 (B), e-001, e-002 (E). Noon (t = 12 h: visibility 1); units have no cover, so the
+operator sees every unit in its footprint.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.model.drones import Calls
+from sim.model.records import Fire
+
+Z = 4.0
+NOON = 12.0
+DRONES = {"nations.A.drone_strikes_per_h": 50.0, "units.a.cover": 0.0, "units.b.cover": 0.0,
+          "units.e.cover": 0.0, "drones.footprint_km": 0.3, "drones.engage_unidentified": 1.0}
+# a-001 caller, a-002 far, b-001 on its own, b-002 far, e-001 the enemy, e-002 far
+XY = [(-0.5, 0.0), (-5.0, 20.0), (0.0, 3.0), (-5.0, 30.0), (0.3, 0.0), (5.0, 40.0)]
+
+
+def _model(kit, put, changes=None, *, perfect=False):
+    model = kit.model(kit.tiny({**DRONES, **(changes or {})}), perfect=perfect)
+    put(model, XY)
+    return model
+
+
+def _calls(model, grid, caller=0, called=4, supplier=0):
+    return Calls(np.array([caller]), np.array([supplier]), np.asarray([grid], float),
+                 np.array([False]), np.array([called]), np.array([False]))
+
+
+def _answer(model, grid, seed=0, t=NOON, **kw):
+    model.drones.answer(t, 1.0, _calls(model, grid, **kw), np.random.default_rng(seed))
+
+
+def _casualties(f, unit):
+    return int(f.killed[unit] + f.wounded[unit])
+
+
+def test_a_drone_strikes_the_enemy_at_the_called_grid(kit, put):
+    """Surprised (never under fire) soldiers in the open: Poisson(casualties_per_strike)."""
+    model = _model(kit, put, {"drones.casualties_per_strike": 2.0,
+                              "units.e.strength": 5000})
+    f, n = model.forces, 400
+    for k in range(n):
+        f.under_fire_h[4] = -np.inf
+        f.strength[4] = 5000
+        _answer(model, XY[4], seed=k)
+    assert model.drones.strikes == n
+    got = _casualties(f, 4)
+    assert abs(got / n - 2.0) < Z * np.sqrt(2.0 / n)
+    assert model.ledger.inflicted[4] == got and f.fired_on[4]
+
+
+def test_no_sortie_when_no_unit_is_in_the_footprint(kit, put):
+    model = _model(kit, put)
+    _answer(model, (2.0, 10.0))
+    assert model.drones.strikes == 0
+
+
+def test_an_identified_friend_is_spared_and_an_unidentified_one_struck(kit, put):
+    """From above, training x markings x visibility: 1 spares the friend b-001; 0 leaves it
+    unidentified, not in A's picture (no reports cross), so it is struck: an incident by
+    drone, indirect fire."""
+    spare = _model(kit, put, {"nations.A.training": 1.0, "nations.B.markings": 1.0})
+    _answer(spare, XY[2], called=2)
+    assert spare.drones.strikes == 0
+    strike = _model(kit, put, {"nations.A.training": 0.0, "links.AB.delivery": 0.0})
+    _answer(strike, XY[2], called=2)
+    assert strike.drones.strikes == 1
+    [inc] = strike.ledger.incidents
+    assert (inc.weapon, inc.fire, inc.shooter_unit, inc.target_unit) == (
+        "drone", Fire.INDIRECT, "A-drones", strike.forces.names[2])
+    assert inc.killed + inc.wounded == strike.ledger.friendly_fire[2]
+
+
+def test_vehicles_tell_the_side_with_vehicle_recognition(kit, put):
+    """Training 0: only the vehicles' type can identify b-001 (2 vehicles)."""
+    changes = {"nations.A.training": 0.0, "links.AB.delivery": 0.0, "units.b.vehicles": 2}
+    model = _model(kit, put, {**changes, "drones.vehicle_recognition": 1.0})
+    _answer(model, XY[2], called=2)
+    assert model.drones.strikes == 0
+    model = _model(kit, put, {**changes, "drones.vehicle_recognition": 0.0})
+    _answer(model, XY[2], called=2)
+    assert model.drones.strikes == 1
+
+
+def test_a_friend_in_the_drone_hqs_picture_is_spared(kit, put):
+    """Perfect comms: A's picture holds b-001 where it is, so the operator holds fire."""
+    model = _model(kit, put, {"nations.A.training": 0.0}, perfect=True)
+    model.pictures.exchange(0.0, 1.0, model.streams.at("communication", 0))
+    _answer(model, XY[2], called=2)
+    assert model.drones.strikes == 0
+
+
+def test_a_strike_destroys_a_vehicle_with_its_occupants(kit, put):
+    model = _model(kit, put, {"units.e.vehicles": 2, "drones.occupants": 3})
+    f = model.forces
+    _answer(model, XY[4])
+    assert f.vehicles[4] == 1 and _casualties(f, 4) == 3
+
+
+@pytest.mark.parametrize(("fired_on_h", "mean", "killed"), [(None, 2.0, 0.5), (11.0, 0.5, 0.1)])
+def test_an_alert_unit_is_struck_in_cover(kit, put, fired_on_h, mean, killed):
+    """Fired on an hour ago, e-001 is in cover: Poisson(2 x protection 0.25), killed with
+    ``killed_fraction``; never fired on, in the open, killed with the exposed fraction."""
+    model = _model(kit, put, {"drones.casualties_per_strike": 2.0, "units.e.protection": 0.25,
+                              "drones.killed_fraction": 0.1,
+                              "drones.killed_fraction_exposed": 0.5,
+                              "units.e.strength": 5000})
+    f, n = model.forces, 1500
+    for k in range(n):
+        f.under_fire_h[4] = -np.inf if fired_on_h is None else fired_on_h
+        f.strength[4] = 5000
+        _answer(model, XY[4], seed=k)
+    got = _casualties(f, 4)
+    assert abs(got / n - mean) < Z * np.sqrt(mean / n)
+    assert abs(f.killed[4] / got - killed) < Z * np.sqrt(killed * (1 - killed) / got)
+
+
+# --- clearance across the link ---------------------------------------------------------------
+
+B_CALLS = {"nations.B.fire_support_from": "A", "nations.A.training": 0.0,
+           "links.AB.delivery": 1.0, "links.AB.latency_h": 0.01, "environment.jamming": 0.0}
+
+
+def _picture(model, shows):
+    """Stub the HQ pictures: HQ h shows a friend wherever ``shows[h]``."""
+    model.pictures.correlates = lambda hq, points, radius: np.array(
+        [shows[int(h)] for h in hq], dtype=bool)
+
+
+@pytest.mark.parametrize(("b_shows", "struck"), [(True, False), (False, True)])
+def test_a_strike_on_an_allys_call_needs_its_hqs_clearance(kit, put, b_shows, struck):
+    """b-002 (B) calls; A's drone finds b-001 unidentified and not in A's picture. B's HQ
+    denies the strike when its own picture shows a friend at the grid, clears it if not."""
+    model = _model(kit, put, {**B_CALLS, "drones.strike_uncleared": 0.0})
+    _picture(model, {0: False, 1: b_shows, 2: False})
+    _answer(model, XY[2], caller=3, called=2)
+    assert model.drones.strikes == int(struck)
+
+
+@pytest.mark.parametrize(("changes", "anyway", "struck"), [
+    ({"links.AB.delivery": 0.0}, 1.0, True),       # no answer: strikes anyway
+    ({"links.AB.delivery": 0.0}, 0.0, False),      # no answer: holds
+    ({"links.AB.latency_h": 5.0}, 0.0, False),     # the answer comes after the drone left
+])
+def test_without_an_answer_in_time_the_operator_strikes_with_p_strike_uncleared(
+        kit, put, changes, anyway, struck):
+    model = _model(kit, put, {**B_CALLS, **changes, "drones.strike_uncleared": anyway,
+                              "drones.loiter_h": 0.5})
+    _picture(model, {0: False, 1: True, 2: False})       # B would deny it
+    _answer(model, XY[2], caller=3, called=2)
+    assert model.drones.strikes == int(struck)
+
+
+def test_drones_take_only_the_calls_the_artillery_left(kit, put):
+    """With missions for every call, the artillery takes them all and no call is left."""
+    from sim.model.sensing import Contacts
+
+    model = _model(kit, put, {"nations.A.fire_missions_per_h": 50.0,
+                              "nations.A.report_delivery": 1.0,
+                              "indirect_fire.call_prob_per_h": 1.0})
+    f = model.forces
+    contact = Contacts(observer=np.array([0]), target=np.array([4]), distance=np.array([0.8]),
+                       seen_at=f.pos[[4]].copy(), hostile=np.array([True]),
+                       challenge_failed=np.array([False]))
+    left = model.indirect_fire.step(NOON, 1.0, contact, np.random.default_rng(0))
+    assert left.caller.size == 0 and model.indirect_fire.missions_fired == 1
+    model = _model(kit, put, {"nations.A.fire_missions_per_h": 0.0,
+                              "nations.A.report_delivery": 1.0,
+                              "indirect_fire.call_prob_per_h": 1.0})
+    left = model.indirect_fire.step(NOON, 1.0, contact, np.random.default_rng(0))
+    assert left.caller.tolist() == [0] and left.called.tolist() == [4]
