@@ -27,6 +27,15 @@ and their sources):
    forces, every unit in range of every enemy) at time steps of 0.25, 0.5 and
    1 h: the square law holds in every case (the tolerances of 1), and total
    casualties lie within 2% of the configured duel's (1 unit per side, 0.25 h).
+6. The incidents beside the shape of real fratricide (issue 13 item 6,
+   sim/validation/incidents.py, bands stated before any run): on the kursk_2024
+   baseline, casualties per incident with any, the killed share of friendly
+   fire over that of enemy fire, the share of incidents by indirect fire,
+   incident durations, and the probability per campaign of an incident
+   killing 8 or more; and on ``tri_nation_exercise`` (``none``, same seed and
+   replications) direct-fire friendly-fire casualties as a share of those the
+   coalition inflicted (NTC's 1-3%). The exercise is cheap (240 h) and runs
+   as configured, also with ``--quick``.
 
 After the summary of checks, the report sets its headline figures beside a pinned
 earlier report, with a note on why each moved (``sim.validation.headline``), and
@@ -42,6 +51,7 @@ tests/test_validation.py checks that this equals a ``compare_to=none`` run.
 This script is the command line; the work is in ``sim.validation``: ``runs``
 (the arms, through ``sim.api``), ``checks`` (the verdicts, pure, with their
 bands and tolerances), ``derived`` (figures derived from the tables),
+``incidents`` (section 6: its rules as data, figures, verdicts and prose),
 ``figures`` (matplotlib), ``render``, ``record`` and ``fmt`` (the Markdown).
 
 Usage: python experiments/validation_report.py [--replications N] [--quick]
@@ -70,6 +80,7 @@ from sim.validation.runs import (  # noqa: E402
     SCRIPT,
     Arm,
     Settings,
+    exercise,
     git_revision,
     granularity,
     kursk_arms,
@@ -81,8 +92,9 @@ from sim.validation.runs import (  # noqa: E402
     source_digest,
 )
 
-__all__ = ["DEFAULT_OUTPUT", "QUICK_GRANULARITY", "QUICK_KURSK", "QUICK_SINGLE", "RESULT_SOURCES", "Arm", "Settings",
-           "kursk_arms", "lanchester", "main", "run_arm", "settings_from", "single_nation"]
+__all__ = ["DEFAULT_OUTPUT", "QUICK_GRANULARITY", "QUICK_KURSK", "QUICK_SINGLE",
+           "RESULT_SOURCES", "Arm", "Settings", "exercise", "kursk_arms", "lanchester", "main",
+           "run_arm", "settings_from", "single_nation"]
 
 DEFAULT_OUTPUT = REPO / "docs" / "validation.md"
 
@@ -99,7 +111,8 @@ def settings_from(argv: list[str] | None) -> tuple[Settings, Path]:
     """The settings and the output path from the command line."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--replications", type=int, default=None,
-                    help="replications per kursk_2024 / single_nation configuration "
+                    help="replications per kursk_2024 / single_nation / "
+                         "tri_nation_exercise configuration "
                          "(default 16; 3 with --quick)")
     ap.add_argument("--lanchester-replications", type=int, default=None,
                     help="replications per Lanchester force ratio and per unit size and "
@@ -146,6 +159,7 @@ def main(argv: list[str] | None = None) -> dict:
     gran = granularity(settings)
     single = single_nation(settings)
     base, arms = kursk_arms(settings)
+    drill = exercise(settings)
     fig_dir = output.parent / "figures"
     figures = write_figures(lan, base, single, arms, fig_dir)
     runtime = time.perf_counter() - start
@@ -158,13 +172,13 @@ def main(argv: list[str] | None = None) -> dict:
     if not settings.quick and output.resolve() == DEFAULT_OUTPUT:
         write_latest(now, revision)       # the "before" of the next change to the model
     text, checks = render(settings, scenario, lan, gran, base, single, arms,
-                          figures, runtime, revision, changed, changes)
+                          figures, runtime, revision, changed, changes, exercise=drill)
     write_atomic(output, lambda p: p.write_text(text))
     log(f"wrote {output} and {len(figures)} figures in {runtime:.0f} s; "
         f"{sum(ok for _, ok in checks)}/{len(checks)} checks pass")
     return {"settings": settings, "lanchester": lan, "granularity": gran, "baseline": base,
-            "single": single, "interventions": arms, "checks": checks, "output": output,
-            "headline": now,
+            "single": single, "interventions": arms, "exercise": drill, "checks": checks,
+            "output": output, "headline": now,
             "figures": [fig_dir / Path(f).name for f in figures.values()], "runtime_s": runtime}
 
 

@@ -41,7 +41,8 @@ def test_document_and_figures_are_written(report: dict) -> None:
     head = text.split("## ", 1)[0]
     assert "python experiments/validation_report.py --quick" in head
     for section in ("## 1. Lanchester", "## 2. One nation", "## 3. `kursk_2024`",
-                    "## 4. Interventions", "## 5. Unit size and time step"):
+                    "## 4. Interventions", "## 5. Unit size and time step",
+                    "## 6. Incident-level validation"):
         assert section in text
     assert len(report["figures"]) == 4
     for path in report["figures"]:
@@ -82,6 +83,30 @@ def test_granularity_cases_pass_within_tolerance(report: dict) -> None:
     assert tot.passed, tot
     text = report["output"].read_text()
     assert f"within 2% of the first case's (largest {tot.rel_diff[tot.worst]:+.2%}" in text
+
+
+def test_incident_rows_are_in_the_table_and_the_summary(report: dict) -> None:
+    """Section 6: one table row per rule, every judged row in the summary of checks with the
+    verdict the section gives it, and the exercise run on the report's seed and replications."""
+    from sim.validation.incidents import RULES
+
+    text = report["output"].read_text()
+    summary = text.split("## Summary of checks", 1)[1].split("\n## ", 1)[0]
+    section = text.split("## 6. Incident-level validation", 1)[1].split("\n## ", 1)[0]
+    for r in RULES:
+        assert f"| {r.number} | {r.figure} | {r.scenario} | {r.band} |" in section
+        if r.limits:
+            assert f"| Incidents, row {r.number} ({r.scenario}): {r.figure}: " in summary
+    labels = [label for label, _ in report["checks"] if label.startswith("Incidents, row")]
+    assert len(labels) == sum(1 for r in RULES if r.limits)
+    for label, ok in report["checks"]:
+        if label.startswith("Incidents, row") and not ok:
+            number = label.split("row ", 1)[1].split(" ", 1)[0]
+            assert f"- **Row {number} fails**" in section
+    ex = report["exercise"]
+    assert ex.summary["scenario"] == "tri_nation_exercise"
+    assert ex.summary["intervention"] == "none"
+    assert len(ex.reps) == report["settings"].replications
 
 
 def test_single_nation_has_no_language_caused_incidents(report: dict) -> None:

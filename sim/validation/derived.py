@@ -5,7 +5,8 @@ killed and wounded caused by its own fire, the share of the casualties the
 coalition inflicted that fell on itself, the language-caused incidents, and
 the KP figures compared with the reported Kursk ones. :func:`mechanics`
 describes how the incidents play out: duration, casualties per incident,
-causes, direct against indirect fire.
+causes, direct against indirect fire (on the columns :func:`incident_frame` adds,
+which :mod:`sim.validation.incidents` uses too).
 """
 
 from __future__ import annotations
@@ -25,6 +26,15 @@ LANGUAGE_CAUSES = tuple(str(c) for c in CAUSES if c.is_language)
 def coalition_nations(summary: Mapping) -> list[str]:
     """The coalition's nations in a run summary's ``by_nation``."""
     return [n for n, v in summary["by_nation"].items() if v["side"] == "coalition"]
+
+
+def coalition_totals(reps: pd.DataFrame,
+                     coalition: Iterable[str]) -> tuple[pd.Series, pd.Series]:
+    """The coalition's killed and its wounded per row of the replications table ``reps``
+    (all causes: ``nation.X.killed`` and ``nation.X.wounded`` summed over ``coalition``)."""
+    coal = list(coalition)
+    return (sum(reps[f"nation.{n}.killed"] for n in coal),
+            sum(reps[f"nation.{n}.wounded"] for n in coal))
 
 
 def per_replication(reps: pd.DataFrame, incidents: pd.DataFrame,
@@ -47,8 +57,7 @@ def per_replication(reps: pd.DataFrame, incidents: pd.DataFrame,
     inc = incidents
     out = pd.DataFrame(index=reps.index)
     coal = list(coalition)
-    killed = sum(reps[f"nation.{n}.killed"] for n in coal)
-    wounded = sum(reps[f"nation.{n}.wounded"] for n in coal)
+    killed, wounded = coalition_totals(reps, coal)
     by_rep = inc.groupby("replication")[["killed", "wounded"]].sum().reindex(reps.index,
                                                                             fill_value=0)
     out["ff_killed_share"] = np.where(killed > 0, by_rep["killed"] / killed.clip(lower=1), 0.0)
@@ -77,6 +86,15 @@ def per_replication(reps: pd.DataFrame, incidents: pd.DataFrame,
     return out
 
 
+def incident_frame(incidents: pd.DataFrame) -> pd.DataFrame:
+    """A copy of the incidents table with ``casualties`` (killed + wounded) and
+    ``duration_h`` (``end_h`` - ``time_h``, hours) added."""
+    inc = incidents.copy()
+    inc["casualties"] = inc["killed"] + inc["wounded"]
+    inc["duration_h"] = inc["end_h"] - inc["time_h"]
+    return inc
+
+
 def mechanics(incidents: pd.DataFrame, n_reps: int, dt_h: float) -> dict:
     """How incidents play out: duration, casualties per incident, causes, fire.
 
@@ -92,11 +110,9 @@ def mechanics(incidents: pd.DataFrame, n_reps: int, dt_h: float) -> dict:
         (``fire_inc``, ``fire_cas``) and by duration (``dur_cas``: label -> (share of
         incidents, share of casualties)).
     """
-    inc = incidents.copy()
+    inc = incident_frame(incidents)
     if inc.empty:
         return {"n": 0}
-    inc["casualties"] = inc["killed"] + inc["wounded"]
-    inc["duration_h"] = inc["end_h"] - inc["time_h"]
     ff = inc["casualties"].sum()
     out = {
         "n": len(inc), "per_rep": len(inc) / n_reps,

@@ -35,6 +35,14 @@ def diff_num(d: Mapping[str, float]) -> str:
     return f"{num(d['mean_diff'])} [{num(d['ci95_low'])}, {num(d['ci95_high'])}]"
 
 
+def hours(h: float) -> str:
+    """A duration given in hours: minutes below 1 h (``0.05`` -> ``3 min``), else hours
+    (``2.5`` -> ``2.5 h``)."""
+    if h < 1:
+        return f"{60 * h:.0f} min" if 60 * h >= 1 else f"{60 * h:.1f} min"
+    return f"{h:.1f} h"
+
+
 def mark(ok: bool) -> str:
     """A verdict as the document writes it."""
     return "pass" if ok else "**FAIL**"

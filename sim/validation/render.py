@@ -1,10 +1,11 @@
 """The validation report as a Markdown document, from the runs and the checks' verdicts.
 
 :func:`render` writes the header (how to regenerate, settings, revision,
-run time), the summary of checks, and the five sections: Lanchester, one
+run time), the summary of checks, and the six sections: Lanchester, one
 nation beside the coalition, kursk_2024 beside the historical record (with
-the prose of :mod:`sim.validation.record`), the interventions, and the duel
-at other unit sizes and time steps. It formats; the verdicts come from
+the prose of :mod:`sim.validation.record`), the interventions, the duel
+at other unit sizes and time steps, and the incidents beside the shape of real
+fratricide (:mod:`sim.validation.incidents`). It formats; the verdicts come from
 :mod:`sim.validation.checks`. After the summary goes the section on what changed in the
 headline numbers since a pinned earlier report (:mod:`sim.validation.headline`).
 """
@@ -26,6 +27,7 @@ from sim.validation.checks import (
 from sim.validation.decomposition import decomposition_section
 from sim.validation.derived import ALL_CAUSES, mechanics
 from sim.validation.fmt import diff_num, mark, num, pct
+from sim.validation.incidents import evaluate, incidents_section
 from sim.validation.record import record_section
 from sim.validation.runs import SCRIPT
 
@@ -39,7 +41,8 @@ Write = Callable[[str], None]
 
 def render(settings: Settings, cfg: Scenario, lan: dict, gran: dict, base: Arm, single: Arm,
            arms: dict[str, Arm], figures: dict[str, str], runtime_s: float, revision: str,
-           changed: bool, changes: Sequence[str] = ()) -> tuple[str, list[Check]]:
+           changed: bool, changes: Sequence[str] = (), *, exercise: Arm
+           ) -> tuple[str, list[Check]]:
     """The document and the list of (check, passed) it summarises.
 
     Args:
@@ -56,6 +59,7 @@ def render(settings: Settings, cfg: Scenario, lan: dict, gran: dict, base: Arm, 
         changed: whether what decides the numbers changed during the run.
         changes: the lines of the section on what changed in the headline numbers
             (:func:`sim.validation.headline.changes_section`), put after the summary.
+        exercise: the tri_nation_exercise arm under ``none`` (section 6).
     """
     checks: list[Check] = []
     L: list[str] = []
@@ -71,8 +75,9 @@ def render(settings: Settings, cfg: Scenario, lan: dict, gran: dict, base: Arm, 
     w("```")
     w("")
     w(f"(`make validation` runs `python {SCRIPT}` with its defaults.) "
-      f"Seed {settings.seed}; {settings.replications} replications per kursk_2024 and "
-      f"single_nation configuration, {settings.lanchester_replications} per Lanchester force "
+      f"Seed {settings.seed}; {settings.replications} replications per kursk_2024, "
+      f"single_nation and tri_nation_exercise configuration, "
+      f"{settings.lanchester_replications} per Lanchester force "
       f"ratio and per unit size and time step; {settings.workers} worker processes. Code revision {revision}. "
       f"This run took {runtime_s / 60:.1f} min.")
     if changed:
@@ -93,6 +98,8 @@ def render(settings: Settings, cfg: Scenario, lan: dict, gran: dict, base: Arm, 
     _interventions(w, base, arms, figures)
     decomposition_section(w, base)
     _granularity(w, checks, gran, settings.seed)
+    incidents_section(w, checks, evaluate(base, exercise, cfg.dt_h), 6,
+                      {"kursk_2024": len(base.reps), "tri_nation_exercise": len(exercise.reps)})
 
     block = ["## Summary of checks", "", "| check | result |", "| --- | --- |"]
     block += [f"| {label} | {mark(ok)} |" for label, ok in checks]

@@ -14,6 +14,8 @@
   baseline's split of ``perfect_comms`` into its parts
   (:mod:`sim.validation.decomposition`, in ``baseline.extra["decomposition"]``),
   running only the combinations of parts no config ran.
+- :func:`exercise`: ``tri_nation_exercise`` under the baseline ``none``, on the same seed
+  and replications (section 6's ground-to-ground row; :mod:`sim.validation.incidents`).
 
 Pairing: the first intervention runs with ``compare_to=none`` (so the
 baseline arm is the library's own counterfactual); the others run alone and
@@ -302,13 +304,26 @@ def _with_parts(common: list[str], parts: tuple[str, ...]) -> Arm:
     return arm
 
 
+def _alone(settings: Settings, scenario: str, overrides: tuple[str, ...]) -> Arm:
+    """``scenario`` under the baseline ``none`` on the report's seed and replications, alone
+    (its random numbers differ from kursk_2024's)."""
+    arm = run_arm(scenario, [f"scenario={scenario}", "intervention=none",
+                             f"seed={settings.seed}", f"replications={settings.replications}",
+                             f"workers={settings.workers}", *overrides])
+    log(f"{scenario} done")
+    return arm
+
+
 def single_nation(settings: Settings) -> Arm:
     """The single_nation scenario, alone (its random numbers differ from kursk_2024's)."""
-    arm = run_arm("single_nation", ["scenario=single_nation", f"seed={settings.seed}",
-                                    f"replications={settings.replications}",
-                                    f"workers={settings.workers}", *settings.single_overrides])
-    log("single_nation done")
-    return arm
+    return _alone(settings, "single_nation", settings.single_overrides)
+
+
+def exercise(settings: Settings) -> Arm:
+    """The tri_nation_exercise scenario under ``none``, alone, on the same seed and
+    replications as the other arms (section 6's ground-to-ground row); as configured, also
+    in quick mode (240 h: a few seconds a replication)."""
+    return _alone(settings, "tri_nation_exercise", ())
 
 
 def kursk_scenario(settings: Settings) -> Scenario:
@@ -342,7 +357,8 @@ def source_digest(settings: Settings) -> str:
     for path in sorted(files):
         h.update(str(path.relative_to(REPO)).encode())
         h.update(path.read_bytes())
-    runs = [["scenario=lanchester_duel"], ["scenario=single_nation", *settings.single_overrides]]
+    runs = [["scenario=lanchester_duel"], ["scenario=single_nation", *settings.single_overrides],
+            ["scenario=tri_nation_exercise", "intervention=none"]]
     runs += [["scenario=kursk_2024", f"intervention={name}", *settings.kursk_overrides]
              for name in ["none", *interventions()]]
     for overrides in runs:
