@@ -36,6 +36,9 @@ and their sources):
    replications) direct-fire friendly-fire casualties as a share of those the
    coalition inflicted (NTC's 1-3%). The exercise is cheap (240 h) and runs
    as configured, also with ``--quick``.
+7. The lay-down (issue 13 item 4, sim/validation/laydown.py): kursk_2024,
+   kursk_2024_sectors and kursk_2024_embedded under ``none`` side by side, with
+   their seams; not judged (the lay-down is an uncertainty of the input).
 
 After the summary of checks, the report sets its headline figures beside a pinned
 earlier report, with a note on why each moved (``sim.validation.headline``), and
@@ -73,6 +76,7 @@ matplotlib.use("Agg")
 from sim.experiment.atomic import write_atomic  # noqa: E402
 from sim.validation.figures import write_figures  # noqa: E402
 from sim.validation.headline import changes_section, headline, load_before, write_latest  # noqa: E402
+from sim.validation.laydown import LAYDOWNS, seams  # noqa: E402
 from sim.validation.render import render  # noqa: E402
 from sim.validation.runs import (  # noqa: E402
     REPO,
@@ -86,6 +90,7 @@ from sim.validation.runs import (  # noqa: E402
     kursk_arms,
     kursk_scenario,
     lanchester,
+    laydowns,
     log,
     run_arm,
     single_nation,
@@ -160,6 +165,8 @@ def main(argv: list[str] | None = None) -> dict:
     single = single_nation(settings)
     base, arms = kursk_arms(settings)
     drill = exercise(settings)
+    variants = laydowns(settings)
+    seam_counts = {name: seams(name) for name, _ in LAYDOWNS}    # the full lay-down
     fig_dir = output.parent / "figures"
     figures = write_figures(lan, base, single, arms, fig_dir)
     runtime = time.perf_counter() - start
@@ -172,12 +179,14 @@ def main(argv: list[str] | None = None) -> dict:
     if not settings.quick and output.resolve() == DEFAULT_OUTPUT:
         write_latest(now, revision)       # the "before" of the next change to the model
     text, checks = render(settings, scenario, lan, gran, base, single, arms,
-                          figures, runtime, revision, changed, changes, exercise=drill)
+                          figures, runtime, revision, changed, changes, exercise=drill,
+                          laydowns=variants, seam_counts=seam_counts)
     write_atomic(output, lambda p: p.write_text(text))
     log(f"wrote {output} and {len(figures)} figures in {runtime:.0f} s; "
         f"{sum(ok for _, ok in checks)}/{len(checks)} checks pass")
     return {"settings": settings, "lanchester": lan, "granularity": gran, "baseline": base,
-            "single": single, "interventions": arms, "exercise": drill, "checks": checks,
+            "single": single, "interventions": arms, "exercise": drill,
+            "laydowns": variants, "checks": checks,
             "output": output, "headline": now,
             "figures": [fig_dir / Path(f).name for f in figures.values()], "runtime_s": runtime}
 

@@ -42,7 +42,7 @@ def test_document_and_figures_are_written(report: dict) -> None:
     assert "python experiments/validation_report.py --quick" in head
     for section in ("## 1. Lanchester", "## 2. One nation", "## 3. `kursk_2024`",
                     "## 4. Interventions", "## 5. Unit size and time step",
-                    "## 6. Incident-level validation"):
+                    "## 6. Incident-level validation", "## 7. The lay-down"):
         assert section in text
     assert len(report["figures"]) == 4
     for path in report["figures"]:
@@ -203,3 +203,19 @@ def test_without_a_pinned_record_the_section_says_so() -> None:
     changes_section(lines.append, {"fratricide_share": 0.1}, None)
     assert lines[0].startswith("## What changed")
     assert "No earlier record" in lines[2]
+
+
+def test_each_laydown_has_its_row_with_its_seams(report: dict) -> None:
+    """Section 7: the three lay-downs, each run under none on the report's seeds, with the
+    seams of the full lay-down (one for the sectors)."""
+    from sim.validation.laydown import LAYDOWNS
+
+    text = report["output"].read_text()
+    section = text.split("## 7. The lay-down", 1)[1]
+    for name, what in LAYDOWNS:
+        assert f"| `{name}`: {what} |" in section
+    assert "| `kursk_2024_sectors`: a sector each: KP the southern 40 km, RU the rest | 1 |" \
+        in section
+    for name, arm in report["laydowns"].items():
+        assert arm.summary["scenario"] == name and arm.summary["intervention"] == "none"
+        assert len(arm.reps) == report["settings"].replications

@@ -425,10 +425,11 @@ def why(v: Verdict, by_key: Mapping[str, Verdict]) -> str:
         cas = by_key["indirect_casualty_share"].estimate.value
         of_cas = f" ({pct(1 - cas)} of friendly-fire casualties)" if math.isfinite(cas) else ""
         return (f"below the band: direct fire gives {pct(1 - e.value)} of incidents"
-                f"{of_cas}, because drones and artillery do not yet have "
-                f"their own identification chain (issue 13 item 3): indirect fire falls on "
-                f"friends only through a call for fire with a garbled grid or one cleared "
-                f"against a wrong picture.")
+                f"{of_cas}: drones and artillery answer calls for fire only, so in the "
+                f"static lay-down they fall on friends only through a call on a misjudged "
+                f"friend or a garbled grid, past the drone operator's look and the "
+                f"clearance, while direct fire engages every misjudged neighbour within "
+                f"reach (grenade launchers reach 1.7 km along the line).")
     if key == "durations":
         return (f"the median incident lasts {hours(dur['median_h'])} and "
                 f"{pct(dur['within_share'])} end within {WITHIN_H:g} h (the longest "

@@ -1,11 +1,12 @@
 """The validation report as a Markdown document, from the runs and the checks' verdicts.
 
 :func:`render` writes the header (how to regenerate, settings, revision,
-run time), the summary of checks, and the six sections: Lanchester, one
+run time), the summary of checks, and the seven sections: Lanchester, one
 nation beside the coalition, kursk_2024 beside the historical record (with
 the prose of :mod:`sim.validation.record`), the interventions, the duel
-at other unit sizes and time steps, and the incidents beside the shape of real
-fratricide (:mod:`sim.validation.incidents`). It formats; the verdicts come from
+at other unit sizes and time steps, the incidents beside the shape of real
+fratricide (:mod:`sim.validation.incidents`), and the headline numbers under each
+lay-down (:mod:`sim.validation.laydown`). It formats; the verdicts come from
 :mod:`sim.validation.checks`. After the summary goes the section on what changed in the
 headline numbers since a pinned earlier report (:mod:`sim.validation.headline`).
 """
@@ -28,6 +29,7 @@ from sim.validation.decomposition import decomposition_section
 from sim.validation.derived import ALL_CAUSES, mechanics
 from sim.validation.fmt import diff_num, mark, num, pct
 from sim.validation.incidents import evaluate, incidents_section
+from sim.validation.laydown import laydown_section
 from sim.validation.record import record_section
 from sim.validation.runs import SCRIPT
 
@@ -41,7 +43,8 @@ Write = Callable[[str], None]
 
 def render(settings: Settings, cfg: Scenario, lan: dict, gran: dict, base: Arm, single: Arm,
            arms: dict[str, Arm], figures: dict[str, str], runtime_s: float, revision: str,
-           changed: bool, changes: Sequence[str] = (), *, exercise: Arm
+           changed: bool, changes: Sequence[str] = (), *, exercise: Arm,
+           laydowns: dict[str, Arm], seam_counts: dict[str, int]
            ) -> tuple[str, list[Check]]:
     """The document and the list of (check, passed) it summarises.
 
@@ -60,6 +63,8 @@ def render(settings: Settings, cfg: Scenario, lan: dict, gran: dict, base: Arm, 
         changes: the lines of the section on what changed in the headline numbers
             (:func:`sim.validation.headline.changes_section`), put after the summary.
         exercise: the tri_nation_exercise arm under ``none`` (section 6).
+        laydowns: the kursk_2024 lay-down variants under ``none`` by scenario (section 7).
+        seam_counts: every lay-down's KP-RU seams, the baseline's included (section 7).
     """
     checks: list[Check] = []
     L: list[str] = []
@@ -100,6 +105,7 @@ def render(settings: Settings, cfg: Scenario, lan: dict, gran: dict, base: Arm, 
     _granularity(w, checks, gran, settings.seed)
     incidents_section(w, checks, evaluate(base, exercise, cfg.dt_h), 6,
                       {"kursk_2024": len(base.reps), "tri_nation_exercise": len(exercise.reps)})
+    laydown_section(w, {"kursk_2024": base, **laydowns}, seam_counts, 7)
 
     block = ["## Summary of checks", "", "| check | result |", "| --- | --- |"]
     block += [f"| {label} | {mark(ok)} |" for label, ok in checks]

@@ -14,6 +14,8 @@
   baseline's split of ``perfect_comms`` into its parts
   (:mod:`sim.validation.decomposition`, in ``baseline.extra["decomposition"]``),
   running only the combinations of parts no config ran.
+- :func:`laydowns`: the kursk_2024 lay-down variants under ``none``, alone, on the same
+  seed and replications (section 7).
 - :func:`exercise`: ``tri_nation_exercise`` under the baseline ``none``, on the same seed
   and replications (section 6's ground-to-ground row; :mod:`sim.validation.incidents`).
 
@@ -326,6 +328,16 @@ def exercise(settings: Settings) -> Arm:
     return _alone(settings, "tri_nation_exercise", ())
 
 
+def laydowns(settings: Settings) -> dict[str, Arm]:
+    """The kursk_2024 lay-down variants (:data:`sim.validation.laydown.LAYDOWNS` after the
+    baseline) under ``none``, each alone, on the report's seed and replications (with
+    --quick's kursk overrides)."""
+    from sim.validation.laydown import LAYDOWNS
+
+    return {name: _alone(settings, name, settings.kursk_overrides)
+            for name, _ in LAYDOWNS[1:]}
+
+
 def kursk_scenario(settings: Settings) -> Scenario:
     """The kursk_2024 scenario as the report runs it (for the parameters it quotes)."""
     return api.config("scenario=kursk_2024", *settings.kursk_overrides).scenario
@@ -358,7 +370,9 @@ def source_digest(settings: Settings) -> str:
         h.update(str(path.relative_to(REPO)).encode())
         h.update(path.read_bytes())
     runs = [["scenario=lanchester_duel"], ["scenario=single_nation", *settings.single_overrides],
-            ["scenario=tri_nation_exercise", "intervention=none"]]
+            ["scenario=tri_nation_exercise", "intervention=none"],
+            *([f"scenario={name}", "intervention=none", *settings.kursk_overrides]
+              for name in ("kursk_2024_sectors", "kursk_2024_embedded"))]
     runs += [["scenario=kursk_2024", f"intervention={name}", *settings.kursk_overrides]
              for name in ["none", *interventions()]]
     for overrides in runs:
