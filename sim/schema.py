@@ -355,13 +355,15 @@ class Drones(Strict):
     gate; it strikes an identified enemy, and any other unit with P
     ``engage_unidentified``; the unit nearest the grid of those is struck. A strike that
     answers another nation's call needs that nation's HQ to clear it: the request crosses
-    the link (loss, delay, language) and that HQ checks its own picture around the grid
+    the link on the priority channel (loss, delay, language) and that HQ checks its own
+    picture around the grid
     as it understood it, denying the strike if it shows a friend within
     ``indirect_fire.no_fire_radius_km``; with no answer within ``loiter_h`` the operator
-    strikes anyway with P ``strike_uncleared``. A strike on a unit with vehicles in
-    action destroys one and puts its ``occupants`` out of action; on dismounts it puts
-    Poisson(``casualties_per_strike``) soldiers out of action in the open, times the
-    unit's protection in cover.
+    strikes anyway with P ``strike_uncleared``. A strike on a unit that does not expect
+    fire destroys one of its vehicles in action, its ``occupants`` out of action, or, if
+    it has none, puts Poisson(``casualties_per_strike``) soldiers out of action in the
+    open; a unit that expects fire is dismounted in cover: Poisson(``casualties_per_strike``
+    x its protection).
     """
 
     footprint_km: Km = Field(
@@ -393,7 +395,7 @@ class Engagement(Strict):
         None, description="hours an engagement fires at its weapons' firefight rate "
         "(rate_per_h) before it settles to their sustained rate; null: never settles")
     resume_h: Hours = Field(
-        6.0, description="a shooter that re-engages a target it stopped firing on (out of "
+        2.0, description="a shooter that re-engages a target it stopped firing on (out of "
         "reach, out of the fight) within this long resumes the same engagement: no new "
         "firefight, and on a friend the same incident, h (0: every re-engagement is new)")
 

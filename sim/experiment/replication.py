@@ -43,6 +43,7 @@ class ReplicationResult:
     links: dict[str, list] = field(default_factory=dict)
     engagements: int = 0
     missions: int = 0
+    drone_strikes: int = 0
     #: median and 90th percentile of the replication's incident durations, h (0: none)
     duration_h: dict[str, float] = field(default_factory=dict)
     #: coalition casualties by enemy fire, by direct and indirect fire (artillery, drones)
@@ -66,7 +67,8 @@ def summarise(model: CoalitionModel, replication: int, seed_label: int) -> Repli
         row["cause"] = str(row["cause"])
         row["fire"] = str(row["fire"])
     n_inc = len(incidents)
-    durations = np.array([r["end_h"] - r["time_h"] for r in incidents], dtype=float)
+    durations = np.array([r["end_h"] - r["time_h"] - r["paused_h"] for r in incidents],
+                         dtype=float)
     by_cause = {str(c): sum(1 for r in incidents if r["cause"] == c) for c in CAUSES}
     comms = sum(by_cause[str(c)] for c in CAUSES if c.is_communication)
     ff = int(ledger.friendly_fire[coal].sum())
@@ -102,4 +104,4 @@ def summarise(model: CoalitionModel, replication: int, seed_label: int) -> Repli
         hostile_fire={"direct": float(hostile - hostile_indirect),
                       "indirect": float(hostile_indirect)},
         engagements=model.direct_fire.engagements_started,
-        missions=model.indirect_fire.missions_fired)
+        missions=model.indirect_fire.missions_fired, drone_strikes=model.drones.strikes)

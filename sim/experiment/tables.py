@@ -24,7 +24,7 @@ INCIDENT_SCHEMA = pa.schema([
     ("target_nation", pa.string()), ("cause", pa.string()), ("fire", pa.string()),
     ("distance_km", pa.float64()), ("x_km", pa.float64()), ("y_km", pa.float64()),
     ("end_h", pa.float64()), ("killed", pa.int64()), ("wounded", pa.int64()),
-    ("weapon", pa.string()),
+    ("weapon", pa.string()), ("paused_h", pa.float64()),
 ])
 
 LINKS_SCHEMA = pa.schema([
@@ -57,6 +57,7 @@ def replications_table(results: list[ReplicationResult]) -> pd.DataFrame:
             row[f"hostile_fire.{fire}"] = float(value)
         row["engagements"] = r.engagements
         row["fire_missions"] = r.missions
+        row["drone_strikes"] = r.drone_strikes
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -10,8 +10,11 @@ Rules:
 - Resumption: a pair whose engagement ended (out of reach, out of the fight) and that
   engages again within ``engagement.resume_h`` resumes it: the firefight's clock runs
   on from the first opening, a check-fire call already under way still arrives when it
-  would have, and fire on a friend is the same incident (reopened). An engagement ended
-  by the shooter recognising a friend is never resumed.
+  would have, and fire on a friend is the same incident (reopened; its hours broken
+  off are its ``paused_h``, not part of its duration). An engagement ended by the
+  shooter recognising a friend is never resumed: a shooter that learns it fired on a
+  friend, while firing or while the engagement was broken off, keeps a friend track of it
+  (``track_memory_h``) and holds fire on it.
 - Fire distributed over the targets held (Lanchester square law), per weapon system:
   each system's fire is shared over the held targets it can hit
   (:func:`sim.model.weapons.hits`) in proportion to their strength (anti-tank fire
@@ -28,9 +31,12 @@ Rules:
   a target in cover takes its group's ``protection`` share of it (not of anti-tank
   hits on its vehicles). A unit fired on in an earlier step within ``alert_h`` is
   alert and in cover (:meth:`sim.model.forces.Forces.alert`). A unit not alert that
-  is engaged this step by shooters none of which it holds as hostile (judged hostile
-  in this step's look, or an enemy track) is surprised: its soldiers are in the open
-  for ``exposed_h`` from now, against every shooter, then in cover. Casualties in the
+  is engaged this step by shooters none of which it is wary of (detected in this step's
+  look and not taken for a friend, or held as an enemy track) is surprised: its
+  soldiers are in the open for ``exposed_h`` from now, against every shooter, then in
+  cover (even if, with ``exposed_h`` longer than a step, it becomes alert meanwhile).
+  An engagement that stops as it starts (its shooter learns at once that it is a
+  friend) delivers no fire and surprises no one. Casualties in the
   open are killed with the weapons' exposed killed fraction, those in cover with the
   covered one (rate-weighted over the systems firing).
 - Soldiers: a target of strength T under hazards summing to H casualties/h loses
@@ -44,9 +50,9 @@ Rules:
   per soldier and dt, not on how the targets are cut into units.
 - Vehicles: a target with V vehicles in action under anti-tank hits summing to
   H_v an hour loses Binomial(V, 1 - exp(-H_v dt / V)) vehicles, shared among its
-  shooters the same way; each vehicle lost puts its ``casualties_per_hit`` occupants
-  (rate-weighted over the anti-tank systems, rounded) out of action, at most the
-  soldiers left after this step's other losses.
+  shooters the same way; each engagement's vehicles lost put their occupants out of
+  action, ``casualties_per_hit`` each (rate-weighted over the anti-tank systems), the
+  total rounded half up, at most the soldiers left after this step's other losses.
 - A shooter fires only until it learns that its target is a friend: in the step
   in which it learns, at time ``until``, it fires on that target for ``until - t``
   of the step's ``dt`` hours, so a check-fire that gets through in minutes costs
@@ -55,8 +61,9 @@ Rules:
   not moved to the others within that step.)
 - A coalition unit firing on a coalition unit is a friendly-fire incident
   (one per engagement), with its cause judged when it starts and lasting
-  until the shooter recognises its mistake; its weapon is the shooter's system that
-  delivers most of the fire on that target at the opening distance.
+  until the shooter recognises its mistake; its weapon is the shooter's system with the
+  largest volley on that target alone, in the open, in a firefight at the opening
+  distance (:func:`sim.model.weapons.main_system`).
 """
 
 from __future__ import annotations
@@ -110,6 +117,7 @@ class DirectFire:
         firefight = scenario.engagement.firefight_h
         self.firefight_h = np.inf if firefight is None else firefight
         self.resume_h = scenario.engagement.resume_h
+        self.track_memory_h = scenario.identification.track_memory_h
         self.weapon_names, self.arsenal = build_arsenal(scenario)
         self.shooter = np.zeros(0, np.int64)
         self.target = np.zeros(0, np.int64)
@@ -135,14 +143,15 @@ class DirectFire:
         f = self.forces
         s, g = self.shooter, self.target
         going = _going(s, g, self.until, f.units, self.arsenal, t)
-        for k in np.flatnonzero(~going):
-            recognised = t >= self.until[k]
+        ended = np.flatnonzero(~going)
+        for k in ended:
             if self.incident[k] >= 0:
                 # recognised friendly fire stops when the shooter learns of it (``until``)
                 self.ledger.incidents[int(self.incident[k])].end_h = min(t, float(self.until[k]))
-            if not recognised:
+            if t < self.until[k]:
                 self.paused[int(s[k] * f.n + g[k])] = Paused(
                     float(self.start[k]), float(self.until[k]), int(self.incident[k]), t)
+        self._recognised(t, s[ended][t >= self.until[ended]], g[ended][t >= self.until[ended]])
         self.shooter, self.target = s[going], g[going]
         self.incident, self.until = self.incident[going], self.until[going]
         self.start = self.start[going]
@@ -159,10 +168,16 @@ class DirectFire:
             idx = idx[~np.isin(c.observer[idx] * f.n + c.target[idx], held)]
         if idx.size == 0:
             return
+        start, until, incident, told = self._resumed(
+            t, c.observer[idx] * f.n + c.target[idx])
+        self._recognised(t, c.observer[idx[told]], c.target[idx[told]])
+        keep = ~told                  # a shooter told of its mistake meanwhile holds fire
+        idx, start, until, incident = idx[keep], start[keep], until[keep], incident[keep]
+        if idx.size == 0:
+            return
         s, g = c.observer[idx], c.target[idx]
-        self.engagements_started += idx.size
-        start, until, incident = self._resumed(t, s * f.n + g)
         new = np.isnan(start)
+        self.engagements_started += int(new.sum())
         start[new] = t
         same_side = f.coalition[s] == f.coalition[g]
         fratricide = np.flatnonzero(same_side & f.coalition[s] & new)
@@ -183,7 +198,8 @@ class DirectFire:
         recognising = same_side & new
         until[recognising] = t + attribution.recognition_delays(
             s[recognising], g[recognising], self.self_recognition, f, self.network, t, rng)
-        self._surprise(t, s, g, c)
+        firing = until > t            # fire that stops at once surprises no one
+        self._surprise(t, s[firing], g[firing], c)
         self.shooter = np.concatenate([self.shooter, s])
         self.target = np.concatenate([self.target, g])
         self.incident = np.concatenate([self.incident, incident])
@@ -194,29 +210,49 @@ class DirectFire:
         """The name of shooter ``s``'s weapon that delivers most of its fire on ``g`` at
         ``d`` km (:func:`sim.model.weapons.main_system`): a system, or ``aimed``."""
         w = main_system(self.forces.units, self.arsenal, s, g, d)
-        return self.weapon_names[w] if w >= 0 else "aimed"
+        return self.weapon_names[w] if w >= 0 else ("aimed" if w == -1 else "none")
 
-    def _resumed(self, t: float, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray,
-                                                             np.ndarray]:
-        """For each new engagement (pair ``keys``): the start, ``until`` and incident of the
-        engagement it resumes (rules above), NaN, inf and -1 for a new one."""
+    def _resumed(self, t: float, keys: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """For each engagement about to open (pair ``keys``): the start, ``until`` and
+        incident of the engagement it resumes (rules above), NaN, inf and -1 for a new one;
+        and whether its shooter was told of its mistake while the engagement was broken
+        off (its check-fire arrived meanwhile: it does not open fire)."""
         start = np.full(keys.size, np.nan)
         until = np.full(keys.size, np.inf)
         incident = np.full(keys.size, -1, np.int64)
+        told = np.zeros(keys.size, bool)
         for k, key in enumerate(keys.tolist()):
             p = self.paused.pop(key, None)
-            if p is None or t - p.ended > self.resume_h or t >= p.until:
+            if p is None or t - p.ended > self.resume_h:
+                continue
+            if t >= p.until:
+                told[k] = True
                 continue
             start[k], until[k], incident[k] = p.start, p.until, p.incident
-            if p.incident >= 0:
-                self.ledger.incidents[p.incident].end_h = float("nan")   # under way again
-        return start, until, incident
+            if p.incident >= 0:                         # under way again
+                rec = self.ledger.incidents[p.incident]
+                rec.paused_h += t - p.ended
+                rec.end_h = float("nan")
+        return start, until, incident, told
+
+    def _recognised(self, t: float, shooter: np.ndarray, target: np.ndarray) -> None:
+        """Shooters that learnt they fired on a friend keep a friend track of it
+        (:mod:`sim.model.tracks`): they do not take it for the enemy again while they
+        keep the track."""
+        if shooter.size:
+            f = self.forces
+            self.sensing.tracks = tracks.remember(
+                self.sensing.tracks, shooter, target, np.full(shooter.size, tracks.FRIEND),
+                f.n, t, self.track_memory_h)
 
     def _surprise(self, t: float, s: np.ndarray, g: np.ndarray, c: Contacts) -> None:
         """Targets engaged now that are not alert and hold none of their new shooters as
         hostile are surprised: their soldiers are in the open for ``exposed_h``."""
         f = self.forces
-        seen = c.observer[c.hostile] * f.n + c.target[c.hostile]
+        # detected this step and not taken for a friend (judged hostile or unidentified)
+        wary = c.hostile if c.identity is None else c.identity != tracks.FRIEND
+        seen = c.observer[wary] * f.n + c.target[wary]
         expected = np.isin(g * f.n + s, seen) | tracks.holds_enemy(
             self.sensing.tracks, g, s, f.n)
         engaged = np.unique(g)
@@ -288,9 +324,9 @@ def _split(loss: np.ndarray, hazard: np.ndarray, target: np.ndarray,
 def _occupants(lost: np.ndarray, per_vehicle: np.ndarray, target: np.ndarray,
                room: np.ndarray) -> np.ndarray:
     """Casualties of the vehicles each engagement destroyed (``lost``, rows): their
-    occupants, ``per_vehicle`` each, rounded, at most the ``room`` (soldiers left, per
+    occupants, ``per_vehicle`` each, rounded half up, at most the ``room`` (soldiers left, per
     unit) of their target, taken in row order."""
-    casualties = np.rint(lost * per_vehicle).astype(np.int64)
+    casualties = np.floor(lost * per_vehicle + 0.5).astype(np.int64)
     room = room.copy()
     for k in np.flatnonzero(casualties):
         casualties[k] = min(casualties[k], room[target[k]])

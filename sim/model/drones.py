@@ -16,19 +16,23 @@ Rules (``scenario.drones``; times in hours, distances in km):
   ``engage_unidentified``. The operator strikes the unit judged hostile nearest the
   grid, if any.
 - Clearance: a strike answering another nation's call needs that nation's HQ to clear
-  it. The request crosses the route between the two HQs (loss, delay, interpreters,
-  garbling: :mod:`sim.model.comms`) and the answer comes back the same way. The caller's
+  it. The request crosses the route between the two HQs on the priority channel, as a
+  check-fire call does (loss, delay, interpreters, garbling: :mod:`sim.model.comms`),
+  and, once it has arrived, the answer comes back the same way. The caller's
   HQ denies the strike if its own published picture shows a friend within
   ``indirect_fire.no_fire_radius_km`` of the grid as it understood it (a garbled request
   is checked at the wrong place). With no answer within ``loiter_h`` the operator
   strikes with P ``strike_uncleared``.
-- Effect: a strike on a unit with vehicles in action destroys one and puts its
-  ``occupants`` (rounded) out of action; on a unit without, it puts
-  Poisson(``casualties_per_strike``) soldiers out of action in the open, times the
-  unit's ``protection`` in cover; at most the unit's strength. A unit not alert
-  (``surprise.alert_h``) is caught in the open; casualties are killed with
+- Effect: a unit not alert (``surprise.alert_h``) is caught in the open: if it has
+  vehicles in action, the strike destroys one and puts its ``occupants`` (rounded) out
+  of action; else it puts Poisson(``casualties_per_strike``) soldiers out of action.
+  A unit that expects fire is dismounted and in cover: Poisson(``casualties_per_strike``
+  x its ``protection``). At most the unit's strength. Casualties are killed with
   ``killed_fraction_exposed`` in the open, ``killed_fraction`` in cover. The unit is
   then under fire.
+- The operator sees a unit where it is (a video feed has no sensing error worth the
+  name at these distances; its delay is not modelled: units on patrol move 0.05 km per
+  sqrt(h)).
 - A coalition unit struck by a coalition drone is a friendly-fire incident, judged
   against the drone HQ's picture and the grid as received, with weapon ``drone``.
 """
@@ -77,12 +81,20 @@ class DroneStrikes:
         self.strikes = 0
 
     def answer(self, t: float, dt: float, calls: Calls, rng: np.random.Generator) -> None:
-        """Take this step's calls (those the artillery left) and strike (rules above)."""
-        for nation in np.unique(calls.supplier):
+        """Take this step's calls (those the artillery left) and strike (rules above).
+
+        Common random numbers: the step's stream gives each nation, in table order, one
+        seed of its own, and each nation's generator one seed per sortie, so what one
+        sortie draws does not shift the numbers of the others."""
+        seeds = rng.integers(0, 2**63 - 1, size=self.strikes_per_h.size)
+        for nation, seed in enumerate(seeds.tolist()):
+            own = np.random.default_rng(seed)
+            n_strikes = int(own.poisson(self.strikes_per_h[nation] * dt))
             rows = np.flatnonzero(calls.supplier == nation)
-            n = min(rows.size, int(rng.poisson(self.strikes_per_h[nation] * dt)))
-            for k in rng.permutation(rows)[:n]:
-                self._sortie(t, int(nation), int(k), calls, rng)
+            sorties = own.integers(0, 2**63 - 1, size=n_strikes)
+            for k, sortie in zip(own.permutation(rows)[:n_strikes], sorties.tolist(),
+                                 strict=False):
+                self._sortie(t, nation, int(k), calls, np.random.default_rng(sortie))
 
     def _sortie(self, t: float, nation: int, k: int, calls: Calls,
                 rng: np.random.Generator) -> None:
@@ -93,7 +105,7 @@ class DroneStrikes:
         if near.size == 0:
             return
         vis = visibility(t, self.scenario)
-        u = rng.random((3, near.size))                      # per unit: detect, identify, ROE
+        u = rng.random((3, f.n))[:, near]                  # per unit: detect, identify, ROE
         seen = u[0] < vis * (1 - f.cover[near])
         p_id = self.training[nation] * f.markings[near] * vis
         p_id = 1 - (1 - p_id) * (1 - cfg.vehicle_recognition * (f.vehicles[near] > 0))
@@ -115,11 +127,14 @@ class DroneStrikes:
                  rng: np.random.Generator) -> bool:
         """Clearance from the caller's HQ (rules above): the request, then the answer."""
         net = self.network
-        request = net.send_batch(np.array([nation]), np.array([caller]), np.array([t]), rng)
-        answer = net.send_batch(np.array([caller]), np.array([nation]), request.arrive, rng)
         anyway = rng.random() < self.cfg.strike_uncleared
-        if not (request.delivered[0] and answer.delivered[0]
-                and answer.arrive[0] - t <= self.cfg.loiter_h):
+        request = net.send_batch(np.array([nation]), np.array([caller]), np.array([t]), rng,
+                                 urgent=True)
+        if not request.delivered[0] or request.arrive[0] - t > self.cfg.loiter_h:
+            return bool(anyway)
+        answer = net.send_batch(np.array([caller]), np.array([nation]), request.arrive, rng,
+                                urgent=True)
+        if not (answer.delivered[0] and answer.arrive[0] - t <= self.cfg.loiter_h):
             return bool(anyway)
         understood = net.garble(grid[None, :], request.garbled, rng)
         return not bool(self.pictures.correlates(np.array([caller]), understood,
@@ -131,7 +146,7 @@ class DroneStrikes:
         f, cfg = self.forces, self.cfg
         self.strikes += 1
         surprised = not f.alert(t, self.alert_h)[target]
-        if f.vehicles[target] > 0:
+        if surprised and f.vehicles[target] > 0:
             f.vehicles[target] -= 1
             casualties = int(np.rint(cfg.occupants))
         else:

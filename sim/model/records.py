@@ -69,6 +69,13 @@ class Incident:
     end_h: float = float("nan")
     killed: int = 0
     wounded: int = 0
-    #: the shooter's weapon: "artillery", "drone", or the direct-fire system that delivers
-    #: most of the fire at the opening ("aimed" for soldiers' aimed fire)
+    #: the shooter's weapon: "artillery", "drone", or the direct-fire system with the
+    #: largest volley at the opening ("aimed" for soldiers' aimed fire)
     weapon: str = ""
+    #: hours the engagement was broken off before it resumed (not part of its duration)
+    paused_h: float = 0.0
+
+    @property
+    def duration_h(self) -> float:
+        """Hours of fire: from start to end, less the hours broken off."""
+        return self.end_h - self.time_h - self.paused_h

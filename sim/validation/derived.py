@@ -88,10 +88,10 @@ def per_replication(reps: pd.DataFrame, incidents: pd.DataFrame,
 
 def incident_frame(incidents: pd.DataFrame) -> pd.DataFrame:
     """A copy of the incidents table with ``casualties`` (killed + wounded) and
-    ``duration_h`` (``end_h`` - ``time_h``, hours) added."""
+    ``duration_h`` (``end_h`` - ``time_h`` - ``paused_h``: hours of fire) added."""
     inc = incidents.copy()
     inc["casualties"] = inc["killed"] + inc["wounded"]
-    inc["duration_h"] = inc["end_h"] - inc["time_h"]
+    inc["duration_h"] = inc["end_h"] - inc["time_h"] - inc.get("paused_h", 0.0)
     return inc
 
 

@@ -81,7 +81,9 @@ def laydown_section(w: Write, arms: Mapping[str, Arm], seam_counts: Mapping[str,
     w("Where the KP companies stood beside the Russian ones is not in the public reporting "
       "at company level; docs/model.md (\"Lay-down\") gives the evidence both ways and the "
       "three scenarios that span it. Each runs under `none` on the report's seed, "
-      f"{n} replications; they differ only in the lay-down. Means with 95% intervals; the "
+      f"{n} replications; they differ only in the lay-down (and, for the embedded one, "
+      "in what the embedded teams carry: the RU net, which joins the two HQs as "
+      "`common_radio_net` does). Means with 95% intervals; the "
       "incident figures are section 6's, pooled over replications. Nothing is judged here: "
       "the lay-down is an input whose range the answer must be read over.")
     w("")

@@ -254,3 +254,18 @@ def test_the_refill_target_is_a_fraction_of_the_initial_strength(kit):
     assert f.posture[0] == Posture.WITHDRAWN
     update_postures(f, 12.0)
     assert f.strength[0] == 75 and f.deployed[0] == 135 and f.posture[0] == Posture.FRONT
+
+
+def test_vehicles_arrive_with_the_unit_and_are_refilled_after_rest(kit):
+    """a-001 (10 vehicles) is there from the start, a-002 arrives with its wave; a unit that
+    lost vehicles is refilled after rest to reinforce_to_fraction (0.8) of its 10."""
+    f = _forces(kit, {**WAVES, "units.a.vehicles": 10})
+    assert list(f.vehicles[:2]) == [10, 0]                 # a-002 not arrived yet
+    update_postures(f, 10.0)
+    assert f.vehicles[1] == 10
+    f.vehicles[0] = 3
+    _lose(f, 0, 60)
+    update_postures(f, 11.0)
+    assert f.posture[0] == Posture.WITHDRAWN
+    update_postures(f, 11.0 + RULES.rest_h)
+    assert f.posture[0] == Posture.FRONT and f.vehicles[0] == 8

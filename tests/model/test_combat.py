@@ -440,28 +440,80 @@ def _break_off(model, t):
     f.anchor[0] -= [-50.0, 0.0]
 
 
-@pytest.mark.parametrize(("back_h", "resumed"), [(3.0, True), (7.5, False)])
+@pytest.mark.parametrize(("back_h", "resumed"), [(1.5, True), (2.5, False)])
 def test_a_pair_engaging_again_within_resume_h_resumes_its_engagement(kit, back_h, resumed):
-    """B-001 misjudges friend A-001 at 1 h (its check-fire never arrives: no comms), loses
-    it at 2 h, and sees it again at 2 + ``back_h``: within ``engagement.resume_h`` (6 h) the
-    engagement goes on (its firefight's clock from 1 h, the same incident, reopened);
-    later it is a new engagement and a new incident."""
-    model = _tiny(kit, {"engagement.resume_h": 6.0, "identification.self_recognition_per_h":
-                        0.0, "links.AB.delivery": 0.0, "nations.A.report_delivery": 0.0,
-                        "units.a.sensor_range_km": 0.0})
-    fire, ledger = model.direct_fire, model.ledger
+    """B-001 misjudges friend A-001 at 1 h (its check-fire arrives at 100 h), loses it at
+    2 h, and sees it again at 2 + ``back_h``: within ``engagement.resume_h`` (2 h) the
+    engagement goes on (its firefight's clock from 1 h, the same check-fire time, the same
+    incident, reopened, with the hours broken off as its ``paused_h``); later it is a new
+    engagement and a new incident."""
+    model = _tiny(kit, {"engagement.resume_h": 2.0, "units.b.lethality": 0.5})
+    fire, ledger, f = model.direct_fire, model.ledger, model.forces
     c = _contacts([2], [0], [0.5], [True])
     fire._engage(1.0, c, np.random.default_rng(0))
-    assert fire.until.tolist() == [np.inf] and len(ledger.incidents) == 1
+    fire.until[:] = 100.0
+    fire._fire(1.0, 1.0, np.random.default_rng(1))
+    first = ledger.incidents[0].killed + ledger.incidents[0].wounded
+    assert first > 0 and len(ledger.incidents) == 1
     _break_off(model, 2.0)
     assert fire.shooter.size == 0 and ledger.incidents[0].end_h == 2.0
     fire._engage(2.0 + back_h, c, np.random.default_rng(0))
     if resumed:
         assert fire.start.tolist() == [1.0] and fire.incident.tolist() == [0]
-        assert len(ledger.incidents) == 1 and np.isnan(ledger.incidents[0].end_h)
+        assert fire.until.tolist() == [100.0] and fire.engagements_started == 1
+        inc = ledger.incidents[0]
+        assert len(ledger.incidents) == 1 and np.isnan(inc.end_h)
+        assert inc.paused_h == pytest.approx(back_h)
+        fire._fire(2.0 + back_h, 1.0, np.random.default_rng(2))
+        assert inc.killed + inc.wounded > first == f.deployed[0] - f.strength[0] - (
+            inc.killed + inc.wounded - first)
+        assert inc.killed + inc.wounded == ledger.friendly_fire[0]
+        fire.close(5.0)
+        assert inc.duration_h == pytest.approx(5.0 - 1.0 - back_h)
     else:
         assert fire.start.tolist() == [2.0 + back_h] and fire.incident.tolist() == [1]
         assert len(ledger.incidents) == 2 and ledger.incidents[0].end_h == 2.0
+        assert fire.engagements_started == 2
+
+
+def test_a_shooter_told_of_its_mistake_while_broken_off_holds_fire(kit):
+    """B-001's check-fire on its fire at A-001 arrives at 2.5 h, while the contact is lost
+    (2 h); seen again at 3 h, B-001 knows A-001 for a friend: no engagement, a friend
+    track."""
+    from sim.model.tracks import holds_enemy
+
+    model = _tiny(kit, {"engagement.resume_h": 2.0, "identification.track_memory_h": 6.0})
+    fire, f = model.direct_fire, model.forces
+    c = _contacts([2], [0], [0.5], [True])
+    fire._engage(1.0, c, np.random.default_rng(0))
+    fire.until[:] = 2.5
+    _break_off(model, 2.0)
+    fire._engage(3.0, c, np.random.default_rng(0))
+    assert fire.shooter.size == 0 and len(model.ledger.incidents) == 1
+    tr = model.sensing.tracks
+    assert tr.key.tolist() == [2 * f.n + 0] and tr.friend.tolist() == [True]
+    assert not holds_enemy(tr, np.array([2]), np.array([0]), f.n)[0]
+
+
+def test_a_shooter_that_recognises_a_friend_keeps_a_friend_track_of_it(kit):
+    model = _tiny(kit, {"identification.track_memory_h": 6.0}, perfect=True)
+    fire, f = model.direct_fire, model.forces
+    fire._engage(1.0, _contacts([0], [2], [0.5], [True]), np.random.default_rng(0))
+    fire._cease(2.0)
+    tr = model.sensing.tracks
+    assert tr.key.tolist() == [0 * f.n + 2] and tr.friend.tolist() == [True]
+
+
+def test_fire_that_stops_as_it_starts_surprises_no_one(kit):
+    """Perfect comms: A-001's fire on friend B-001 is recognised at once (no fire), so
+    B-001 is not caught in the open (against anyone who fires on it later in the step)."""
+    model = _tiny(kit, {"surprise.exposed_h": 0.1}, perfect=True)
+    fire = model.direct_fire
+    c = _contacts(obs=[0], tgt=[2], dist=[0.5], hostile=[True])
+    assert _exposed(fire, 3.0, c)[2] == -np.inf and fire.until.tolist() == [3.0]
+    model = _tiny(kit, {"surprise.exposed_h": 0.1}, perfect=True)
+    c = _contacts(obs=[4], tgt=[2], dist=[1.0], hostile=[True])
+    assert _exposed(model.direct_fire, 3.0, c)[2] == pytest.approx(3.1)  # E alone: surprised
 
 
 def test_an_engagement_ended_by_recognition_is_not_resumed(kit):

@@ -98,10 +98,21 @@ def test_a_friend_in_the_drone_hqs_picture_is_spared(kit, put):
 
 
 def test_a_strike_destroys_a_vehicle_with_its_occupants(kit, put):
+    """e-001 does not expect fire: one of its vehicles is hit, its 3 occupants out of action."""
     model = _model(kit, put, {"units.e.vehicles": 2, "drones.occupants": 3})
     f = model.forces
     _answer(model, XY[4])
     assert f.vehicles[4] == 1 and _casualties(f, 4) == 3
+
+
+def test_a_unit_that_expects_fire_is_struck_dismounted_in_cover(kit, put):
+    """Fired on an hour ago, e-001 has its vehicles hidden and its soldiers in cover: the
+    strike destroys no vehicle (protection 0: no casualty either)."""
+    model = _model(kit, put, {"units.e.vehicles": 2, "units.e.protection": 0.0})
+    f = model.forces
+    f.under_fire_h[4] = NOON - 1.0
+    _answer(model, XY[4])
+    assert model.drones.strikes == 1 and f.vehicles[4] == 2 and _casualties(f, 4) == 0
 
 
 @pytest.mark.parametrize(("fired_on_h", "mean", "killed"), [(None, 2.0, 0.5), (11.0, 0.5, 0.1)])
@@ -124,22 +135,33 @@ def test_an_alert_unit_is_struck_in_cover(kit, put, fired_on_h, mean, killed):
 
 # --- clearance across the link ---------------------------------------------------------------
 
+# B's staff speak A's language: the request arrives as sent (garbling is its own test)
 B_CALLS = {"nations.B.fire_support_from": "A", "nations.A.training": 0.0,
+           "nations.B.languages": {"beta": 1.0, "alpha": 1.0},
            "links.AB.delivery": 1.0, "links.AB.latency_h": 0.01, "environment.jamming": 0.0}
 
 
 def _picture(model, shows):
-    """Stub the HQ pictures: HQ h shows a friend wherever ``shows[h]``."""
-    model.pictures.correlates = lambda hq, points, radius: np.array(
-        [shows[int(h)] for h in hq], dtype=bool)
+    """Stub the HQ pictures: HQ h shows a friend at each point of ``shows[h]`` (a list of
+    (x, y) km); a point correlates within ``radius`` of one."""
+    def correlates(hq, points, radius):
+        return np.array([any(np.hypot(*(np.asarray(p) - np.asarray(q))) <= radius
+                             for q in shows[int(h)]) for h, p in zip(hq, points, strict=True)])
+    model.pictures.correlates = correlates
 
 
-@pytest.mark.parametrize(("b_shows", "struck"), [(True, False), (False, True)])
+@pytest.mark.parametrize(("b_shows", "struck"), [
+    ([XY[2]], False),                                  # b-001 where it is: denied
+    ([(XY[2][0] + 0.45, XY[2][1])], False),            # within the 0.5 km no-fire radius
+    ([(XY[2][0] + 0.6, XY[2][1])], True),              # beyond it: cleared
+    ([], True)])                                       # nothing there: cleared
 def test_a_strike_on_an_allys_call_needs_its_hqs_clearance(kit, put, b_shows, struck):
     """b-002 (B) calls; A's drone finds b-001 unidentified and not in A's picture. B's HQ
-    denies the strike when its own picture shows a friend at the grid, clears it if not."""
-    model = _model(kit, put, {**B_CALLS, "drones.strike_uncleared": 0.0})
-    _picture(model, {0: False, 1: b_shows, 2: False})
+    denies the strike when its own picture shows a friend within the no-fire radius
+    (0.5 km) of the grid, clears it if not."""
+    model = _model(kit, put, {**B_CALLS, "drones.strike_uncleared": 0.0,
+                              "indirect_fire.no_fire_radius_km": 0.5})
+    _picture(model, {0: [], 1: b_shows, 2: []})
     _answer(model, XY[2], caller=3, called=2)
     assert model.drones.strikes == int(struck)
 
@@ -153,7 +175,7 @@ def test_without_an_answer_in_time_the_operator_strikes_with_p_strike_uncleared(
         kit, put, changes, anyway, struck):
     model = _model(kit, put, {**B_CALLS, **changes, "drones.strike_uncleared": anyway,
                               "drones.loiter_h": 0.5})
-    _picture(model, {0: False, 1: True, 2: False})       # B would deny it
+    _picture(model, {0: [], 1: [XY[2]], 2: []})          # B would deny it
     _answer(model, XY[2], caller=3, called=2)
     assert model.drones.strikes == int(struck)
 
@@ -176,3 +198,17 @@ def test_drones_take_only_the_calls_the_artillery_left(kit, put):
                               "indirect_fire.call_prob_per_h": 1.0})
     left = model.indirect_fire.step(NOON, 1.0, contact, np.random.default_rng(0))
     assert left.caller.tolist() == [0] and left.called.tolist() == [4]
+
+
+def test_a_garbled_request_is_checked_at_the_wrong_place(kit, put, monkeypatch):
+    """Across no shared language the request arrives garbled: B's HQ checks a grid 5 km off,
+    finds no friend there and clears the strike on its own b-001."""
+    model = _model(kit, put, {**B_CALLS, "nations.B.languages": {"beta": 1.0},
+                              "identification.garble_noticed": 0.0,
+                              "drones.strike_uncleared": 0.0})
+    _picture(model, {0: [], 1: [XY[2]], 2: []})
+    net = model.network
+    monkeypatch.setattr(net, "garble", lambda xy, garbled, rng: np.asarray(xy) + 5.0 * np.asarray(
+        garbled, float)[:, None])
+    _answer(model, XY[2], caller=3, called=2)
+    assert model.drones.strikes == 1
