@@ -84,7 +84,9 @@ def test_fire_without_lethality_costs_no_one(kit):
                 **{f"units.{g}.{k}": v for g in ("kp", "ru", "ua")
                    for k, v in (("lethality", 0.0), ("weapons", {"blank": 10}))}}
     world = kit.kursk(horizon_h=72, changes={**harmless, **BLURRED,
-                                             "indirect_fire.casualty_fraction": 0.0})
+                                             "indirect_fire.casualty_fraction": 0.0,
+                                             "drones.casualties_per_strike": 0.0,
+                                             "drones.occupants": 0.0})
     (r,) = kit.replicate(world, 1, seed=35)
     assert r.engagements > 0
     assert r.metrics["total_casualties"] == 0 and r.metrics["enemy_casualties"] == 0
