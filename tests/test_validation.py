@@ -172,15 +172,30 @@ def test_what_changed_sets_this_run_beside_the_pinned_record(report: dict) -> No
     assert now["friendly_fire_incidents"] == base["friendly_fire_incidents"]["mean"]
     assert now["fratricide_share"] == base["fratricide_share"]["mean"]
     diff = report["interventions"]["strict_roe"].comparison["metrics"]["enemy_casualties"]
-    assert diff["mean_diff"] != 0          # so the next line checks a real division
     assert now["strict_roe_enemy_effect"] == pytest.approx(
-        diff["mean_diff"] / base["enemy_casualties"]["mean"])
+        diff["mean_diff"] / base["enemy_casualties"]["mean"])   # the division: test below
     rows = [line for line in section.splitlines() if line.startswith("| ")][2:]
     labels = [r.split(" | ")[0][2:] for r in rows]
     assert labels == [f.label for f in FIGURES if f.key in now or f.key in before["figures"]]
     ffi = next(r for r in rows if r.startswith("| friendly-fire incidents per replication |"))
     rec = before["figures"]["friendly_fire_incidents"]
     assert ffi.split(" | ")[1] == num(rec)           # the pinned record's value, formatted
+
+
+def test_an_effect_is_the_paired_difference_over_the_baselines_mean() -> None:
+    """A "rel" figure: the mean paired difference as a share of the baseline's mean (0 where
+    the baseline's mean is 0); the quick report's tiny runs may give a difference of 0."""
+    from types import SimpleNamespace
+
+    from sim.validation.headline import _relative
+
+    def arm(mean=None, diff=None):
+        return SimpleNamespace(
+            summary={"metrics": {"enemy_casualties": {"mean": mean}}},
+            comparison={"metrics": {"enemy_casualties": {"mean_diff": diff}}})
+
+    assert _relative(arm(diff=-30.0), arm(mean=200.0), "enemy_casualties") == -0.15
+    assert _relative(arm(diff=-30.0), arm(mean=0.0), "enemy_casualties") == 0.0
 
 
 def test_pinned_record_holds_only_headline_figures() -> None:
