@@ -26,7 +26,7 @@ from sim.validation.checks import (
     placement,
 )
 from sim.validation.derived import ALL_CAUSES, mechanics
-from sim.validation.fmt import ci_num, ci_pct, diff_num, mark, num, pct
+from sim.validation.fmt import ci_num, ci_pct, diff_num, hours, mark, num, pct
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -130,8 +130,8 @@ def _why(cfg: Scenario, base: Arm, arms: dict[str, Arm], share: dict, single_sha
         para.append(
             f"The share comes from many small incidents, not a few large ones: "
             f"{num(mech['per_rep'])} incidents per replication over the "
-            f"{cfg.horizon_h / 24:.0f}-day campaign, median duration {mech['dur_median']:g} h "
-            f"(90th percentile {mech['dur_p90']:g} h; {pct(mech['dur_le_step'])} end within one "
+            f"{cfg.horizon_h / 24:.0f}-day campaign, median duration {hours(mech['dur_median'])} "
+            f"(90th percentile {hours(mech['dur_p90'])}; {pct(mech['dur_le_step'])} end within one "
             f"{dt_h:g} h step), {mech['cas_mean']:.2f} casualties per incident on average, "
             f"{pct(mech['zero_cas'])} with none. Incidents lasting over 6 h are "
             f"{pct(dur['over 6 h'][0])} of incidents and carry {pct(dur['over 6 h'][1])} of "
@@ -147,10 +147,11 @@ def _why(cfg: Scenario, base: Arm, arms: dict[str, Arm], share: dict, single_sha
             f"By recorded cause: {causes_txt}. {top}. Direct fire accounts for "
             f"{pct(mech['fire_inc']['direct'])} of incidents and "
             f"{pct(mech['fire_cas']['direct'])} of friendly-fire casualties, indirect fire "
-            f"(calls for fire with a garbled grid, or cleared against a wrong picture) for the "
-            f"rest. Shrader's record puts about a third of fratricide on artillery and another "
-            f"third on aircraft; the model folds drones and artillery into indirect fire and "
-            f"has no aircraft.")
+            f"(artillery missions and drone strikes answering calls for fire that were on a "
+            f"misjudged friend, garbled, or cleared against a wrong picture) for the rest. "
+            f"Shrader's record puts about a third of fratricide on artillery and another third "
+            f"on aircraft; at Kursk drones took the aircraft's role, and section 6 sets the "
+            f"model's mix against the record's.")
     pc = arms.get("perfect_comms")
     if pc is not None:
         d = pc.comparison["metrics"]["friendly_fire_casualties"]
