@@ -405,10 +405,11 @@ class Surprise(Strict):
 
     A unit fired on (directly or indirectly, by anyone) in an earlier step within the
     last ``alert_h`` expects fire: its soldiers are in cover. Direct fire: a unit not
-    alert that is engaged by shooters none of which it holds as hostile (judged
-    hostile in this step's look, or an enemy track) is surprised: its soldiers are in
-    the open for ``exposed_h`` from then, against every shooter, then in cover.
-    Indirect fire: a mission surprises every unit it hits that is not alert.
+    alert that is engaged by shooters none of which it is wary of (detected in this
+    step's look and not taken for a friend, or held as an enemy track) is surprised: its
+    soldiers are in the open for ``exposed_h`` from then, against every shooter, then in
+    cover; fire that stops as it starts surprises no one. Indirect fire and drone
+    strikes surprise every unit they hit that is not alert.
     """
 
     exposed_h: Hours = Field(
