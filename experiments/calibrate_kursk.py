@@ -13,7 +13,7 @@ the value whose mean lies closest to the middle of the band (35%), and writes
 ``experiments/results/calibration_kursk.json`` and a markdown table to stdout.
 The chosen value is then set (by hand, with a comment) in configs/front/kursk.yaml.
 
-Usage: python experiments/calibrate_kursk.py [--replications 4] [--grid 7,7.5,8,8.5,9,10]
+Usage: python experiments/calibrate_kursk.py [--replications 4] [--grid 5,5.5,6,6.5,7,8]
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def main() -> None:
     ap.add_argument("--replications", type=int, default=4)
     ap.add_argument("--seed", type=int, default=2024)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--grid", default="7,7.5,8,8.5,9,10")
+    ap.add_argument("--grid", default="5,5.5,6,6.5,7,8")
     args = ap.parse_args()
     grid = [float(v) for v in args.grid.split(",")]
     rows = [evaluate(v, args.replications, args.seed, args.workers) for v in grid]

@@ -103,6 +103,12 @@ class Nation(Strict):
     drone_strikes_per_h: Annotated[float, Field(ge=0.0)] = Field(
         0.0, description="strikes the nation's drone teams can fly per hour on the calls for "
         "fire that reached its HQ, looking before they strike (scenario.drones)")
+    drone_hunts_per_h: Annotated[float, Field(ge=0.0)] = Field(
+        0.0, description="strike sorties the nation's drone teams fly per hour on their own, "
+        "hunting the grey zone over its stretch of front (scenario.drones)")
+    drone_recon_per_h: Annotated[float, Field(ge=0.0)] = Field(
+        0.0, description="reconnaissance sorties the nation's drone teams fly per hour over "
+        "the grey zone, calling fire on what they judge hostile (scenario.drones)")
     campaign: Campaign | None = Field(
         None, description="the nation's withdrawal, rest and reinforcement rules (null: the "
         "scenario's campaign block)")
@@ -340,26 +346,35 @@ class IndirectFire(Strict):
     no_fire_radius_km: Km = Field(
         0.5, description="fire-support coordination: no fire within this distance of a friendly "
         "unit in the firing side's picture, km")
+    call_expiry_h: Hours = Field(
+        2.0, description="a call for fire that reaches the supporting HQ more than this long "
+        "after it was sent is dropped there as stale, h")
 
 
 class Drones(Strict):
-    """Strike drones answering calls for fire: the operator looks before it strikes.
+    """Drones: strikes on calls for fire, and sorties hunting the grey zone; the operator
+    looks before it strikes or calls fire.
 
     A nation's drone teams fly up to ``nations.<N>.drone_strikes_per_h`` strikes an hour
-    on the calls for fire that reached its HQ and its artillery did not take. The operator
-    searches ``footprint_km`` around the grid as received and sees each fighting unit
-    there with P visibility x (1 - its cover). From above it identifies a unit's side with
+    on the calls for fire that reached its HQ and its artillery did not take, and
+    ``drone_hunts_per_h`` strike and ``drone_recon_per_h`` reconnaissance sorties an hour
+    on their own, each over a random point within ``hunt_band_km`` of the front line along
+    the nation's stretch of front. The operator searches ``footprint_km`` around the grid
+    (as received) or the point, and sees each fighting unit there with P visibility x
+    (1 - its cover). From above it identifies a unit's side with
     P training x markings x visibility, or by the type of its vehicles
     (``vehicle_recognition``); no challenge is possible. It spares an identified friend,
     and an unidentified unit its HQ's picture shows as a friend within the correlation
-    gate; it strikes an identified enemy, and any other unit with P
-    ``engage_unidentified``; the unit nearest the grid of those is struck. A strike that
+    gate; it judges an identified enemy hostile, and any other unit with P
+    ``engage_unidentified``; the unit nearest the grid of those is the target. A strike
+    sortie strikes it; a reconnaissance sortie calls fire on where it saw it, the call
+    leaving ``feed_delay_h`` later for the supporting HQ like any call for fire. A strike that
     answers another nation's call needs that nation's HQ to clear it: the request crosses
     the link on the priority channel (loss, delay, language) and that HQ checks its own
     picture around the grid
     as it understood it, denying the strike if it shows a friend within
     ``indirect_fire.no_fire_radius_km``; with no answer within ``loiter_h`` the operator
-    strikes anyway with P ``strike_uncleared``. A strike on a unit that does not expect
+    strikes anyway with P ``strike_uncleared``. A hunt needs no clearance. A strike on a unit that does not expect
     fire destroys one of its vehicles in action, its ``occupants`` out of action, or, if
     it has none, puts Poisson(``casualties_per_strike``) soldiers out of action in the
     open; a unit that expects fire is dismounted in cover: Poisson(``casualties_per_strike``
@@ -368,6 +383,12 @@ class Drones(Strict):
 
     footprint_km: Km = Field(
         0.3, description="radius of ground the operator searches around the grid, km")
+    hunt_band_km: Km = Field(
+        1.0, description="a hunting sortie searches a point within this distance of the "
+        "front line, on either side, km")
+    feed_delay_h: Hours = Field(
+        0.05, description="from a reconnaissance drone's sighting to its call for fire "
+        "leaving for the guns (video relay, the grid read off it), h")
     vehicle_recognition: Probability = Field(
         0.0, description="P(the type of a unit's vehicles tells its side from above)")
     engage_unidentified: Probability = Field(

@@ -273,7 +273,7 @@ def test_section_says_plainly_which_rows_fail_and_why() -> None:
     for n in failed:
         assert f"- **Row {n} fails**" in text
     assert "direct fire gives 100.0% of incidents" in text
-    assert "drones and artillery answer calls for fire only" in text
+    assert "a hunting drone's search met a friend its HQ's picture did not show" in text
     assert "the median incident lasts 3.0 h and 0.0% end within 2 h" in text
     assert "so no campaign had one killing 8 or more" in text
     assert [ok for _, ok in checks] == [v.passed for v in verdicts if v.passed is not None]

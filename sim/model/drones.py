@@ -1,20 +1,33 @@
-"""Strike drones: calls for fire answered by an operator who looks before striking.
+"""Drones: strike drones answering calls for fire, and drones hunting the grey zone.
 
 Rules (``scenario.drones``; times in hours, distances in km):
-- A nation's drone teams take up to Poisson(``drone_strikes_per_h`` x dt) of the calls
-  for fire that reached its HQ in a step and that its artillery did not take
-  (:mod:`sim.model.indirect`), chosen at random.
-- The operator searches ``footprint_km`` around the grid as it was received (a
-  garbled call sends it to the wrong place) and sees each fighting unit there with
-  P visibility x (1 - the unit's cover).
-- Identification from above, with no challenge possible: the operator (its nation's
-  ``training``) identifies a unit's side with P training x the unit's markings x
-  visibility, and, for a unit with vehicles in action, also by their type with P
-  ``vehicle_recognition``. An identified friend is spared and an identified enemy
-  judged hostile. An unidentified unit that the drone HQ's picture shows as a friend
-  within ``identification.gate_km`` is spared; any other is judged hostile with P
-  ``engage_unidentified``. The operator strikes the unit judged hostile nearest the
-  grid, if any.
+- Answering calls: a nation's drone teams take up to Poisson(``drone_strikes_per_h`` x dt)
+  of the calls for fire that reached its HQ in a step and that its artillery did not take
+  (:mod:`sim.model.indirect`), chosen at random. The operator searches ``footprint_km``
+  around the grid as it was received (a garbled call sends it to the wrong place).
+- Hunting: a nation also flies Poisson(``drone_hunts_per_h`` x dt) strike sorties and
+  Poisson(``drone_recon_per_h`` x dt) reconnaissance sorties a step on its own, each over a
+  point of the grey zone drawn at random: along the stretch of front its units at the
+  front hold (from the first to the last of them), within ``hunt_band_km`` of the front
+  line on either side (the strip between the lines and both sides' forward positions,
+  whose exact trace an operator does not know). The operator searches ``footprint_km``
+  around that point.
+- Looking (every sortie): the operator sees each fighting unit in the footprint with P
+  visibility x (1 - the unit's cover). Identification from above, with no challenge
+  possible: the operator (its nation's ``training``) identifies a unit's side with P
+  training x the unit's markings x visibility, and, for a unit with vehicles in action,
+  also by their type with P ``vehicle_recognition``. An identified friend is spared and an
+  identified enemy judged hostile. An unidentified unit that the drone HQ's picture shows
+  as a friend within ``identification.gate_km`` is spared; any other is judged hostile with
+  P ``engage_unidentified``. The sortie's target is the unit judged hostile nearest the
+  point searched, if any.
+- A strike sortie (answering a call, or hunting) strikes its target. A reconnaissance
+  sortie calls fire on it instead: the call leaves ``feed_delay_h`` after the sighting (the
+  video relayed to the fires cell, the grid read off it), with the grid where the unit was
+  seen, from the drone nation's HQ to the HQ of the nation that supports it, as any call
+  for fire does (loss, delay, language: :mod:`sim.model.comms`); it then waits for
+  artillery or strike drones like any other call, and by the time it is fired its target
+  may have moved or another unit stand there.
 - Clearance: a strike answering another nation's call needs that nation's HQ to clear
   it. The request crosses the route between the two HQs on the priority channel, as a
   check-fire call does (loss, delay, interpreters, garbling: :mod:`sim.model.comms`),
@@ -22,7 +35,9 @@ Rules (``scenario.drones``; times in hours, distances in km):
   HQ denies the strike if its own published picture shows a friend within
   ``indirect_fire.no_fire_radius_km`` of the grid as it understood it (a garbled request
   is checked at the wrong place). With no answer within ``loiter_h`` the operator
-  strikes with P ``strike_uncleared``.
+  strikes with P ``strike_uncleared``. A hunt over the grey zone needs no clearance: the
+  ground is the team's own to search, and the friends it spares are those of its HQ's
+  picture.
 - Effect: a unit not alert (``surprise.alert_h``) is caught in the open: if it has
   vehicles in action, the strike destroys one and puts its ``occupants`` (rounded) out
   of action; else it puts Poisson(``casualties_per_strike``) soldiers out of action.
@@ -30,11 +45,12 @@ Rules (``scenario.drones``; times in hours, distances in km):
   x its ``protection``). At most the unit's strength. Casualties are killed with
   ``killed_fraction_exposed`` in the open, ``killed_fraction`` in cover. The unit is
   then under fire.
-- The operator sees a unit where it is (a video feed has no sensing error worth the
-  name at these distances; its delay is not modelled: units on patrol move 0.05 km per
-  sqrt(h)).
+- An operator striking sees its target where it is: the video of a strike drone is
+  seconds old, and units on patrol move 0.05 km per sqrt(h). The delay that matters is a
+  reconnaissance call's, from sighting to the guns.
 - A coalition unit struck by a coalition drone is a friendly-fire incident, judged
-  against the drone HQ's picture and the grid as received, with weapon ``drone``.
+  against the drone HQ's picture and the grid searched (as received, for a call), with
+  weapon ``drone``.
 """
 
 from __future__ import annotations
@@ -54,14 +70,38 @@ from sim.schema import Scenario
 
 
 class Calls(NamedTuple):
-    """Calls for fire of one step that reached the supporting HQ (arrays of one length)."""
+    """Calls for fire on their way to, or at, the supporting HQ (arrays of one length)."""
 
-    caller: np.ndarray            # int64, the calling unit
+    caller: np.ndarray            # int64, the calling unit (-1: a reconnaissance drone)
+    caller_nation: np.ndarray     # int64, the nation that called (its HQ clears strikes)
     supplier: np.ndarray          # int64, the nation whose fires answer it
     grid: np.ndarray              # (M, 2) km, the grid as the supplier received it
     garbled: np.ndarray           # bool, the call was garbled on its way
     called: np.ndarray            # int64, the unit the call was on
     challenge_failed: np.ndarray  # bool, the caller's challenge of that unit failed
+    sent_h: np.ndarray            # float, when the call left
+    arrive_h: np.ndarray          # float, when it reached the supplier's HQ
+
+    def take(self, rows: np.ndarray) -> Calls:
+        """The calls at ``rows`` (an index or a mask)."""
+        return Calls(*(a[rows] for a in self))
+
+    @property
+    def size(self) -> int:
+        return int(self.caller.size)
+
+
+def joined(parts: list[Calls]) -> Calls:
+    """The calls of ``parts``, in order."""
+    if not parts:
+        return no_calls()
+    return Calls(*(np.concatenate(column) for column in zip(*parts, strict=True)))
+
+
+def no_calls() -> Calls:
+    """An empty set of calls."""
+    empty, flag, time = np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0)
+    return Calls(empty, empty, empty, np.zeros((0, 2)), flag, empty, flag, time, time)
 
 
 class DroneStrikes:
@@ -74,11 +114,15 @@ class DroneStrikes:
         self.alert_h = scenario.surprise.alert_h
         self.gate = scenario.identification.gate_km
         self.no_fire_km = scenario.indirect_fire.no_fire_radius_km
+        self.front_x = scenario.front_line_x_km
         self.forces, self.pictures, self.network, self.ledger = forces, pictures, network, ledger
         nations = [scenario.nations[n] for n in forces.nation_names]
         self.strikes_per_h = np.array([n.drone_strikes_per_h for n in nations], dtype=float)
+        self.hunts_per_h = np.array([n.drone_hunts_per_h for n in nations], dtype=float)
+        self.recon_per_h = np.array([n.drone_recon_per_h for n in nations], dtype=float)
         self.training = np.array([n.training for n in nations], dtype=float)
         self.strikes = 0
+        self.recon_calls = 0
 
     def answer(self, t: float, dt: float, calls: Calls, rng: np.random.Generator) -> None:
         """Take this step's calls (those the artillery left) and strike (rules above).
@@ -86,24 +130,85 @@ class DroneStrikes:
         Common random numbers: the step's stream gives each nation, in table order, one
         seed of its own, and each nation's generator one seed per sortie, so what one
         sortie draws does not shift the numbers of the others."""
-        seeds = rng.integers(0, 2**63 - 1, size=self.strikes_per_h.size)
-        for nation, seed in enumerate(seeds.tolist()):
-            own = np.random.default_rng(seed)
+        for nation, own in _per_nation(rng, self.strikes_per_h.size):
             n_strikes = int(own.poisson(self.strikes_per_h[nation] * dt))
             rows = np.flatnonzero(calls.supplier == nation)
             sorties = own.integers(0, 2**63 - 1, size=n_strikes)
             for k, sortie in zip(own.permutation(rows)[:n_strikes], sorties.tolist(),
                                  strict=False):
-                self._sortie(t, nation, int(k), calls, np.random.default_rng(sortie))
+                self._answer_call(t, nation, calls.take(slice(int(k), int(k) + 1)),
+                                  np.random.default_rng(sortie))
 
-    def _sortie(self, t: float, nation: int, k: int, calls: Calls,
-                rng: np.random.Generator) -> None:
-        """One sortie on call ``k``: search, identify, clear, strike."""
-        f, cfg = self.forces, self.cfg
-        grid = calls.grid[k]
-        near = np.flatnonzero(f.fighting & (np.hypot(*(f.pos - grid).T) <= cfg.footprint_km))
-        if near.size == 0:
+    def hunt(self, t: float, dt: float, rng: np.random.Generator) -> Calls:
+        """This step's hunting sorties over the grey zone (rules above): strikes, and the
+        calls for fire of the reconnaissance sorties (on their way; the caller sends them to
+        :meth:`sim.model.indirect.IndirectFire.call`). Common random numbers as
+        :meth:`answer`: a seed per nation, one per sortie."""
+        out = []
+        for nation, own in _per_nation(rng, self.hunts_per_h.size):
+            n_hunts = int(own.poisson(self.hunts_per_h[nation] * dt))
+            n_recon = int(own.poisson(self.recon_per_h[nation] * dt))
+            sorties = own.integers(0, 2**63 - 1, size=n_hunts + n_recon).tolist()
+            for j, sortie in enumerate(sorties):
+                srng = np.random.default_rng(sortie)
+                point = self._hunting_point(nation, srng)
+                if point is None:
+                    break
+                target = self._look(t, nation, point, srng)
+                if target < 0:
+                    continue
+                if j < n_hunts:
+                    self._strike(t, nation, target, point, False, False, srng)
+                else:
+                    out.append(self._call(t, nation, target, srng))
+        return joined(out)
+
+    def _hunting_point(self, nation: int, rng: np.random.Generator) -> np.ndarray | None:
+        """A point of the grey zone over the nation's stretch of front (rules above); None
+        when it has no unit at the front."""
+        f = self.forces
+        mine = f.fighting & (f.nation == nation)
+        u = rng.random(2)
+        if not mine.any():
+            return None
+        y = f.anchor[mine, 1]
+        band = self.cfg.hunt_band_km
+        return np.array([self.front_x + band * (2 * u[0] - 1),
+                         y.min() + (y.max() - y.min()) * u[1]])
+
+    def _call(self, t: float, nation: int, target: int, rng: np.random.Generator) -> Calls:
+        """A reconnaissance sortie's call for fire on ``target`` (rules above)."""
+        self.recon_calls += 1
+        f, sent = self.forces, t + self.cfg.feed_delay_h
+        supplier = f.nations.supplier[nation]
+        out = self.network.send_batch(np.array([nation]), np.array([supplier]),
+                                      np.array([sent]), rng)
+        grid = self.network.garble(f.pos[[target]], out.garbled, rng)
+        keep = out.delivered
+        one = np.ones(1, np.int64)
+        return Calls(-one, nation * one, supplier * one, grid, out.garbled, target * one,
+                     np.zeros(1, bool), np.array([sent]), out.arrive).take(keep)
+
+    def _answer_call(self, t: float, nation: int, call: Calls,
+                     rng: np.random.Generator) -> None:
+        """One sortie on a call (a set of one): look, clear, strike."""
+        grid = call.grid[0]
+        target = self._look(t, nation, grid, rng)
+        if target < 0:
             return
+        caller_nation = int(call.caller_nation[0])
+        if caller_nation != nation and not self._cleared(t, nation, caller_nation, grid, rng):
+            return
+        self._strike(t, nation, target, grid, bool(call.garbled[0]),
+                     bool(call.challenge_failed[0] and call.called[0] == target), rng)
+
+    def _look(self, t: float, nation: int, point: np.ndarray,
+              rng: np.random.Generator) -> int:
+        """The unit judged hostile nearest ``point`` in the footprint, or -1 (rules above)."""
+        f, cfg = self.forces, self.cfg
+        near = np.flatnonzero(f.fighting & (np.hypot(*(f.pos - point).T) <= cfg.footprint_km))
+        if near.size == 0:
+            return -1
         vis = visibility(t, self.scenario)
         u = rng.random((3, f.n))[:, near]                  # per unit: detect, identify, ROE
         seen = u[0] < vis * (1 - f.cover[near])
@@ -115,13 +220,9 @@ class DroneStrikes:
         hostile = seen & np.where(u[1] < p_id, ~friend,
                                   ~pictured & (u[2] < cfg.engage_unidentified))
         if not hostile.any():
-            return
+            return -1
         candidates = near[hostile]
-        target = int(candidates[np.argmin(np.hypot(*(f.pos[candidates] - grid).T))])
-        caller_nation = int(f.nation[calls.caller[k]])
-        if caller_nation != nation and not self._cleared(t, nation, caller_nation, grid, rng):
-            return
-        self._strike(t, nation, target, calls, k, rng)
+        return int(candidates[np.argmin(np.hypot(*(f.pos[candidates] - point).T))])
 
     def _cleared(self, t: float, nation: int, caller: int, grid: np.ndarray,
                  rng: np.random.Generator) -> bool:
@@ -140,9 +241,10 @@ class DroneStrikes:
         return not bool(self.pictures.correlates(np.array([caller]), understood,
                                                  self.no_fire_km)[0])
 
-    def _strike(self, t: float, nation: int, target: int, calls: Calls, k: int,
-                rng: np.random.Generator) -> None:
-        """The strike on unit ``target`` answering call ``k`` (effect rules above)."""
+    def _strike(self, t: float, nation: int, target: int, grid: np.ndarray, garbled: bool,
+                challenge_failed: bool, rng: np.random.Generator) -> None:
+        """The strike on unit ``target``, searched for at ``grid`` (effect rules above);
+        ``garbled`` and ``challenge_failed`` are the call's, for the incident's cause."""
         f, cfg = self.forces, self.cfg
         self.strikes += 1
         surprised = not f.alert(t, self.alert_h)[target]
@@ -159,8 +261,7 @@ class DroneStrikes:
         if shooter_coalition and f.coalition[target]:
             cause = attribution.classify(
                 t, np.array([nation]), np.array([target]), f, self.pictures, self.network,
-                self.gate, calls.garbled[k:k + 1],
-                calls.challenge_failed[k:k + 1] & (calls.called[k:k + 1] == target))[0]
+                self.gate, np.array([garbled]), np.array([challenge_failed]))[0]
             name = f.nation_names[nation]
             x, y = f.pos[target]
             incident = self.ledger.open(Incident(
@@ -168,10 +269,16 @@ class DroneStrikes:
                 shooter_unit=f"{name}-drones", shooter_nation=name,
                 target_unit=f.names[target], target_nation=f.nation_names[f.nation[target]],
                 cause=cause, fire=Fire.INDIRECT,
-                distance_km=float(np.hypot(*(f.pos[target] - calls.grid[k]))),
+                distance_km=float(np.hypot(*(f.pos[target] - grid))),
                 x_km=float(x), y_km=float(y), end_h=t, weapon="drone"))
         killed = cfg.killed_fraction_exposed if surprised else cfg.killed_fraction
         self.ledger.hit(np.array([target]), np.array([casualties]),
                         np.array([shooter_coalition]), np.array([incident]), rng, killed,
                         indirect=True)
 
+
+def _per_nation(rng: np.random.Generator, n: int):
+    """(nation, its own generator) for each nation in table order: one seed each from the
+    step's stream, so one nation's draws never shift another's."""
+    for nation, seed in enumerate(rng.integers(0, 2**63 - 1, size=n).tolist()):
+        yield nation, np.random.default_rng(seed)

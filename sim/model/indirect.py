@@ -9,9 +9,16 @@ Rules:
   grid) like any other message, and is repeated until acknowledged
   (:mod:`sim.model.comms`). Under ``perfect_reports`` (:mod:`sim.model.ideal`) the
   call arrives at once, garbled only across a language barrier.
-- That nation fires at most Poisson(``fire_missions_per_h`` x dt) missions a
-  step, chosen at random among the calls that got through; its drone teams may take
-  the calls left (:mod:`sim.model.drones`).
+- A call reaches the supporting HQ when its messages arrive, not when it was sent: it
+  waits in flight until the step in which it arrives (a call and its hops take the
+  latency, retries and interpreter queues of :mod:`sim.model.comms`). A call that arrives
+  more than ``call_expiry_h`` after it was sent is dropped there as stale. Calls of the
+  reconnaissance drones join the same flow (:mod:`sim.model.drones`).
+- In each step, the supporting nation fires at most Poisson(``fire_missions_per_h`` x dt)
+  missions, chosen at random among the calls that arrived in the step; its drone teams
+  may take the calls left (:mod:`sim.model.drones`); a call no one takes in its step is
+  not kept. A mission is fired on the grid as received: a target that has moved since it
+  was seen is no longer there, and whoever stands there now is hit.
 - Fire-support coordination: a mission is cancelled when the firing HQ's
   published picture shows a friendly unit within ``no_fire_radius_km`` of the
   grid. It is only as good as that picture.
@@ -36,7 +43,7 @@ from scipy.spatial import cKDTree
 
 from sim.model import attribution
 from sim.model.comms import Network, radio_hop
-from sim.model.drones import Calls
+from sim.model.drones import Calls, joined, no_calls
 from sim.model.forces import Forces
 from sim.model.ledger import Ledger
 from sim.model.pictures import Pictures
@@ -55,46 +62,70 @@ class IndirectFire:
         self.gate = scenario.identification.gate_km
         self.forces, self.pictures, self.network, self.ledger = forces, pictures, network, ledger
         self.missions_fired = 0
+        self.in_flight = no_calls()     # calls sent that have not reached their HQ yet
+        self.expired = 0                # calls dropped on arrival as stale
+
+    def call(self, calls: Calls) -> None:
+        """Send ``calls`` on their way (they are fired in the step they arrive: rules above)."""
+        self.in_flight = joined([self.in_flight, calls])
 
     def step(self, t: float, dt: float, contacts: Contacts,
              rng: np.random.Generator) -> Calls:
-        """Calls for fire from this step's contacts; missions fired; casualties. Returns the
-        calls that got through and no mission took (for the drone teams,
-        :mod:`sim.model.drones`)."""
+        """Calls for fire from this step's contacts sent; the calls that arrive in this step
+        fired on; casualties. Returns the arrived calls no mission took (for the drone
+        teams, :mod:`sim.model.drones`)."""
+        self.call(self._send(t, dt, contacts, rng))
+        due = self.in_flight.arrive_h < t + dt
+        arrived, self.in_flight = self.in_flight.take(due), self.in_flight.take(~due)
+        fresh = arrived.arrive_h - arrived.sent_h <= self.cfg.call_expiry_h
+        self.expired += int((~fresh).sum())
+        return self._fire(t, dt, arrived.take(fresh), contacts, rng)
+
+    def _send(self, t: float, dt: float, c: Contacts, rng: np.random.Generator) -> Calls:
+        """This step's calls for fire from units holding hostile contacts, on their way:
+        over the caller's radio to its HQ, then across to the supplier's HQ (those lost on
+        the way are gone)."""
         f = self.forces
-        c = contacts
         u_call = rng.random(f.n)
-        calls = self._calls(c, u_call < self.cfg.call_prob_per_h * dt)
-        if calls.size == 0:
-            return _no_calls()
-        caller = c.observer[calls]
+        rows = self._calls(c, u_call < self.cfg.call_prob_per_h * dt)
+        if rows.size == 0:
+            return no_calls()
+        caller = c.observer[rows]
         src = f.nation[caller]
         supplier = f.nations.supplier[src]
-        # the call: the caller's radio to its HQ, then across to the supplier's HQ
-        radio, _ = radio_hop(f.report_delivery[caller] * (1 - self.network.jamming),
-                             f.report_latency[caller], self.network.messaging, rng)
-        out = self.network.send_batch(src, supplier, np.full(calls.size, t), rng)
-        delivered = out.delivered & (radio | self.network.ideal.perfect_reports)
-        grid = self.network.garble(c.seen_at[calls], out.garbled, rng)
+        radio, radio_delay = radio_hop(f.report_delivery[caller] * (1 - self.network.jamming),
+                                       f.report_latency[caller], self.network.messaging, rng)
+        ideal = self.network.ideal.perfect_reports
+        sent = np.full(rows.size, t)
+        out = self.network.send_batch(src, supplier, sent + (0.0 if ideal else radio_delay),
+                                      rng)
+        delivered = out.delivered & (radio | ideal)
+        grid = self.network.garble(c.seen_at[rows], out.garbled, rng)
+        return Calls(caller, src, supplier, grid, out.garbled, c.target[rows],
+                     c.challenge_failed[rows], sent, out.arrive).take(delivered)
+
+    def _fire(self, t: float, dt: float, calls: Calls, c: Contacts,
+              rng: np.random.Generator) -> Calls:
+        """Missions on the calls that arrived (rules above); returns the calls left."""
+        f = self.forces
         tree, units = c.tree, c.tree_units       # this step's positions of fighting units
-        left = delivered.copy()
-        for nation in np.unique(supplier):
-            rows = np.flatnonzero(delivered & (supplier == nation))
+        left = np.ones(calls.size, bool)
+        for nation in np.unique(calls.supplier):
+            rows = np.flatnonzero(calls.supplier == nation)
             n_missions = min(rows.size,
                              int(rng.poisson(f.nations.fire_missions_per_h[nation] * dt)))
             chosen = rng.permutation(rows)[:n_missions]
             left[chosen] = False
             # fire-support coordination against the firing HQ's picture
-            clear = ~self.pictures.correlates(np.full(chosen.size, nation), grid[chosen],
+            clear = ~self.pictures.correlates(np.full(chosen.size, nation), calls.grid[chosen],
                                               self.cfg.no_fire_radius_km)
             for k in chosen[clear]:
-                impact = grid[k] + rng.normal(0.0, self.cfg.dispersion_km, 2)
+                impact = calls.grid[k] + rng.normal(0.0, self.cfg.dispersion_km, 2)
                 if tree is None:                 # contacts made without a look (tests)
                     tree, units = cKDTree(f.pos), np.arange(f.n)
-                self._land(t, int(nation), impact, tree, units, bool(out.garbled[k]),
-                           int(c.target[calls[k]]), bool(c.challenge_failed[calls[k]]), rng)
-        return Calls(caller[left], supplier[left], grid[left], out.garbled[left],
-                     c.target[calls[left]], c.challenge_failed[calls[left]])
+                self._land(t, int(nation), impact, tree, units, bool(calls.garbled[k]),
+                           int(calls.called[k]), bool(calls.challenge_failed[k]), rng)
+        return calls.take(left)
 
     def _calls(self, c: Contacts, wants: np.ndarray) -> np.ndarray:
         """Index of the nearest hostile contact of each front unit that calls this step."""
@@ -141,7 +172,3 @@ class IndirectFire:
         self.ledger.hit(hit, casualties, np.full(hit.size, shooter_coalition), incident, rng,
                         killed_fraction, indirect=True)
 
-
-def _no_calls() -> Calls:
-    empty = np.zeros(0, np.int64)
-    return Calls(empty, empty, np.zeros((0, 2)), np.zeros(0, bool), empty, np.zeros(0, bool))

@@ -7,8 +7,10 @@ One step of ``dt_h`` hours, in domain order:
 4. every unit looks, correlates contacts with its HQ's picture (or its own
    tracks of contacts it identified before), identifies them and decides under
    its ROE whether to fire; adjacent allies tell each other where they are;
-5. direct fire, then indirect fire (artillery missions, then drone strikes on the
-   calls the artillery left), inflict casualties; friendly fire on
+5. direct fire, then indirect fire (artillery missions on the calls for fire that
+   arrive, then drone strikes on the calls the artillery left), then drones hunting the
+   grey zone (strikes, and reconnaissance calls for fire on their way), inflict
+   casualties; friendly fire on
    coalition units is logged as incidents with their cause; the units fired on
    are under fire from then (they expect more).
 
@@ -114,6 +116,7 @@ class CoalitionModel(mesa.Model):
         self.direct_fire.step(t, self.dt, contacts, s.at("combat", k), s.at("recognition", k))
         calls = self.indirect_fire.step(t, self.dt, contacts, s.at("indirect_fire", k))
         self.drones.answer(t, self.dt, calls, s.at("drones", k))
+        self.indirect_fire.call(self.drones.hunt(t, self.dt, s.at("drone_hunts", k)))
         self.forces.remember_fire(t)
         self.timeline.record(t)
 

@@ -16,7 +16,7 @@ import numpy as np
 #: Mechanisms with their own stream. Append only: ids are part of the results.
 MECHANISMS: tuple[str, ...] = (
     "movement", "communication", "sensing", "identification", "combat", "indirect_fire",
-    "campaign", "recognition", "mesa", "seams", "drones",
+    "campaign", "recognition", "mesa", "seams", "drones", "drone_hunts",
 )
 _IDS = {name: i for i, name in enumerate(MECHANISMS)}
 

@@ -31,10 +31,11 @@ if TYPE_CHECKING:
 Write = Callable[[str], None]
 
 RESULTS = Path(__file__).resolve().parents[2] / "experiments" / "results"
-#: the earlier report the section compares with (kursk_2024 on issue 13's first step, code
-#: f85d281; validation_headline_ea5cdd5.json holds the one before issue 13's weapon systems,
+#: the earlier report the section compares with (kursk_2024 before drones hunted the grey
+#: zone, code 0003dba; validation_headline_f85d281.json holds the one on issue 13's first
+#: step, validation_headline_ea5cdd5.json the one before issue 13's weapon systems,
 #: validation_headline_b26843a.json the one before issue 12's mechanics)
-BEFORE = RESULTS / "validation_headline_f85d281.json"
+BEFORE = RESULTS / "validation_headline_0003dba.json"
 #: where each run of the report leaves its own headline figures
 LATEST = RESULTS / "validation_headline.json"
 

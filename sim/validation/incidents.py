@@ -425,11 +425,11 @@ def why(v: Verdict, by_key: Mapping[str, Verdict]) -> str:
         cas = by_key["indirect_casualty_share"].estimate.value
         of_cas = f" ({pct(1 - cas)} of friendly-fire casualties)" if math.isfinite(cas) else ""
         return (f"below the band: direct fire gives {pct(1 - e.value)} of incidents"
-                f"{of_cas}: drones and artillery answer calls for fire only, so in the "
-                f"static lay-down they fall on friends only through a call on a misjudged "
-                f"friend or a garbled grid, past the drone operator's look and the "
-                f"clearance, while direct fire engages every misjudged neighbour within "
-                f"reach (grenade launchers reach 1.7 km along the line).")
+                f"{of_cas}: in a static lay-down drones and artillery fall on friends only "
+                f"where a call was on a misjudged friend or its grid was garbled or late, "
+                f"or where a hunting drone's search met a friend its HQ's picture did not "
+                f"show, past the operator's look, while direct fire engages every misjudged "
+                f"neighbour within its weapons' reach along the line.")
     if key == "durations":
         return (f"the median incident lasts {hours(dur['median_h'])} and "
                 f"{pct(dur['within_share'])} end within {WITHIN_H:g} h (the longest "

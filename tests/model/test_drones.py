@@ -29,8 +29,10 @@ def _model(kit, put, changes=None, *, perfect=False):
 
 
 def _calls(model, grid, caller=0, called=4, supplier=0):
-    return Calls(np.array([caller]), np.array([supplier]), np.asarray([grid], float),
-                 np.array([False]), np.array([called]), np.array([False]))
+    nation = model.forces.nation[caller]
+    return Calls(np.array([caller]), np.array([nation]), np.array([supplier]),
+                 np.asarray([grid], float), np.array([False]), np.array([called]),
+                 np.array([False]), np.array([NOON]), np.array([NOON]))
 
 
 def _answer(model, grid, seed=0, t=NOON, **kw):
@@ -212,3 +214,101 @@ def test_a_garbled_request_is_checked_at_the_wrong_place(kit, put, monkeypatch):
         garbled, float)[:, None])
     _answer(model, XY[2], caller=3, called=2)
     assert model.drones.strikes == 1
+
+
+# --- hunting the grey zone ------------------------------------------------------------
+
+HUNT = {"nations.A.drone_strikes_per_h": 0.0, "drones.hunt_band_km": 1.0,
+        "drones.feed_delay_h": 0.05}
+
+
+def _hunt(model, seed=0, t=NOON, dt=1.0):
+    return model.drones.hunt(t, dt, np.random.default_rng(seed))
+
+
+def _aim(model, monkeypatch, point):
+    """Every hunting sortie of the model searches ``point``."""
+    monkeypatch.setattr(model.drones, "_hunting_point",
+                        lambda nation, rng: np.asarray(point, float))
+
+
+@pytest.mark.parametrize("dt", [1.0, 0.25])
+def test_hunting_sorties_search_the_grey_zone_over_the_nations_front(kit, put, monkeypatch,
+                                                                      dt):
+    """Poisson(drone_hunts_per_h x dt) sorties a step, each over a point within
+    hunt_band_km of the front line (x = 0) and between A's first and last unit at the front
+    (y 0 to 20 km here)."""
+    rate = 3.0
+    model = _model(kit, put, {**HUNT, "nations.A.drone_hunts_per_h": rate})
+    drones, points = model.drones, []
+    real = drones._hunting_point
+
+    def record(nation, rng):
+        points.append((nation, real(nation, rng)))
+        return points[-1][1]
+
+    monkeypatch.setattr(drones, "_hunting_point", record)
+    n = 1500
+    for k in range(n):
+        _hunt(model, seed=k, dt=dt)
+    nations = np.array([p[0] for p in points])
+    xy = np.array([p[1] for p in points])
+    assert set(nations.tolist()) == {0}
+    mean = rate * dt
+    assert abs(len(points) / n - mean) < Z * np.sqrt(mean / n)
+    assert np.abs(xy[:, 0]).max() <= 1.0 and xy[:, 0].min() < -0.9 and xy[:, 0].max() > 0.9
+    assert xy[:, 1].min() >= 0.0 and xy[:, 1].max() <= 20.0 and xy[:, 1].max() > 19.0
+
+
+def test_no_hunt_over_a_front_the_nation_does_not_hold(kit, put):
+    model = _model(kit, put, {**HUNT, "nations.A.drone_hunts_per_h": 50.0})
+    model.forces.strength[[0, 1]] = 0                  # A has no unit in the fight
+    assert model.drones._hunting_point(0, np.random.default_rng(0)) is None
+    _hunt(model)
+    assert model.drones.strikes == 0
+
+
+def test_a_hunt_strikes_what_it_judges_hostile_without_clearance(kit, put, monkeypatch):
+    """A's hunting drone over b-001 (an ally it cannot identify and its HQ's picture does
+    not show) strikes it, though B's HQ would deny the strike: a hunt asks no one. The
+    incident is a drone's, judged against A's picture."""
+    model = _model(kit, put, {**HUNT, "nations.A.drone_hunts_per_h": 50.0,
+                              "nations.A.training": 0.0})
+    _picture(model, {0: [], 1: [XY[2]], 2: []})
+    _aim(model, monkeypatch, XY[2])
+    calls = _hunt(model, seed=1)
+    assert model.drones.strikes >= 1 and calls.size == 0
+    inc = model.ledger.incidents[0]
+    assert (inc.shooter_unit, inc.target_unit, inc.weapon) == ("A-drones", "b-001", "drone")
+    assert inc.fire == Fire.INDIRECT
+
+
+def test_a_reconnaissance_sortie_calls_fire_where_it_saw_its_target(kit, put, monkeypatch):
+    """No strike: a call from A's HQ (no calling unit) on e-001, with the grid where e-001
+    was seen, leaving feed_delay_h after the sighting, to A's guns (no link: not garbled)."""
+    model = _model(kit, put, {**HUNT, "nations.A.drone_recon_per_h": 3.0})
+    _aim(model, monkeypatch, XY[4])
+    calls = _hunt(model, seed=2)
+    assert model.drones.strikes == 0 and calls.size == model.drones.recon_calls >= 1
+    assert calls.caller.tolist() == [-1] * calls.size
+    assert calls.caller_nation.tolist() == [0] * calls.size
+    assert calls.called.tolist() == [4] * calls.size and not calls.garbled.any()
+    assert np.allclose(calls.grid, model.forces.pos[4])
+    assert np.allclose(calls.sent_h, NOON + 0.05) and (calls.arrive_h >= calls.sent_h).all()
+
+
+def test_a_reconnaissance_call_is_fired_like_any_call(kit, put, monkeypatch):
+    """The call goes to the guns' flow (IndirectFire.call) and A's artillery fires it."""
+    model = _model(kit, put, {**HUNT, "nations.A.drone_recon_per_h": 3.0,
+                              "nations.A.fire_missions_per_h": 50.0,
+                              "indirect_fire.no_fire_radius_km": 0.0})
+    _aim(model, monkeypatch, XY[4])
+    calls = _hunt(model, seed=2)
+    fire = model.indirect_fire
+    fire.call(calls.take(slice(0, 1)))
+    from sim.model.sensing import Contacts
+    none = Contacts(observer=np.zeros(0, np.int64), target=np.zeros(0, np.int64),
+                    distance=np.zeros(0), seen_at=np.zeros((0, 2)), hostile=np.zeros(0, bool),
+                    challenge_failed=np.zeros(0, bool))
+    fire.step(NOON + 1.0, 1.0, none, np.random.default_rng(0))
+    assert fire.missions_fired == 1 and fire.in_flight.size == 0

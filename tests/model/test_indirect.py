@@ -16,7 +16,8 @@ from sim.model.sensing import Contacts
 Z = 4.0
 CALLS = {"nations.A.fire_missions_per_h": 50.0, "nations.B.fire_missions_per_h": 50.0,
          "nations.A.report_delivery": 1.0, "environment.jamming": 0.0,
-         "indirect_fire.call_prob_per_h": 1.0, "indirect_fire.dispersion_km": 0.0}
+         "indirect_fire.call_prob_per_h": 1.0, "indirect_fire.dispersion_km": 0.0,
+         "nations.A.report_latency_h": 0.01}   # a call arrives within its step
 # rows: a-001 caller, a-002 far away, b-001 a friend near the target, b-002 far, e-001, e-002
 XY = [(-0.5, 0.0), (-5.0, 20.0), (0.0, 0.5), (-5.0, 30.0), (0.3, 0.0), (5.0, 40.0)]
 
@@ -45,16 +46,20 @@ def test_perfect_comms_delivers_every_call_for_fire(kit, put):
 
 def test_calls_over_the_caller_radio_are_lost_with_its_reliability(kit, put):
     """Each send gets through with P 0.6, and a call is repeated until acknowledged, up to
-    ``messaging.max_attempts`` sends: it is lost with P 0.4^attempts."""
+    ``messaging.max_attempts`` sends: it is lost with P 0.4^attempts. (A call repeated
+    often arrives after its step: it is still in flight, not lost.)"""
     for attempts in (1, 3):
         model = _setup(kit, put, {"nations.A.report_delivery": 0.6,
                                   "indirect_fire.effect_radius_km": 0.0,
+                                  "indirect_fire.call_expiry_h": 100.0,
                                   "messaging.max_attempts": attempts})
         n = 2000
         for k in range(n):
             _call(model, seed=k)
+        fire = model.indirect_fire
+        got = (fire.missions_fired + fire.in_flight.size) / n
         p = 1 - 0.4 ** attempts
-        assert abs(model.indirect_fire.missions_fired / n - p) < Z * np.sqrt(p * (1 - p) / n)
+        assert abs(got - p) < Z * np.sqrt(p * (1 - p) / n)
 
 
 def test_casualties_of_a_mission_are_binomial_in_the_effect_radius(kit, put):
@@ -260,3 +265,70 @@ def test_fire_from_its_own_side_finds_an_alert_unit_in_cover(kit, put, fired_on_
         assert abs(lost / trials - q) < Z * np.sqrt(q * (1 - q) / trials)
     else:
         assert lost == 0
+
+
+def _contact(model, target=4):
+    f = model.forces
+    return Contacts(observer=np.array([0]), target=np.array([target]),
+                    distance=np.array([0.8]), seen_at=f.pos[[target]].copy(),
+                    hostile=np.array([True]), challenge_failed=np.array([False]))
+
+
+NONE = Contacts(observer=np.zeros(0, np.int64), target=np.zeros(0, np.int64),
+                distance=np.zeros(0), seen_at=np.zeros((0, 2)), hostile=np.zeros(0, bool),
+                challenge_failed=np.zeros(0, bool))
+
+
+def test_a_call_is_fired_in_the_step_it_arrives(kit, put):
+    """A call that takes over an hour on its way (the A-B link's latency, to B's guns) is
+    in flight until the step in which it arrives, and fired then."""
+    model = _setup(kit, put, {"nations.A.fire_support_from": "B", "links.AB.delivery": 1.0,
+                              "links.AB.latency_h": 2.5, "links.AB.interpreters": 0,
+                              "indirect_fire.call_expiry_h": 100.0,
+                              "nations.B.languages": {"alpha": 1.0},
+                              "indirect_fire.effect_radius_km": 0.1,
+                              "indirect_fire.no_fire_radius_km": 0.0})
+    fire = model.indirect_fire
+    fire.step(1.0, 1.0, _contact(model), np.random.default_rng(3))
+    (arrive,) = fire.in_flight.arrive_h
+    assert fire.missions_fired == 0 and arrive > 2.0
+    t = 2.0
+    while fire.in_flight.size:
+        assert fire.missions_fired == 0
+        fire.step(t, 1.0, NONE, np.random.default_rng(4))
+        t += 1.0
+    assert fire.missions_fired == 1 and t - 1.0 <= arrive < t
+
+
+@pytest.mark.parametrize(("expiry_h", "fired"), [(100.0, 1), (0.5, 0)])
+def test_a_call_that_arrives_after_its_expiry_is_dropped(kit, put, expiry_h, fired):
+    model = _setup(kit, put, {"nations.A.fire_support_from": "B", "links.AB.delivery": 1.0,
+                              "links.AB.latency_h": 2.5, "links.AB.interpreters": 0,
+                              "nations.B.languages": {"alpha": 1.0},
+                              "indirect_fire.call_expiry_h": expiry_h,
+                              "indirect_fire.no_fire_radius_km": 0.0})
+    fire = model.indirect_fire
+    fire.step(1.0, 1.0, _contact(model), np.random.default_rng(3))
+    for k in range(60):
+        fire.step(2.0 + k, 1.0, NONE, np.random.default_rng(k))
+    assert fire.missions_fired == fired and fire.expired == 1 - fired
+
+
+def test_a_late_mission_falls_where_the_target_was_seen(kit, put):
+    """The target moves 1 km while the call is in flight: the mission lands at the old grid
+    and hits the unit standing there now (B's b-001), not the target."""
+    model = _setup(kit, put, {"nations.A.fire_support_from": "A",
+                              "indirect_fire.effect_radius_km": 0.2,
+                              "indirect_fire.casualty_fraction": 1.0,
+                              "indirect_fire.no_fire_radius_km": 0.0})
+    fire, f = model.indirect_fire, model.forces
+    seen = _contact(model)
+    fire.in_flight = fire._send(1.0, 1.0, seen, np.random.default_rng(0))
+    fire.in_flight = fire.in_flight._replace(arrive_h=np.array([2.5]))
+    f.anchor[4] += (1.0, 0.0)                         # e-001 moves away
+    f.anchor[2] = f.pos[4] - (1.0, 0.0) - f.offset[2]  # b-001 stands where e-001 was
+    fire.step(2.0, 1.0, NONE, np.random.default_rng(1))
+    assert fire.missions_fired == 1
+    assert f.strength[4] == f.initial[4] and f.strength[2] == 0
+    (inc,) = model.ledger.incidents
+    assert inc.target_unit == f.names[2] and inc.weapon == "artillery"

@@ -63,7 +63,8 @@ def test_a_replication_splits_hostile_fire_into_direct_and_indirect(kit, silence
     """With the enemy's direct fire (or its artillery and drones) silenced, all hostile fire
     is tallied as the other kind."""
     quiet = ({"units.ua.weapons": {}, "units.ua.lethality": 0.0} if silenced == "direct"
-             else {"nations.UA.fire_missions_per_h": 0.0})
+             else {"nations.UA.fire_missions_per_h": 0.0, "nations.UA.drone_strikes_per_h": 0.0,
+                   "nations.UA.drone_hunts_per_h": 0.0, "nations.UA.drone_recon_per_h": 0.0})
     (r,) = kit.replicate(kit.kursk(horizon_h=72, changes=quiet), 1, seed=3)
     loud = "indirect" if silenced == "direct" else "direct"
     assert r.hostile_fire[silenced] == 0

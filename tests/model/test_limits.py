@@ -98,7 +98,10 @@ def test_holding_fire_on_everything_unidentified_with_no_way_to_identify_stops_a
     hold = {f"nations.{n}.roe.{k}": 0.0 for n in ("KP", "RU", "UA")
             for k in ("engage_forward", "engage_unidentified", "engage_failed_challenge")}
     blind = {f"nations.{n}.training": 0.0 for n in ("KP", "RU", "UA")}
-    (r,) = kit.replicate(kit.kursk(horizon_h=72, changes={**hold, **blind}), 1, seed=36)
+    # drone operators too: they hold on what they cannot identify, and nothing tells them
+    drones = {"drones.engage_unidentified": 0.0, "drones.vehicle_recognition": 0.0}
+    (r,) = kit.replicate(kit.kursk(horizon_h=72, changes={**hold, **blind, **drones}), 1,
+                         seed=36)
     assert r.engagements == 0 and r.missions == 0
     assert r.metrics["total_casualties"] == 0
     assert r.metrics["friendly_fire_incidents"] == 0
