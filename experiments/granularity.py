@@ -31,7 +31,9 @@ from sim.schema import RunConfig, Scenario
 
 
 def split_units(scenario: Scenario, m: int) -> Scenario:
-    """Every unit group as ``m`` co-located groups of the same count, 1/m of the strength."""
+    """Every unit group as ``m`` co-located groups of the same count, 1/m of the strength.
+    A declared lay-down is copied with its groups renamed alike (copy i of an interleaved
+    set is interleaved with the copies i of the other members), so copies stand together."""
     if m == 1:
         return scenario.model_copy(deep=True)
     raw = scenario.model_dump()
@@ -39,7 +41,12 @@ def split_units(scenario: Scenario, m: int) -> Scenario:
     for name, g in raw["units"].items():
         base, extra = divmod(g["strength"], m)
         for i in range(m):
-            units[f"{name}_{i + 1}"] = {**g, "strength": base + (1 if i < extra else 0)}
+            lay = g["laydown"]
+            if lay is not None:
+                lay = {**lay, "groups": [f"{x}_{i + 1}" for x in lay["groups"]],
+                       "within": None if lay["within"] is None else f"{lay['within']}_{i + 1}"}
+            units[f"{name}_{i + 1}"] = {**g, "strength": base + (1 if i < extra else 0),
+                                        "laydown": lay}
     raw["units"] = units
     return Scenario.model_validate(raw)
 

@@ -8,7 +8,11 @@ rates stay the same:
   arrives in waves, each wave's count x k, at least 1, and its ``y_from_km`` x k), its sector
   ``y_from_km``/``y_to_km`` x k, and the whole-stride part of its
   ``interleave`` offset (a group placed after the others) x k, keeping the
-  offset within a stride, so groups keep their slots and never share one;
+  offset within a stride, so groups keep their slots and never share one (a
+  group that declares its place, ``laydown``, keeps its declaration: its slots
+  are computed from the scaled counts when the forces are built,
+  sim/model/laydown.py, so an interleaved set stays interleaved and a group
+  after another stays after it);
 - every liaison link: ``interpreters`` and ``liaison_officers`` x k (the
   translation pool serves k times the reports);
 - every nation: ``fire_missions_per_h`` x k (its artillery supports k times

@@ -173,6 +173,74 @@ class WeaponSystem(Strict):
         return self
 
 
+class Laydown(Strict):
+    """A unit group's declared place in the lay-down: where it stands beside its allies.
+
+    Rules (slots are ``scenario.slot_spacing_km`` apart along the front, counted from the
+    group's ``y_from_km``; sim/model/laydown.py computes them):
+
+    - ``sector``: the group holds a sector of its own; its units take consecutive slots
+      from ``y_from_km`` (as ``stride`` 1, ``interleave`` 0). Written ``laydown: sector``.
+    - ``interleaved``: the groups of ``groups`` (an ordered set that names this group
+      too, every member declaring the same set and the same ``y_from_km``) share one
+      sector and alternate slot by slot: the first group takes every other slot (slots 0,
+      2, 4, ...), the others fill the slots between in the order of the set, each after
+      the units of the one before it (the second group's units on slots 1, 3, 5, ...,
+      then the third's). So two groups alternate, and a third stands on the second's side
+      of the seam after it. kursk_2024: ``[kp, ru, akhmat]``, 80 KP companies on the even
+      slots, 72 RU companies and then 8 Akhmat units on the odd ones.
+    - ``embedded``: the group stands where the interleaved set ``groups`` puts it (the
+      rule above; the set is declared as for ``interleaved``), and it carries teams of
+      the nation of the host group ``within`` (a member of the set, of another nation):
+      the model has no radios below the nation, so the group's nation reports over the
+      host nation's radio net (its ``radio`` is the host's for every use; the levers
+      apply on top). Every group of a nation that has an embedded group is embedded in
+      groups of one host nation. What the teams change between the soldiers (an agreed
+      challenge, exchanges with the neighbours) is the liaison link's
+      (``challenge_signal``, ``lateral_exchange_per_h``), set in the scenario.
+
+    A group with a declaration leaves ``stride`` and ``interleave`` at their defaults;
+    the declaration computes them (sim/model/laydown.py), from the group counts as
+    fought, so a scaled front keeps the lay-down (sim/scaling.py).
+    """
+
+    place: Literal["sector", "interleaved", "embedded"] = Field(
+        description="sector (a sector of its own), interleaved (alternating slot by slot "
+        "with the groups of `groups`) or embedded (interleaved, carrying teams of the "
+        "nation of group `within`)")
+    groups: list[str] = Field(
+        default_factory=list, description="interleaved and embedded: the ordered set of "
+        "unit groups (keys of scenario.units) that share the sector, this group among "
+        "them; the first takes every other slot, the others the slots between, in order")
+    within: str | None = Field(
+        None, description="embedded: the host group (a member of `groups`, of another "
+        "nation) whose nation's teams, and so radio net, the group carries")
+
+    @model_validator(mode="after")
+    def _fields_of_the_place(self) -> Laydown:
+        if self.place == "sector":
+            if self.groups:
+                raise ValueError(f"groups: {self.groups} given for place 'sector'; a group "
+                                 "in a sector of its own shares it with none")
+        else:
+            if len(self.groups) < 2:
+                raise ValueError(f"groups: {self.groups}: place {self.place!r} needs the "
+                                 "ordered set of at least two groups that share the sector")
+            if len(set(self.groups)) != len(self.groups):
+                raise ValueError(f"groups: {self.groups} names a group twice")
+        if self.place == "embedded":
+            if self.within is None:
+                raise ValueError("within: place 'embedded' needs the host group it is "
+                                 "embedded within")
+            if self.within not in self.groups:
+                raise ValueError(f"within: host group {self.within!r} must be a member of "
+                                 f"groups {self.groups}")
+        elif self.within is not None:
+            raise ValueError(f"within: {self.within!r} given for place {self.place!r}; only "
+                             "an embedded group has a host")
+        return self
+
+
 class UnitGroup(Strict):
     """A group of identical units (squads to companies) of one nation."""
 
@@ -187,10 +255,17 @@ class UnitGroup(Strict):
                         "coalition at x<0, enemy at x>0)")
     y_from_km: float = Field(0.0, description="start of the group's sector along the front, km")
     y_to_km: float = Field(10.0, description="end of the group's sector along the front, km")
+    laydown: Laydown | None = Field(
+        None, description="the group's declared place in the lay-down: `sector`, or "
+        "{place: interleaved, groups: [...]}, or {place: embedded, groups: [...], within: "
+        "HOST} (rules: schema.Laydown); it computes the slots, so `stride` and "
+        "`interleave` stay at their defaults. Null: the explicit geometry below")
     interleave: int = Field(
-        0, ge=0, description="slot offset when two groups share a sector: units are spread at "
+        0, ge=0, description="explicit geometry, for a group without `laydown`: slot offset "
+        "when groups share a sector: units are spread at "
         "y = y_from + (k*stride + interleave) * spacing; use with `stride`")
-    stride: int = Field(1, ge=1, description="slots per unit when interleaving groups (1 = none)")
+    stride: int = Field(1, ge=1, description="explicit geometry, for a group without "
+                        "`laydown`: slots per unit when interleaving groups (1 = none)")
     rear_x_km: float = Field(-15.0, description="depth of the rear area for rear-support work, km")
     front_from_h: Hours = Field(
         0.0, description="hours after start when the group moves from rear support to the front")
@@ -217,6 +292,23 @@ class UnitGroup(Strict):
         "are in cover (dug in, prone); 1 = no cover. Soldiers caught by surprise are in the "
         "open (scenario.surprise). Not for anti-tank hits on its vehicles")
     cover: Probability = Field(0.3, description="P(the unit is hidden from one sensor look)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _place_alone(cls, data: object) -> object:
+        """``laydown: sector`` is short for ``laydown: {place: sector}``."""
+        if isinstance(data, dict) and isinstance(data.get("laydown"), str):
+            return {**data, "laydown": {"place": data["laydown"]}}
+        return data
+
+    @model_validator(mode="after")
+    def _one_geometry(self) -> UnitGroup:
+        if self.laydown is not None and (self.stride != 1 or self.interleave != 0):
+            raise ValueError(f"laydown: place {self.laydown.place!r} declared together with "
+                             f"stride {self.stride} and interleave {self.interleave}; give "
+                             "either a declaration or the explicit geometry (stride 1 and "
+                             "interleave 0 with a declaration)")
+        return self
 
 
 class LiaisonLink(Strict):
@@ -500,6 +592,7 @@ class Scenario(Strict):
             if grp.y_to_km < grp.y_from_km:
                 raise ValueError(f"units.{name}.y_to_km: {grp.y_to_km} must be >= y_from_km "
                                  f"{grp.y_from_km}")
+        self._laydowns()
         for name, link in self.links.items():
             self._known_nation(f"links.{name}.a", link.a)
             self._known_nation(f"links.{name}.b", link.b)
@@ -508,6 +601,61 @@ class Scenario(Strict):
             raise ValueError(f"nations: need at least one coalition and one enemy nation, "
                              f"got sides {sorted(sides)}")
         return self
+
+    def _laydowns(self) -> None:
+        """The declared lay-downs name known groups and agree (rules: :class:`Laydown`)."""
+        declared = {name: grp.laydown for name, grp in self.units.items()
+                    if grp.laydown is not None and grp.laydown.place != "sector"}
+        for name, lay in declared.items():
+            where = f"units.{name}.laydown"
+            for other in lay.groups:
+                if other not in self.units:
+                    raise ValueError(f"{where}.groups: unknown unit group {other!r}; "
+                                     f"defined: {sorted(self.units)}")
+            if name not in lay.groups:
+                raise ValueError(f"{where}.groups: {lay.groups} must name the group itself "
+                                 f"({name!r}): the set is ordered and its place in it counts")
+            if lay.within == name:
+                raise ValueError(f"{where}.within: {name!r} names the group itself; a group "
+                                 "is embedded within another nation's group")
+        for name, lay in declared.items():
+            where = f"units.{name}.laydown.groups"
+            for other in lay.groups:
+                theirs = self.units[other].laydown
+                if theirs is None or theirs.groups != lay.groups:
+                    shown = None if theirs is None else (theirs.groups or theirs.place)
+                    raise ValueError(f"{where}: {lay.groups}, but units.{other}.laydown "
+                                     f"declares {shown!r}; every group of an interleaved set "
+                                     "declares the same ordered set")
+                if self.units[other].y_from_km != self.units[name].y_from_km:
+                    raise ValueError(f"{where}: units.{other}.y_from_km "
+                                     f"{self.units[other].y_from_km} differs from "
+                                     f"units.{name}.y_from_km {self.units[name].y_from_km}; "
+                                     "the groups of an interleaved set share one sector")
+        hosts: dict[str, tuple[str, str]] = {}     # nation -> (its first embedded group, host)
+        for name, lay in declared.items():
+            if lay.place != "embedded":
+                continue
+            nation, host = self.units[name].nation, self.units[lay.within].nation
+            if host == nation:
+                raise ValueError(f"units.{name}.laydown.within: {lay.within!r} is of the "
+                                 f"group's own nation {host!r}; a group is embedded within "
+                                 "another nation's group")
+            first, first_host = hosts.setdefault(nation, (name, host))
+            if host != first_host:
+                raise ValueError(f"units.{name}.laydown.within: {lay.within!r} is of nation "
+                                 f"{host!r}, but units.{first} of the same nation {nation!r} "
+                                 f"is embedded in {first_host!r}; radios are per nation, so "
+                                 "every group of a nation that declares embedding declares "
+                                 "the same host nation")
+        for name, grp in self.units.items():
+            place = None if grp.laydown is None else grp.laydown.place
+            if grp.nation in hosts and place != "embedded":
+                first, host = hosts[grp.nation]
+                raise ValueError(f"units.{name}.laydown: {place!r}, but units.{first} of the "
+                                 f"same nation {grp.nation!r} is embedded in {host!r}; radios "
+                                 "are per nation, so every group of a nation that declares "
+                                 "embedding declares the same host nation")
 
     def _known_nation(self, where: str, nation: str) -> None:
         if nation not in self.nations:

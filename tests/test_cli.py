@@ -163,6 +163,20 @@ def test_good_run_writes_provenance_to_run_info_only(tiny_run):
     assert any(k in info for k in ("package_version", "version")), info.keys()
 
 
+def test_good_run_writes_its_laydown_and_seams(tiny_run):
+    """laydown.json: the lay-down as fought (scaled to 4 KP, 4 RU and 1 Akhmat companies):
+    the declared places, the radio nets and the KP-RU seams (KP and RU alternate over 8
+    slots, then the Akhmat unit on RU's side: 7 seams)."""
+    lay = json.loads((tiny_run["dir"] / "laydown.json").read_text())
+    assert lay["seams"] == {"KP-RU": 7}
+    assert lay["groups"]["kp"] == {"nation": "KP", "place": "interleaved",
+                                   "groups": ["kp", "ru", "akhmat"], "within": None,
+                                   "stride": 2, "interleave": 0}
+    assert lay["groups"]["akhmat"]["interleave"] == 1 + 2 * 4
+    assert lay["groups"]["ua"]["place"] == "explicit"
+    assert lay["radios"] == {"KP": "kp_legacy", "RU": "ru_r168", "UA": "ua_mesh"}
+
+
 def test_report_rebuilds_summary_and_figures(tiny_run, tmp_path):
     run_dir = tmp_path / "copy"
     shutil.copytree(tiny_run["dir"], run_dir)

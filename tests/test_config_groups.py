@@ -160,10 +160,19 @@ def _seams(name: str) -> int:
 def test_the_kursk_laydowns_differ_in_their_seams():
     """Interleaved (kursk_2024): KP and RU alternate, a seam at nearly every company;
     sectors: one KP-RU seam (the Akhmat unit is RU, beside RU); embedded: kursk_2024's
-    places, the KP companies on the RU net."""
+    places, the KP companies declared embedded within the RU ones, and so on the RU net."""
+    from sim.model.laydown import radios
+
     assert _seams("kursk_2024_sectors") == 1
     assert _seams("kursk_2024") > 140
     assert _seams("kursk_2024_embedded") == _seams("kursk_2024")
     embedded = compose("scenario=kursk_2024_embedded").scenario
-    assert embedded.nations["KP"].radio == embedded.nations["RU"].radio
-    assert embedded.units == compose("scenario=kursk_2024").scenario.units
+    baseline = compose("scenario=kursk_2024").scenario
+    assert radios(embedded)["KP"] == radios(embedded)["RU"] == "ru_r168"
+    assert radios(baseline)["KP"] != radios(baseline)["RU"]
+    assert embedded.units["kp"].laydown.place == "embedded"
+    assert embedded.units["kp"].laydown.within == "ru"
+    for name, grp in baseline.units.items():
+        theirs = embedded.units[name]
+        assert theirs.model_dump(exclude={"laydown"}) == grp.model_dump(exclude={"laydown"})
+        assert theirs.laydown is None or theirs.laydown.groups == grp.laydown.groups

@@ -89,3 +89,30 @@ def test_a_lever_that_adds_resources_scales_with_the_force(kursk, monkeypatch):
     one = apply_intervention(kursk, lever).links["RU_KP"].liaison_officers
     assert one > 0
     assert seen["world"].links["RU_KP"].liaison_officers == pytest.approx(10 * one)
+
+
+def _explicit(scenario):
+    """``scenario`` with every declared lay-down replaced by its stride/interleave numbers."""
+    from sim.model.laydown import geometry
+
+    s = scenario.model_copy(deep=True)
+    for name, (stride, interleave) in geometry(scenario).items():
+        s.units[name].laydown = None
+        s.units[name].stride, s.units[name].interleave = stride, interleave
+    return s
+
+
+@pytest.mark.parametrize("scenario", ["kursk_2024", "kursk_2024_sectors"])
+@pytest.mark.parametrize("k", [0.05, 0.5, 2, 4.17, 10])
+def test_a_declared_laydown_scales_as_its_explicit_geometry(scenario, k):
+    """kursk_2024 declares [kp, ru, akhmat] interleaved: the declaration computes the slots
+    from the scaled counts, and lands every unit where the explicit geometry, scaled by
+    sim/scaling.py's rule, puts it; so do the sectors."""
+    declared = api.config(f"scenario={scenario}").scenario
+    explicit = _explicit(declared)
+    np.testing.assert_array_equal(_front(declared), _front(explicit))
+    big, big_explicit = scale_scenario(declared, k), scale_scenario(explicit, k)
+    assert big.units["kp"].laydown == declared.units["kp"].laydown
+    np.testing.assert_array_equal(_front(big), _front(big_explicit))
+    front = _front(big)
+    assert np.unique(front, axis=0).shape[0] == front.shape[0], "no two units share a slot"

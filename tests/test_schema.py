@@ -32,6 +32,7 @@ PREFIX: dict[type, str] = {
     schema.Nation: "scenario.nations.KP",
     schema.RulesOfEngagement: "scenario.nations.KP.roe",
     schema.UnitGroup: "scenario.units.kp",
+    schema.Laydown: "scenario.units.kp.laydown",
     schema.LiaisonLink: "scenario.links.RU_KP",
     schema.CommonNet: "scenario.common_net",
     schema.Messaging: "scenario.messaging",
@@ -366,6 +367,99 @@ def test_assignment_is_validated():
         s.nations["X"].training = 1.5
     with pytest.raises(ValidationError):
         s.units["x"].count = -1
+
+
+# ---- lay-down declarations (schema.Laydown) ---------------------------------------------------
+# kursk_2024 declares units.kp, .ru and .akhmat interleaved in [kp, ru, akhmat].
+
+def _lay(group: str, **fields: Any):
+    """A change that sets ``units.<group>.laydown`` to ``fields``."""
+    return lambda d: set_path(d, f"scenario.units.{group}.laydown", fields)
+
+
+def _kp_twice(d: dict) -> None:
+    """A second KP group in a sector of its own, beside the KP group embedded in RU."""
+    d["scenario"]["units"]["kp"]["laydown"]["place"] = "embedded"
+    d["scenario"]["units"]["kp"]["laydown"]["within"] = "ru"
+    d["scenario"]["units"]["kp2"] = {**d["scenario"]["units"]["kp"], "laydown": "sector",
+                                     "y_from_km": 90.0, "y_to_km": 95.0}
+
+
+SET = ["kp", "ru", "akhmat"]
+LAYDOWN_ERRORS = [
+    # (id, change, key path, what the line names: the value and the rule)
+    ("unknown_group", lambda d: [_lay(g, place="interleaved", groups=[*SET, "zz"])(d)
+                                 for g in SET], "scenario.units.kp.laydown.groups", "'zz'"),
+    ("set_without_itself", _lay("akhmat", place="interleaved", groups=["kp", "ru"]),
+     "scenario.units.akhmat.laydown.groups", "must name the group itself"),
+    ("members_disagree", _lay("ru", place="interleaved", groups=["ru", "kp", "akhmat"]),
+     "scenario.units.kp.laydown.groups", "the same ordered set"),
+    ("member_in_a_sector", _lay("akhmat", place="sector"),
+     "scenario.units.kp.laydown.groups", "'sector'"),
+    ("member_elsewhere", lambda d: set_path(d, "scenario.units.ru.y_from_km", 5.0),
+     "scenario.units.kp.laydown.groups", "share one sector"),
+    ("embedded_in_itself", _lay("kp", place="embedded", groups=SET, within="kp"),
+     "scenario.units.kp.laydown.within", "names the group itself"),
+    ("embedded_in_own_nation", _lay("akhmat", place="embedded", groups=SET, within="ru"),
+     "scenario.units.akhmat.laydown.within", "own nation 'RU'"),
+    ("embedded_host_outside_the_set", _lay("kp", place="embedded", groups=SET, within="ua"),
+     "scenario.units.kp.laydown.within", "'ua'"),
+    ("embedded_without_host", _lay("kp", place="embedded", groups=SET),
+     "scenario.units.kp.laydown.within", "host group"),
+    ("nation_partly_embedded", _kp_twice, "scenario.units.kp2.laydown", "same host nation"),
+    ("sector_with_a_set", _lay("kp", place="sector", groups=SET),
+     "scenario.units.kp.laydown.groups", "'sector'"),
+    ("interleaved_alone", _lay("kp", place="interleaved", groups=["kp"]),
+     "scenario.units.kp.laydown.groups", "at least two"),
+    ("host_of_an_interleaved_group", _lay("kp", place="interleaved", groups=SET, within="ru"),
+     "scenario.units.kp.laydown.within", "only an embedded group"),
+    ("unknown_place", _lay("kp", place="mixed", groups=SET),
+     "scenario.units.kp.laydown.place", "'mixed'"),
+    ("declaration_and_stride", lambda d: set_path(d, "scenario.units.kp.stride", 2),
+     "scenario.units.kp.laydown", "stride 2"),
+    ("declaration_and_interleave", lambda d: set_path(d, "scenario.units.ru.interleave", 1),
+     "scenario.units.ru.laydown", "interleave 1"),
+]
+
+
+@pytest.mark.parametrize("change, path, named", [c[1:] for c in LAYDOWN_ERRORS],
+                         ids=[c[0] for c in LAYDOWN_ERRORS])
+def test_a_bad_laydown_declaration_names_the_key_the_value_and_the_rule(change, path, named):
+    data = base()
+    change(data)
+    lines = config_error(data)
+    assert len(lines) == 1, lines
+    assert named in line_for(lines, path)
+
+
+def test_two_host_nations_for_one_nation_are_rejected():
+    """Radios are per nation: X's groups embedded in a Y group and in a W group."""
+    data = _tiny_scenario()
+    data["nations"]["W"] = {"side": "coalition", "languages": {"a": 1.0}, "radio": "rw"}
+    unit = {"count": 1, "strength": 10, "x_km": -1.0}
+    for name, nation in (("x2", "X"), ("y", "Y"), ("w", "W")):
+        data["units"][name] = {**unit, "nation": nation}
+    for members, host in ((["x", "y"], "y"), (["x2", "w"], "w")):
+        for name in members:
+            data["units"][name]["laydown"] = {"place": "interleaved", "groups": members}
+        data["units"][members[0]]["laydown"].update(place="embedded", within=host)
+    with pytest.raises(ValidationError) as info:
+        Scenario.model_validate(data)
+    text = str(info.value)
+    assert "units.x2.laydown.within: 'w' is of nation 'W'" in text
+    assert "units.x of the same nation 'X' is embedded in 'Y'" in text
+    data["units"]["x2"]["laydown"]["within"] = "w"
+    data["units"]["w"]["nation"] = "Y"                # now both hosts are of nation Y
+    assert Scenario.model_validate(data).units["x2"].laydown.within == "w"
+
+
+def test_the_kursk_laydowns_are_declared():
+    s = validate_config(base()).scenario
+    for name in SET:
+        assert s.units[name].laydown.place == "interleaved"
+        assert s.units[name].laydown.groups == SET
+        assert (s.units[name].stride, s.units[name].interleave) == (1, 0)
+    assert s.units["ua"].laydown is None and s.units["ua"].stride == 2   # explicit geometry
 
 
 # ---- compare_to --------------------------------------------------------------------------------

@@ -222,15 +222,17 @@ def test_without_a_pinned_record_the_section_says_so() -> None:
 
 def test_each_laydown_has_its_row_with_its_seams(report: dict) -> None:
     """Section 7: the three lay-downs, each run under none on the report's seeds, with the
-    seams of the full lay-down (one for the sectors)."""
+    groups' declared places and the seams of the full lay-down (one for the sectors)."""
     from sim.validation.laydown import LAYDOWNS
 
     text = report["output"].read_text()
     section = text.split("## 7. The lay-down", 1)[1]
     for name, what in LAYDOWNS:
         assert f"| `{name}`: {what} |" in section
-    assert "| `kursk_2024_sectors`: a sector each: KP the southern 40 km, RU the rest | 1 |" \
-        in section
+    assert "| `kursk_2024_sectors`: a sector each: KP the southern 40 km, RU the rest | " \
+        "kp, ru, akhmat: sector | 1 |" in section
+    assert "kp: embedded [kp, ru, akhmat] within ru (on the ru_r168 net); ru, akhmat: " \
+        "interleaved [kp, ru, akhmat] |" in section
     for name, arm in report["laydowns"].items():
         assert arm.summary["scenario"] == name and arm.summary["intervention"] == "none"
         assert len(arm.reps) == report["settings"].replications

@@ -2,7 +2,9 @@
 
 Files: summary.json, replications.parquet, incidents.parquet,
 timeseries.parquet, links.parquet (load of each translation pool over time),
-run_info.json, figures (PNG); with a counterfactual also
+run_info.json, laydown.json (the lay-down as fought: every group's declared place, every
+nation's radio net, the seams per pair of coalition nations; deterministic, from the
+configuration alone), figures (PNG); with a counterfactual also
 counterfactual_replications.parquet (the same seeds under the counterfactual);
 with ``decompose`` also decomposition_replications.parquet (the same seeds under
 every non-empty combination of the parts of perfect communication, one block of
@@ -19,8 +21,10 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from sim import build
 from sim.experiment import figures
 from sim.experiment.atomic import write_json, write_parquet
 from sim.experiment.decomposition import DECOMPOSITION_FILE, decomposition_table, split_table
@@ -32,8 +36,11 @@ from sim.experiment.tables import (
     replications_table,
     timeseries_table,
 )
+from sim.model import laydown
+from sim.model.forces import build_forces
 
 COUNTERFACTUAL_FILE = "counterfactual_replications.parquet"
+LAYDOWN_FILE = "laydown.json"
 LIBRARIES = ("coalition-friction", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic",
              "hydra-core", "matplotlib", "networkx", "numba")
 
@@ -52,6 +59,7 @@ def write_run(exp: Experiment, out_dir: Path, wall_time_s: float) -> dict:
         write_parquet(out_dir / DECOMPOSITION_FILE, decomposition_table(
             {name: replications_table(res) for name, res in exp.decomposition.items()}))
     write_json(out_dir / "run_info.json", run_info(wall_time_s))
+    write_json(out_dir / LAYDOWN_FILE, laydown_info(exp))
     return rebuild(out_dir, scenario=exp.config.scenario.name,
                    intervention=exp.config.intervention.name, seed=exp.config.seed,
                    counterfactual_name=(exp.config.counterfactual.name
@@ -74,6 +82,13 @@ def rebuild(out_dir: Path, *, scenario: str, intervention: str, seed: int,
     write_json(out_dir / "summary.json", summary)
     figures.run_figures(out_dir, summary)
     return summary
+
+
+def laydown_info(exp: Experiment) -> dict:
+    """The lay-down of the run's world as fought (its intervention applied, scaled):
+    :func:`sim.model.laydown.describe`. Front places do not depend on the seed."""
+    world = build.build_world(exp.config)
+    return laydown.describe(world, build_forces(world, np.random.default_rng(0)))
 
 
 def run_info(wall_time_s: float) -> dict:

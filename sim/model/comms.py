@@ -21,7 +21,8 @@ Rules (units: hours, probabilities per message):
   misunderstood and noticed is sent again after ``messaging.retry_h``, up to
   ``messaging.max_attempts`` sends, each using the radios and the pools again
   (:mod:`sim.model.routing`).
-- Allied nations on the same radio system (``nations.<N>.radio``) share a net:
+- Allied nations on the same radio system (``nations.<N>.radio``; for a nation whose
+  groups are embedded in another nation's, the host's: :mod:`sim.model.laydown`) share a net:
   their units' reports go straight to each other's HQs as data over it
   (``common_net.delivery`` times ``1 - jamming``, latency exponential with mean
   ``common_net.latency_h``; no liaison link and no translation: a digital
@@ -43,6 +44,7 @@ import networkx as nx
 import numpy as np
 from numba import njit
 
+from sim.model import laydown
 from sim.model.ideal import AS_IS, Idealised
 from sim.model.routing import Messages, PoolLoad, RouteTable, send_along_routes
 from sim.schema import LiaisonLink, Messaging, Scenario
@@ -178,9 +180,11 @@ class Network:
                                              quality if pool >= 0 else shared, pool)
         self.net = scenario.common_net
         #: direct[a, b]: a and b are allies on the same radio system, so reports from a's
-        #: units reach HQ b straight over their shared net
+        #: units reach HQ b straight over their shared net (a nation whose groups are
+        #: embedded in another's reports over the host's net: sim/model/laydown.py)
+        radio = laydown.radios(scenario)
         self.direct = np.array([[a != b and nat[x].side == nat[y].side
-                                 and nat[x].radio == nat[y].radio
+                                 and radio[x] == radio[y]
                                  for b, y in enumerate(self.nations)]
                                 for a, x in enumerate(self.nations)], dtype=bool).reshape(h, h)
         self.routes: dict[tuple[int, int], list[Hop] | None] = {}

@@ -4,7 +4,8 @@ Rules:
 - Every unit belongs to exactly one nation; a nation's HQ holds the picture its
   units read (one picture per nation, not per unit).
 - Units of a group are spread along the front at slots ``slot_spacing_km``
-  apart; groups sharing a sector interleave through ``stride``/``interleave``.
+  apart; a group's declared place (sector, interleaved, embedded:
+  :mod:`sim.model.laydown`) or its explicit ``stride``/``interleave`` says which.
   This makes the seams where allied units neighbour each other.
 - A group may arrive in waves (time, count, place). A unit that has not arrived
   (posture PENDING) has no personnel counted: it is not in the battle, not in
@@ -46,6 +47,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from sim.model import laydown
 from sim.model.records import Posture
 from sim.schema import Scenario
 
@@ -212,9 +214,9 @@ def _move(units, dt, decay, noise):
             offset[i, 1] = offset[i, 1] * decay + wander * noise[i, 1]
 
 
-def _slots(g, spacing: float):
+def _slots(g, stride: int, interleave: int, spacing: float):
     """(arrival h, y km, x km) of each unit of group ``g``: units take slots ``stride``
-    apart from ``interleave``; a wave that names ``y_from_km`` starts its slots there, else
+    apart from ``interleave`` (:func:`sim.model.laydown.geometry`); a wave that names ``y_from_km`` starts its slots there, else
     it continues after the group's earlier waves. Without waves every unit arrives at 0."""
     waves = g.waves or [None]
     k, y0 = 0, g.y_from_km
@@ -225,7 +227,7 @@ def _slots(g, spacing: float):
         x = g.x_km if wave is None or wave.x_km is None else wave.x_km
         at = 0.0 if wave is None else wave.at_h
         for _ in range(count):
-            yield at, y0 + (k * g.stride + g.interleave) * spacing, x
+            yield at, y0 + (k * stride + interleave) * spacing, x
             k += 1
 
 
@@ -242,6 +244,7 @@ def build_forces(scenario: Scenario, rng: np.random.Generator) -> Forces:
     dt = scenario.dt_h
     rows: dict[str, list] = {k: [] for k in Units._fields[:Units._fields.index("anchor")]}
     names: list[str] = []
+    geometry = laydown.geometry(scenario)
     for gname, g in scenario.units.items():
         nat = scenario.nations[g.nation]
         rules = nat.campaign or scenario.campaign
@@ -249,7 +252,8 @@ def build_forces(scenario: Scenario, rng: np.random.Generator) -> Forces:
         aimed = g.weapon_range_km if g.lethality > 0 else 0.0
         reach = max([aimed] + [scenario.weapons[w].range_km
                                for w, c in g.weapons.items() if c > 0])
-        for k, (arrive, y, x) in enumerate(_slots(g, scenario.slot_spacing_km)):
+        for k, (arrive, y, x) in enumerate(_slots(g, *geometry[gname],
+                                                             scenario.slot_spacing_km)):
             names.append(f"{gname}-{k + 1:03d}")
             for column, value in (
                     ("nation", nation_names.index(g.nation)), ("arrive_h", arrive),

@@ -93,7 +93,8 @@ class Seams:
 def allied_seams(forces: Forces) -> int:
     """How many seams the lay-down has: pairs of coalition units next to each other along
     the front (their front places sorted by y, at one x) that belong to different nations.
-    Every unit counts, wherever it stands at the moment (the lay-down, not the battle)."""
+    Every unit counts, wherever it stands at the moment (the lay-down, not the battle).
+    Per pair of nations: :func:`sim.model.laydown.seams_by_pair` (the run's laydown.json)."""
     coalition = np.flatnonzero(forces.coalition)
     if coalition.size < 2:
         return 0

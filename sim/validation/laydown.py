@@ -9,8 +9,10 @@ their headline numbers side by side: the seams of the lay-down
 (:func:`sim.model.seams.allied_seams`), KP's losses, the friendly-fire incidents and
 casualties, the fratricide share, and the incident signature of section 6 (casualties per
 incident with any, the largest, the chance of an 8-killed incident, the indirect share).
-Nothing here is judged: the lay-down is not a model output to validate but an input whose
-range the answer must be read over.
+Each scenario states its lay-down as declarations of its unit groups
+(``units.<G>.laydown``, :mod:`sim.model.laydown`); the table shows them beside the
+seams they make. Nothing here is judged: the lay-down is not a model output to validate
+but an input whose range the answer must be read over.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import numpy as np
 
 from sim import api
 from sim.experiment.stats import describe
+from sim.model import laydown
 from sim.model.forces import build_forces
 from sim.model.seams import allied_seams
 from sim.validation.fmt import ci_num, ci_pct, num, pct
@@ -48,6 +51,29 @@ def seams(scenario: str, *overrides: str) -> int:
     """The lay-down's KP-RU seams: :func:`sim.model.seams.allied_seams` of its forces."""
     cfg = api.config(f"scenario={scenario}", *overrides).scenario
     return allied_seams(build_forces(cfg, np.random.default_rng(0)))
+
+
+def declared(scenario: str, *overrides: str) -> str:
+    """The coalition groups' declared places, as the table writes them: groups with the
+    same declaration together ("kp, ru, akhmat: interleaved [kp, ru, akhmat]"), a group
+    without one as ``explicit`` stride/interleave."""
+    cfg = api.config(f"scenario={scenario}", *overrides).scenario
+    coalition = [name for name, grp in cfg.units.items()
+                 if cfg.nations[grp.nation].side == "coalition"]
+    by_place: dict[str, list[str]] = {}
+    for name in coalition:
+        lay = cfg.units[name].laydown
+        if lay is None:
+            what = "explicit stride/interleave"
+        elif lay.place == "sector":
+            what = "sector"
+        else:
+            what = f"{lay.place} [{', '.join(lay.groups)}]"
+            if lay.within is not None:
+                net = laydown.radios(cfg)[cfg.units[name].nation]
+                what += f" within {lay.within} (on the {net} net)"
+        by_place.setdefault(what, []).append(name)
+    return "; ".join(f"{', '.join(names)}: {what}" for what, names in by_place.items())
 
 
 def headline(arm: Arm) -> dict[str, str]:
@@ -87,14 +113,14 @@ def laydown_section(w: Write, arms: Mapping[str, Arm], seam_counts: Mapping[str,
       "incident figures are section 6's, pooled over replications. Nothing is judged here: "
       "the lay-down is an input whose range the answer must be read over.")
     w("")
-    w("| lay-down | KP-RU seams | KP killed + wounded / initial | friendly-fire incidents "
+    w("| lay-down | declared (`units.<G>.laydown`) | KP-RU seams | KP killed + wounded / initial | friendly-fire incidents "
       "per replication | friendly-fire casualties per replication | fratricide share | "
       "casualties per incident with any | largest, killed | campaigns with an incident "
       "killing 8+ | incidents by indirect fire |")
-    w("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    w("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, what in LAYDOWNS:
         r = rows[name]
-        w(f"| `{name}`: {what} | {seam_counts[name]:,} | {r['kp_loss']} | {r['incidents']} | "
+        w(f"| `{name}`: {what} | {declared(name)} | {seam_counts[name]:,} | {r['kp_loss']} | {r['incidents']} | "
           f"{r['ff']} | {r['share']} | {r['per_incident']} | {r['largest']} | {r['large']} | "
           f"{r['indirect']} |")
     w("")
