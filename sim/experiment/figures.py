@@ -22,7 +22,7 @@ import pandas as pd  # noqa: E402
 
 from sim.experiment.atomic import save_figure  # noqa: E402
 from sim.experiment.stats import describe  # noqa: E402
-from sim.model.records import CAUSES  # noqa: E402
+from sim.model.records import CAUSES, incident_durations  # noqa: E402
 
 
 def mean_band(ts: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -81,7 +81,7 @@ def incidents_figure(summary: dict, incidents: pd.DataFrame):
 def durations_figure(incidents: pd.DataFrame, title: str):
     """How long friendly-fire incidents lasted (end_h - time_h - paused_h), by fire type."""
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
-    dur = incidents["end_h"] - incidents["time_h"] - incidents.get("paused_h", 0.0)
+    dur = incident_durations(incidents)
     edges = np.array([0, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128])
     labels = ["<3 min", "3-6 min", "6-15 min", "15-30 min", "0.5-1 h", "1-2 h", "2-4 h",
               "4-8 h", "8-16 h", "16-32 h", "32-64 h", ">64 h"]

@@ -67,8 +67,7 @@ def summarise(model: CoalitionModel, replication: int, seed_label: int) -> Repli
         row["cause"] = str(row["cause"])
         row["fire"] = str(row["fire"])
     n_inc = len(incidents)
-    durations = np.array([r["end_h"] - r["time_h"] - r["paused_h"] for r in incidents],
-                         dtype=float)
+    durations = np.array([i.duration_h for i in ledger.incidents], dtype=float)
     by_cause = {str(c): sum(1 for r in incidents if r["cause"] == c) for c in CAUSES}
     comms = sum(by_cause[str(c)] for c in CAUSES if c.is_communication)
     ff = int(ledger.friendly_fire[coal].sum())

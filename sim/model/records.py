@@ -77,5 +77,17 @@ class Incident:
 
     @property
     def duration_h(self) -> float:
-        """Hours of fire: from start to end, less the hours broken off."""
-        return self.end_h - self.time_h - self.paused_h
+        """Hours of fire (:func:`hours_of_fire`)."""
+        return hours_of_fire(self.time_h, self.end_h, self.paused_h)
+
+
+def hours_of_fire(time_h, end_h, paused_h=0.0):
+    """An incident's duration: from its start to its end, less the hours broken off, h.
+    Takes numbers or arrays (columns of the incident table) alike."""
+    return end_h - time_h - paused_h
+
+
+def incident_durations(table):
+    """:func:`hours_of_fire` of each row of an incident table (a DataFrame with ``time_h``,
+    ``end_h`` and ``paused_h``; a table written before ``paused_h`` existed has no pauses)."""
+    return hours_of_fire(table["time_h"], table["end_h"], table.get("paused_h", 0.0))

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from sim.model.records import CAUSES
+from sim.model.records import CAUSES, incident_durations
 
 #: Every recorded cause, in the ledger's order; the language-caused ones.
 ALL_CAUSES = tuple(str(c) for c in CAUSES)
@@ -91,7 +91,7 @@ def incident_frame(incidents: pd.DataFrame) -> pd.DataFrame:
     ``duration_h`` (``end_h`` - ``time_h`` - ``paused_h``: hours of fire) added."""
     inc = incidents.copy()
     inc["casualties"] = inc["killed"] + inc["wounded"]
-    inc["duration_h"] = inc["end_h"] - inc["time_h"] - inc.get("paused_h", 0.0)
+    inc["duration_h"] = incident_durations(inc)
     return inc
 
 
