@@ -312,3 +312,16 @@ def test_a_reconnaissance_call_is_fired_like_any_call(kit, put, monkeypatch):
                     challenge_failed=np.zeros(0, bool))
     fire.step(NOON + 1.0, 1.0, none, np.random.default_rng(0))
     assert fire.missions_fired == 1 and fire.in_flight.size == 0
+
+
+def test_a_reconnaissance_call_goes_to_the_supporting_nations_hq(kit, put, monkeypatch):
+    """A's fires come from B: the call crosses the A-B link (its latency), to B's guns."""
+    model = _model(kit, put, {**HUNT, "nations.A.drone_recon_per_h": 3.0,
+                              "nations.A.fire_support_from": "B", "links.AB.delivery": 1.0,
+                              "links.AB.latency_h": 1.0, "links.AB.interpreters": 0,
+                              "nations.B.languages": {"alpha": 1.0}})
+    _aim(model, monkeypatch, XY[4])
+    calls = _hunt(model, seed=2)
+    assert calls.size >= 1 and calls.supplier.tolist() == [1] * calls.size
+    assert calls.caller_nation.tolist() == [0] * calls.size
+    assert (calls.arrive_h > calls.sent_h).all()
