@@ -147,8 +147,9 @@ def _why(cfg: Scenario, base: Arm, arms: dict[str, Arm], share: dict, single_sha
             f"By recorded cause: {causes_txt}. {top}. Direct fire accounts for "
             f"{pct(mech['fire_inc']['direct'])} of incidents and "
             f"{pct(mech['fire_cas']['direct'])} of friendly-fire casualties, indirect fire "
-            f"(artillery missions and drone strikes answering calls for fire that were on a "
-            f"misjudged friend, garbled, or cleared against a wrong picture) for the rest. "
+            f"(artillery missions and drone strikes on calls for fire that were on a misjudged "
+            f"friend, garbled or late, and hunting drones that met a friend their HQ's picture "
+            f"did not show) for the rest. "
             f"Shrader's record puts about a third of fratricide on artillery and another third "
             f"on aircraft; at Kursk drones took the aircraft's role, and section 6 sets the "
             f"model's mix against the record's.")
