@@ -72,8 +72,8 @@ from sim.schema import Scenario
 class Calls(NamedTuple):
     """Calls for fire on their way to, or at, the supporting HQ (arrays of one length)."""
 
-    caller: np.ndarray            # int64, the calling unit (-1: a reconnaissance drone)
-    caller_nation: np.ndarray     # int64, the nation that called (its HQ clears strikes)
+    caller_nation: np.ndarray     # int64, the nation that called (a unit's, or the
+                                  # reconnaissance drones'; its HQ clears strikes)
     supplier: np.ndarray          # int64, the nation whose fires answer it
     grid: np.ndarray              # (M, 2) km, the grid as the supplier received it
     garbled: np.ndarray           # bool, the call was garbled on its way
@@ -88,7 +88,8 @@ class Calls(NamedTuple):
 
     @property
     def size(self) -> int:
-        return int(self.caller.size)
+        """How many calls."""
+        return int(self.caller_nation.size)
 
 
 def joined(parts: list[Calls]) -> Calls:
@@ -101,7 +102,7 @@ def joined(parts: list[Calls]) -> Calls:
 def no_calls() -> Calls:
     """An empty set of calls."""
     empty, flag, time = np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0)
-    return Calls(empty, empty, empty, np.zeros((0, 2)), flag, empty, flag, time, time)
+    return Calls(empty, empty, np.zeros((0, 2)), flag, empty, flag, time, time)
 
 
 class DroneStrikes:
@@ -186,7 +187,7 @@ class DroneStrikes:
         grid = self.network.garble(f.pos[[target]], out.garbled, rng)
         keep = out.delivered
         one = np.ones(1, np.int64)
-        return Calls(-one, nation * one, supplier * one, grid, out.garbled, target * one,
+        return Calls(nation * one, supplier * one, grid, out.garbled, target * one,
                      np.zeros(1, bool), np.array([sent]), out.arrive).take(keep)
 
     def _answer_call(self, t: float, nation: int, call: Calls,

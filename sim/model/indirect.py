@@ -101,7 +101,7 @@ class IndirectFire:
                                       rng)
         delivered = out.delivered & (radio | ideal)
         grid = self.network.garble(c.seen_at[rows], out.garbled, rng)
-        return Calls(caller, src, supplier, grid, out.garbled, c.target[rows],
+        return Calls(src, supplier, grid, out.garbled, c.target[rows],
                      c.challenge_failed[rows], sent, out.arrive).take(delivered)
 
     def _fire(self, t: float, dt: float, calls: Calls, c: Contacts,

@@ -30,7 +30,7 @@ def _model(kit, put, changes=None, *, perfect=False):
 
 def _calls(model, grid, caller=0, called=4, supplier=0):
     nation = model.forces.nation[caller]
-    return Calls(np.array([caller]), np.array([nation]), np.array([supplier]),
+    return Calls(np.array([nation]), np.array([supplier]),
                  np.asarray([grid], float), np.array([False]), np.array([called]),
                  np.array([False]), np.array([NOON]), np.array([NOON]))
 
@@ -194,12 +194,12 @@ def test_drones_take_only_the_calls_the_artillery_left(kit, put):
                        seen_at=f.pos[[4]].copy(), hostile=np.array([True]),
                        challenge_failed=np.array([False]))
     left = model.indirect_fire.step(NOON, 1.0, contact, np.random.default_rng(0))
-    assert left.caller.size == 0 and model.indirect_fire.missions_fired == 1
+    assert left.size == 0 and model.indirect_fire.missions_fired == 1
     model = _model(kit, put, {"nations.A.fire_missions_per_h": 0.0,
                               "nations.A.report_delivery": 1.0,
                               "indirect_fire.call_prob_per_h": 1.0})
     left = model.indirect_fire.step(NOON, 1.0, contact, np.random.default_rng(0))
-    assert left.caller.tolist() == [0] and left.called.tolist() == [4]
+    assert left.caller_nation.tolist() == [0] and left.called.tolist() == [4]
 
 
 def test_a_garbled_request_is_checked_at_the_wrong_place(kit, put, monkeypatch):
@@ -284,13 +284,12 @@ def test_a_hunt_strikes_what_it_judges_hostile_without_clearance(kit, put, monke
 
 
 def test_a_reconnaissance_sortie_calls_fire_where_it_saw_its_target(kit, put, monkeypatch):
-    """No strike: a call from A's HQ (no calling unit) on e-001, with the grid where e-001
+    """No strike: a call from A's HQ on e-001, with the grid where e-001
     was seen, leaving feed_delay_h after the sighting, to A's guns (no link: not garbled)."""
     model = _model(kit, put, {**HUNT, "nations.A.drone_recon_per_h": 3.0})
     _aim(model, monkeypatch, XY[4])
     calls = _hunt(model, seed=2)
     assert model.drones.strikes == 0 and calls.size == model.drones.recon_calls >= 1
-    assert calls.caller.tolist() == [-1] * calls.size
     assert calls.caller_nation.tolist() == [0] * calls.size
     assert calls.called.tolist() == [4] * calls.size and not calls.garbled.any()
     assert np.allclose(calls.grid, model.forces.pos[4])
