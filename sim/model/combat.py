@@ -73,7 +73,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.model import attribution, tracks
+from sim.model import attribution, tracks, views
 from sim.model.comms import Network
 from sim.model.forces import Forces, position
 from sim.model.ledger import Ledger
@@ -118,7 +118,8 @@ class DirectFire:
         self.firefight_h = np.inf if firefight is None else firefight
         self.resume_h = scenario.engagement.resume_h
         self.track_memory_h = scenario.identification.track_memory_h
-        self.weapon_names, self.arsenal = build_arsenal(scenario)
+        self.weapon_names, arsenal = build_arsenal(scenario)
+        self.arsenal = views.view_of(arsenal)     # kernels' view of the table
         self.shooter = np.zeros(0, np.int64)
         self.target = np.zeros(0, np.int64)
         self.incident = np.zeros(0, np.int64)   # ledger index, -1 if not friendly fire
@@ -142,7 +143,7 @@ class DirectFire:
     def _cease(self, t: float) -> None:
         f = self.forces
         s, g = self.shooter, self.target
-        going = _going(s, g, self.until, f.units, self.arsenal, t)
+        going = _going(s, g, self.until, f.view, self.arsenal, t)
         ended = np.flatnonzero(~going)
         for k in ended:
             if self.incident[k] >= 0:
@@ -161,7 +162,7 @@ class DirectFire:
         f = self.forces
         ok = c.hostile & f.at_front[c.observer] & (c.distance <= f.weapon_range[c.observer])
         idx = np.flatnonzero(ok)
-        idx = idx[within_reach(c.observer[idx], c.target[idx], c.distance[idx], f.units,
+        idx = idx[within_reach(c.observer[idx], c.target[idx], c.distance[idx], f.view,
                                self.arsenal)]
         if idx.size and self.shooter.size:     # one engagement per (shooter, target) pair
             held = self.shooter * f.n + self.target
@@ -209,7 +210,7 @@ class DirectFire:
     def _weapon(self, s: int, g: int, d: float) -> str:
         """The name of shooter ``s``'s weapon that delivers most of its fire on ``g`` at
         ``d`` km (:func:`sim.model.weapons.main_system`): a system, or ``aimed``."""
-        w = main_system(self.forces.units, self.arsenal, s, g, d)
+        w = main_system(self.forces.view, self.arsenal, s, g, d)
         return self.weapon_names[w] if w >= 0 else ("aimed" if w == -1 else "none")
 
     def _resumed(self, t: float, keys: np.ndarray
@@ -266,7 +267,7 @@ class DirectFire:
         s, g = self.shooter, self.target
         if s.size == 0:
             return
-        v = volley(self._phases(t, dt), f.units, self.arsenal, dt)
+        v = volley(self._phases(t, dt), f.view, self.arsenal, dt)
         f.fired_on[g[(v.hazard > 0) | (v.vehicle_hazard > 0)]] = True
         loss = rng.binomial(f.strength, v.p)                  # soldiers, per target
         lost = rng.binomial(f.vehicles, v.p_vehicle)          # vehicles, per target

@@ -58,10 +58,11 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from numba import njit
 
 from sim.model import attribution
 from sim.model.comms import Network
-from sim.model.forces import Forces
+from sim.model.forces import Forces, position
 from sim.model.ledger import Ledger
 from sim.model.pictures import Pictures
 from sim.model.records import Fire, Incident
@@ -167,15 +168,12 @@ class DroneStrikes:
     def _hunting_point(self, nation: int, rng: np.random.Generator) -> np.ndarray | None:
         """A point of the grey zone over the nation's stretch of front (rules above); None
         when it has no unit at the front."""
-        f = self.forces
-        mine = f.fighting & (f.nation == nation)
         u = rng.random(2)
-        if not mine.any():
+        found, y_min, y_max = _stretch(self.forces.view, nation)
+        if not found:
             return None
-        y = f.anchor[mine, 1]
         band = self.cfg.hunt_band_km
-        return np.array([self.front_x + band * (2 * u[0] - 1),
-                         y.min() + (y.max() - y.min()) * u[1]])
+        return np.array([self.front_x + band * (2 * u[0] - 1), y_min + (y_max - y_min) * u[1]])
 
     def _call(self, t: float, nation: int, target: int, rng: np.random.Generator) -> Calls:
         """A reconnaissance sortie's call for fire on ``target`` (rules above)."""
@@ -207,7 +205,7 @@ class DroneStrikes:
               rng: np.random.Generator) -> int:
         """The unit judged hostile nearest ``point`` in the footprint, or -1 (rules above)."""
         f, cfg = self.forces, self.cfg
-        near = np.flatnonzero(f.fighting & (np.hypot(*(f.pos - point).T) <= cfg.footprint_km))
+        near = _footprint(f.view, float(point[0]), float(point[1]), cfg.footprint_km)
         if near.size == 0:
             return -1
         vis = visibility(t, self.scenario)
@@ -283,3 +281,30 @@ def _per_nation(rng: np.random.Generator, n: int):
     step's stream, so one nation's draws never shift another's."""
     for nation, seed in enumerate(rng.integers(0, 2**63 - 1, size=n).tolist()):
         yield nation, np.random.default_rng(seed)
+
+
+@njit(cache=True)
+def _footprint(units, x, y, radius):
+    """The units at the front and alive within ``radius`` km of (x, y), in table order."""
+    out = np.empty(units.strength.size, np.int64)
+    k = 0
+    for i in range(units.strength.size):
+        if units.posture[i] == 1 and units.strength[i] > 0:      # FRONT
+            ux, uy = position(units, i)
+            if np.hypot(ux - x, uy - y) <= radius:
+                out[k] = i
+                k += 1
+    return out[:k]
+
+
+@njit(cache=True)
+def _stretch(units, nation):
+    """The nation's stretch of front: whether it has a unit at the front and alive, and the
+    least and greatest y (km) of their anchors."""
+    found, y_min, y_max = False, np.inf, -np.inf
+    for i in range(units.strength.size):
+        if units.nation[i] == nation and units.posture[i] == 1 and units.strength[i] > 0:
+            found = True
+            y_min = min(y_min, units.anchor[i, 1])
+            y_max = max(y_max, units.anchor[i, 1])
+    return found, y_min, y_max

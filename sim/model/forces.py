@@ -35,9 +35,10 @@ cover), what its
 nation sets (training, markings, rules of engagement as probabilities per step,
 report delivery, latency and interval), and its state (anchor, offset,
 strength, casualties, posture). The nation table (:class:`Nations`) holds one
-row per nation (= per HQ). Compiled kernels take these named tuples and read
-columns by name; a new per-unit parameter is a field of the schema, a column
-here and a line in :func:`build_forces`, then read by the kernel that uses it.
+row per nation (= per HQ). Compiled kernels read columns by name from
+:class:`UnitsView` (``forces.view``), the same arrays behind one reference; a new
+per-unit parameter is a field of the schema, a column here and a line in
+:func:`build_forces`, then read by the kernel that uses it.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.model import laydown
+from sim.model import laydown, views
 from sim.model.records import Posture
 from sim.schema import Scenario
 
@@ -110,6 +111,10 @@ class Units(NamedTuple):
     exposed_until: np.ndarray       # h, its soldiers are in the open (surprised) until then
 
 
+#: Units as compiled kernels take them (:mod:`sim.model.views`): ``forces.view``.
+UnitsViewType, UnitsView = views.define(Units, __name__)
+
+
 class Nations(NamedTuple):
     """The nation table: one row per nation (= its HQ), in ``Forces.nation_names`` order."""
 
@@ -131,13 +136,13 @@ class Forces:
         object.__setattr__(self, "names", names)
         object.__setattr__(self, "nation_names", nation_names)
         object.__setattr__(self, "units", units)
+        object.__setattr__(self, "view", views.view_of(units))
+        for name, column in zip(Units._fields, units, strict=True):
+            object.__setattr__(self, name, column)    # read as plain attributes: fast
         object.__setattr__(self, "nations", nations)
 
     def __getattr__(self, name: str):
-        try:
-            return getattr(object.__getattribute__(self, "units"), name)
-        except AttributeError:
-            raise AttributeError(f"Forces has no attribute or column {name!r}") from None
+        raise AttributeError(f"Forces has no attribute or column {name!r}")
 
     def __setattr__(self, name: str, value) -> None:
         if name in Units._fields:
@@ -183,7 +188,7 @@ class Forces:
     def move(self, dt: float, rng: np.random.Generator) -> None:
         """Anchors move towards their place at unit speed; patrol offsets wander (rules above)."""
         noise = rng.standard_normal((self.n, 2))
-        _move(self.units, dt, np.exp(-dt / PATROL_RELAX_H), noise)
+        _move(self.view, dt, np.exp(-dt / PATROL_RELAX_H), noise)
 
 
 @njit(cache=True, inline="always")

@@ -56,7 +56,7 @@ class Ledger:
         kf = self.killed_fraction if killed_fraction is None else killed_fraction
         killed = rng.binomial(casualties, kf)
         _tally(Hits(target, casualties, killed, np.asarray(shooter_coalition, bool),
-                    np.full(target.size, indirect)), self.forces.units, self.tallies)
+                    np.full(target.size, indirect)), self.forces.view, self.tallies)
         for k in np.flatnonzero((incident >= 0) & (casualties > 0)):
             rec = self.incidents[int(incident[k])]
             rec.killed += int(killed[k])

@@ -125,7 +125,7 @@ class Pictures:
         ok = out.delivered & (direct | hop1_ok[unit])
         self.live.lost[hq[~ok], unit[~ok]] = True
         self._pending = _in_transit(self._pending, Reports(out.arrive, hq, unit, ok, out.garbled),
-                                    f.units, obs, rng.random((2, unit.size)),
+                                    f.view, obs, rng.random((2, unit.size)),
                                     self.network.garble_error_km)
 
     def _deliver(self, t: float) -> None:

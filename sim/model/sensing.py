@@ -133,7 +133,7 @@ class Sensing:
             now=t, track_memory=self.ident.track_memory_h,
             familiarity_h=self.ident.familiarity_h, familiarity=self.familiarity)
         obs, tgt, d, seen_at, hostile, failed, identity = _look(
-            active[pairs], f.units, rules, index, self.tracks)
+            active[pairs], f.view, rules, index, self.tracks)
         return Contacts(obs, tgt, d, seen_at, hostile, failed, identity, tree, active)
 
     def remember(self, t: float, contacts: Contacts) -> None:

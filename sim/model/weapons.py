@@ -33,6 +33,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from sim.model import views
 from sim.schema import Scenario
 
 #: Rows of :attr:`Arsenal.rate`: the opening firefight, positions held.
@@ -52,6 +53,10 @@ class Arsenal(NamedTuple):
     killed_cover: np.ndarray      # (W,)
     killed_exposed: np.ndarray    # (W,)
     aimed_killed: float           # killed fraction of aimed fire (scenario.killed_fraction)
+
+
+#: An Arsenal as compiled kernels take it (:mod:`sim.model.views`).
+ArsenalViewType, ArsenalView = views.define(Arsenal, __name__)
 
 
 def build_arsenal(scenario: Scenario) -> tuple[list[str], Arsenal]:

@@ -120,7 +120,7 @@ def test_every_target_soldier_is_equally_exposed_whatever_the_cut(units):
     s, g = np.array(pairs).T
     zero = np.zeros(len(s))
     e = Engagements(s, g, zero, zero, zero, np.ones(len(s)))
-    p = volley(e, f.units, fire.arsenal, 0.25).p
+    p = volley(e, f.view, fire.arsenal, 0.25).p
     b_total, r_total = f.strength[blue].sum(), f.strength[red].sum()
     expected = 1 - math.exp(-LETHALITY * b_total * 0.25 / r_total)
     assert p[red] == pytest.approx(np.full(red.size, expected), rel=1e-12)

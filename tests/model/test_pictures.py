@@ -144,7 +144,7 @@ def test_the_newest_observation_wins_whatever_the_arrival_order(kit, put):
         f.offset[j] = 0.0
         reports = Reports(np.array([arrive]), np.array([0]), np.array([j]), np.array([True]),
                           np.array([garbled]))
-        p._pending = _in_transit(p._pending, reports, f.units, np.full(f.n, observed),
+        p._pending = _in_transit(p._pending, reports, f.view, np.full(f.n, observed),
                                  np.zeros((2, 1)), 0.0)
     p._deliver(7.0)
     np.testing.assert_array_equal(p.live.pos[0, j], [1.0, 1.0])
@@ -224,7 +224,7 @@ def test_a_late_older_report_does_not_overwrite_a_newer_entry(kit):
         f.offset[j] = 0.0
         reports = Reports(np.array([arrive]), np.array([0]), np.array([j]), np.array([True]),
                           np.array([x == 2.0]))
-        p._pending = _in_transit(p._pending, reports, f.units, np.full(f.n, observed),
+        p._pending = _in_transit(p._pending, reports, f.view, np.full(f.n, observed),
                                  np.zeros((2, 1)), 0.0)
         p._deliver(arrive)
         if observed == 4.0:

@@ -128,9 +128,9 @@ def test_cover_protects_soldiers_not_vehicles(kit):
 def test_a_target_without_vehicles_in_action_is_out_of_anti_tank_reach(kit):
     model = _armed(kit)
     f, arsenal = model.forces, model.direct_fire.arsenal
-    assert reach_on(f.units, arsenal, 0, 2) == 3.0        # B has vehicles: anti-tank reaches
+    assert reach_on(f.view, arsenal, 0, 2) == 3.0        # B has vehicles: anti-tank reaches
     f.vehicles[2] = 0                                     # all destroyed
-    assert reach_on(f.units, arsenal, 0, 2) == 0.6
+    assert reach_on(f.view, arsenal, 0, 2) == 0.6
     assert _volley(model, 0, [2], [1.0]).vehicle_hazard[0] == 0.0
 
 
@@ -167,11 +167,11 @@ def test_occupants_never_exceed_the_soldiers_left(kit):
 def test_reach_counts_only_the_systems_that_can_hit_the_target(kit):
     model = _armed(kit)
     f, arsenal = model.forces, model.direct_fire.arsenal
-    assert reach_on(f.units, arsenal, 0, 2) == 3.0        # B has vehicles: anti-tank reaches
-    assert reach_on(f.units, arsenal, 0, 4) == 0.6        # E has none: the rifle's range
+    assert reach_on(f.view, arsenal, 0, 2) == 3.0        # B has vehicles: anti-tank reaches
+    assert reach_on(f.view, arsenal, 0, 4) == 0.6        # E has none: the rifle's range
     assert f.weapon_range[0] == 3.0                       # the longest reach on anyone
     s, g = np.array([0, 0, 0]), np.array([2, 4, 4])
-    assert within_reach(s, g, np.array([2.0, 0.5, 0.7]), f.units, arsenal).tolist() == [
+    assert within_reach(s, g, np.array([2.0, 0.5, 0.7]), f.view, arsenal).tolist() == [
         True, True, False]
 
 
@@ -207,4 +207,4 @@ def test_a_unit_without_lethality_has_no_aimed_fire_reach(kit):
     """weapon_range_km is the range of aimed fire: with lethality 0 it gives no reach."""
     model = _armed(kit, {"units.a.weapons": {}, "units.a.weapon_range_km": 1.5})
     f, arsenal = model.forces, model.direct_fire.arsenal
-    assert reach_on(f.units, arsenal, 0, 4) == 0.0 and f.weapon_range[0] == 0.0
+    assert reach_on(f.view, arsenal, 0, 4) == 0.0 and f.weapon_range[0] == 0.0
