@@ -67,6 +67,7 @@ from sim.model.ledger import Ledger
 from sim.model.pictures import Pictures
 from sim.model.records import Fire, Incident
 from sim.model.sensing import visibility
+from sim.model.spatial import point_within
 from sim.schema import Scenario
 
 
@@ -208,20 +209,12 @@ class DroneStrikes:
         near = _footprint(f.view, float(point[0]), float(point[1]), cfg.footprint_km)
         if near.size == 0:
             return -1
-        vis = visibility(t, self.scenario)
         u = rng.random((3, f.n))[:, near]                  # per unit: detect, identify, ROE
-        seen = u[0] < vis * (1 - f.cover[near])
-        p_id = self.training[nation] * f.markings[near] * vis
-        p_id = 1 - (1 - p_id) * (1 - cfg.vehicle_recognition * (f.vehicles[near] > 0))
-        friend = f.coalition[near] == bool(f.nations.coalition[nation])
-        pictured = self.pictures.correlates(np.full(near.size, nation), f.pos[near],
-                                            self.gate)
-        hostile = seen & np.where(u[1] < p_id, ~friend,
-                                  ~pictured & (u[2] < cfg.engage_unidentified))
-        if not hostile.any():
-            return -1
-        candidates = near[hostile]
-        return int(candidates[np.argmin(np.hypot(*(f.pos[candidates] - point).T))])
+        index, since = self.pictures.friend_index()
+        return _from_above(f.view, near, float(point[0]), float(point[1]), u, Sight(
+            visibility(t, self.scenario), float(self.training[nation]),
+            cfg.vehicle_recognition, bool(f.nations.coalition[nation]),
+            cfg.engage_unidentified, self.gate, nation), index, since)
 
     def _cleared(self, t: float, nation: int, caller: int, grid: np.ndarray,
                  rng: np.random.Generator) -> bool:
@@ -274,6 +267,48 @@ class DroneStrikes:
         self.ledger.hit(np.array([target]), np.array([casualties]),
                         np.array([shooter_coalition]), np.array([incident]), rng, killed,
                         indirect=True)
+
+
+class Sight(NamedTuple):
+    """What a drone team's look from above needs besides the unit table."""
+
+    visibility: float            # 1 by day, lower at night
+    training: float              # the team's nation's skill at identification, 0..1
+    vehicle_recognition: float   # P(a unit with vehicles is recognised by them)
+    coalition: bool              # the team's nation is on the coalition side
+    engage_unidentified: float   # P(an unidentified unit not in the picture is struck)
+    gate: float                  # km, correlation gate against the HQ's picture
+    nation: int                  # the team's nation (= its HQ's picture)
+
+
+@njit(cache=True)
+def _from_above(units, near, x, y, u, sight, index, since):
+    """The unit judged hostile nearest (x, y) among the units ``near`` (in the footprint),
+    or -1 (rules above): each seen with P visibility x (1 - cover), identified with P
+    1 - (1 - training x markings x visibility) x (1 - vehicle_recognition if it has
+    vehicles), and then hostile if of the other side; an unidentified unit is hostile when
+    no friend of the HQ's picture (``index``, entries from ``since``) lies within the gate
+    and with P ``engage_unidentified``. ``u`` (3, len(near)): the uniforms of detection,
+    identification and ROE."""
+    best, best_d = -1, np.inf
+    for k in range(near.size):
+        j = near[k]
+        if not u[0, k] < sight.visibility * (1 - units.cover[j]):
+            continue
+        p_id = sight.training * units.markings[j] * sight.visibility
+        p_id = 1 - (1 - p_id) * (1 - sight.vehicle_recognition * (1.0 if units.vehicles[j] > 0
+                                                                 else 0.0))
+        jx, jy = position(units, j)
+        if u[1, k] < p_id:
+            hostile = units.coalition[j] != sight.coalition
+        else:
+            hostile = (not point_within(sight.nation, jx, jy, sight.gate, since, index)
+                       and u[2, k] < sight.engage_unidentified)
+        if hostile:
+            d = np.hypot(jx - x, jy - y)
+            if d < best_d:
+                best, best_d = j, d
+    return best
 
 
 def _per_nation(rng: np.random.Generator, n: int):
