@@ -1,7 +1,16 @@
 """Benchmark: performance and scale of the model (issue 7); prints markdown tables.
 
-Five sections, each a table and a ``target: ... -> met/missed`` line. The
+Six sections, each a table and a ``target: ... -> met/missed`` line. The
 targets live here and only here: the test suite never asserts on time.
+
+0. ``baseline``: this commit against the pinned baseline ``BASELINE`` (30d89ec, the
+   model before the model issues), side by side in one run on the same machine:
+   replications per second per core on kursk_2024, in one process and through
+   ``sim run replications=8 workers=1`` (experiments/benchmark_probe.py, run in each
+   checkout's own environment: the baseline's source and virtual environment are made
+   once under ``.benchmarks/baseline-<commit>`` with its own ``make setup``). The two
+   alternate, round after round, so a change in the machine's load hits both.
+   Target (issue 14): at least 3x the baseline's replications/s, both ways.
 
 1. ``kursk``: wall time of one full kursk_2024 replication (build and run the
    model), median and min over a few replications. Target: median <= 3 s.
@@ -31,7 +40,7 @@ can run it in well under a minute; its numbers are indicative only. Each
 section also says how many cores other processes kept busy meanwhile (from
 /proc/stat): on a shared machine its timings are fair only when that is near 0.
 
-Usage: python experiments/benchmark.py [--quick] [--only kursk,scaling,reference,parallel,memory]
+Usage: python experiments/benchmark.py [--quick] [--only baseline,kursk,scaling,reference,parallel,memory]
        [--json PATH]
 """
 
@@ -85,6 +94,11 @@ UNIT_STEP_AT = 10_000
 SPEEDUP_MIN = 30.0
 PARALLEL_MIN = 1.7
 RSS_GROWTH_MAX_MB = 2.0
+# Targets (issue 14).
+BASELINE = "30d89ec"
+BASELINE_RATIO_MIN = 3.0
+BENCH_DIR = REPO / ".benchmarks"
+PROBE = REPO / "experiments" / "benchmark_probe.py"
 
 
 @dataclass(frozen=True)
@@ -108,6 +122,10 @@ class Settings:
     growth_replications: int = 100
     growth_first: int = 10
     growth_horizon_h: float = 48.0
+    baseline_rounds: int = 2                   # probe runs of each side, alternating
+    baseline_replications: int = 3             # whole replications per probe, in-process
+    baseline_cli_replications: int = 8         # replications of the probe's ``sim run``
+    baseline_horizon_h: float | None = None    # None: the full campaign
 
 
 FULL = Settings()
@@ -115,7 +133,8 @@ QUICK = replace(FULL, quick=True, kursk_replications=1, kursk_horizon_h=96.0,
                 scaling_units=(1_000, 2_000), scaling_steps=10, reference_units=1_000,
                 reference_looks=1, fast_looks=10, parallel_replications=4,
                 parallel_horizon_h=240.0, peak_units=2_000, peak_steps=20,
-                growth_replications=30)
+                growth_replications=30, baseline_rounds=1, baseline_replications=1,
+                baseline_cli_replications=2, baseline_horizon_h=96.0)
 
 
 @dataclass
@@ -166,6 +185,85 @@ def timed(fn: Callable[[], object]) -> tuple[float, object]:
     start = time.perf_counter()
     out = fn()
     return time.perf_counter() - start, out
+
+
+# --- 0. baseline -------------------------------------------------------------------------
+
+
+def baseline_checkout(commit: str = BASELINE) -> Path:
+    """The baseline's source tree with its own virtual environment, made once (``git
+    archive`` of ``commit``, then its ``make setup``: its pinned stack and its kernels)."""
+    src = BENCH_DIR / f"baseline-{commit}"
+    if (src / ".venv" / ".installed-stamp").exists():
+        return src
+    if not (src / "Makefile").exists():
+        src.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", commit],
+                                 capture_output=True, check=True, timeout=120).stdout
+        subprocess.run(["tar", "-x", "-C", str(src)], input=archive, check=True, timeout=120)
+    print(f"setting up the baseline {commit} in {src} (once; a few minutes) ...",
+          file=sys.stderr, flush=True)
+    subprocess.run(["make", "-C", str(src), "setup"], check=True, timeout=3600,
+                   stdout=sys.stderr)
+    return src
+
+
+def probe(python: Path | str, cwd: Path, s: Settings) -> dict:
+    """One run of experiments/benchmark_probe.py with ``python`` in checkout ``cwd``."""
+    horizon = [] if s.baseline_horizon_h is None else ["--horizon", f"{s.baseline_horizon_h:g}"]
+    env = {**os.environ, "PYTHONPATH": str(cwd)}     # each side imports its own sim
+    done = subprocess.run(
+        [str(python), str(PROBE), "--replications", str(s.baseline_replications),
+         "--cli-replications", str(s.baseline_cli_replications), *horizon],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=7200, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"benchmark probe failed in {cwd}: {done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def bench_baseline(s: Settings) -> Section:
+    """Replications/s per core of this commit against the pinned baseline."""
+    src = baseline_checkout()
+    sides = {"baseline": (src / ".venv" / "bin" / "python", src), "this": (sys.executable, REPO)}
+    runs: dict[str, list[dict]] = {name: [] for name in sides}
+    for _ in range(s.baseline_rounds):
+        for name, (python, cwd) in sides.items():
+            runs[name].append(probe(python, cwd, s))
+
+    def best(name: str, way: str) -> float:           # the least disturbed round
+        return max(r[way]["replications_per_s"] for r in runs[name])
+
+    rows, ratios = [], {}
+    for way, label in (("single", "one process, whole replications"),
+                       ("cli", f"sim run replications={s.baseline_cli_replications} "
+                               "workers=1 (fresh process)")):
+        base, this = best("baseline", way), best("this", way)
+        ratios[way] = this / base
+        rows.append((label, f"{base:.3f}", f"{this:.3f}", f"{ratios[way]:.2f}x"))
+    steps = {name: runs[name][0]["single"]["steps"] for name in sides}
+    units = {name: runs[name][0]["single"]["units"] for name in sides}
+    per_step = {name: 1000 / best(name, "single") / steps[name] for name in sides}
+    rows.append(("ms per step (one process)", f"{per_step['baseline']:.2f}",
+                 f"{per_step['this']:.2f}", f"{per_step['baseline'] / per_step['this']:.2f}x"))
+    worst = min(ratios.values())
+    return Section(
+        title=f"0. Against the baseline ({BASELINE}): kursk_2024 replications per second "
+              "per core",
+        columns=("measurement", f"baseline {BASELINE}", "this commit", "ratio"),
+        rows=rows,
+        target=f">= {BASELINE_RATIO_MIN:g}x the baseline's replications/s per core, both ways",
+        measured=", ".join(f"{way} {r:.2f}x" for way, r in ratios.items()),
+        met=worst >= BASELINE_RATIO_MIN,
+        notes=[f"Each side runs experiments/benchmark_probe.py in its own checkout and "
+               f"environment ({src.relative_to(REPO)} for the baseline), {s.baseline_rounds} "
+               "round(s), alternating; the best round of each counts. Each side runs its "
+               "own kursk_2024 (the baseline's lacks the mechanisms of the model issues): "
+               f"{units['baseline']} and {units['this']} units, {steps['this']:,} steps.",
+               "rounds (replications/s, one process | sim run): " + "; ".join(
+                   f"{name}: " + ", ".join(f"{r['single']['replications_per_s']:.3f} | "
+                                          f"{r['cli']['replications_per_s']:.3f}"
+                                          for r in runs[name]) for name in sides)],
+        data={"baseline": BASELINE, "runs": runs, "ratios": ratios})
 
 
 # --- 1. kursk -----------------------------------------------------------------------------
@@ -502,7 +600,7 @@ def run_section(name: str, s: Settings) -> Section:
     return section
 
 SECTIONS: dict[str, Callable[[Settings], Section]] = {
-    "kursk": bench_kursk, "scaling": bench_scaling, "reference": bench_reference,
+    "baseline": bench_baseline, "kursk": bench_kursk, "scaling": bench_scaling, "reference": bench_reference,
     "parallel": bench_parallel, "memory": bench_memory}
 
 

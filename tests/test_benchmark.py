@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,7 @@ from sim.model.sensing import Contacts
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "experiments" / "benchmark.py"
+PROBE = REPO / "experiments" / "benchmark_probe.py"
 
 #: The header row of each section's table, by section name.
 TABLES = {
@@ -39,7 +41,7 @@ def _bench(tmp_path: Path, *sections: str) -> tuple[str, dict]:
     out = tmp_path / "bench.json"
     proc = subprocess.run([sys.executable, str(SCRIPT), "--quick", "--only", ",".join(sections),
                            "--json", str(out)], cwd=tmp_path, capture_output=True, text=True,
-                          check=False)
+                          check=False, timeout=900)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout, json.loads(out.read_text())
 
@@ -89,9 +91,25 @@ def test_kursk_parallel_and_memory_sections(tmp_path):
     assert mem["peak"]["peak_mb"] >= mem["peak"]["imports_mb"] > 0
 
 
+def test_the_probe_times_replications_in_process_and_through_sim_run():
+    """The probe the baseline section runs on each side (here on this checkout only: the
+    baseline's environment is made with a network install, not in the test suite)."""
+    proc = subprocess.run([sys.executable, str(PROBE), "--replications", "2",
+                           "--cli-replications", "1", "--horizon", "12"], cwd=REPO,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True,
+                          text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.splitlines()[-1])
+    single, cli = out["single"], out["cli"]
+    assert single["steps"] == 12 and single["units"] == 240 and len(single["wall_s"]) == 2
+    assert single["replications_per_s"] == pytest.approx(2 / sum(single["wall_s"]))
+    assert cli["replications"] == 1
+    assert cli["replications_per_s"] == pytest.approx(1 / cli["wall_s"])
+
+
 def test_an_unknown_section_is_refused(tmp_path):
     proc = subprocess.run([sys.executable, str(SCRIPT), "--only", "scaling,speed"],
-                          cwd=tmp_path, capture_output=True, text=True, check=False)
+                          cwd=tmp_path, capture_output=True, text=True, check=False, timeout=120)
     assert proc.returncode == 2
     assert "unknown section(s) speed" in proc.stderr
 
