@@ -43,7 +43,6 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from scipy.stats import qmc
 
 from sim.experiment.atomic import write_json
 
@@ -52,8 +51,6 @@ DESIGN_FILE = "design.json"
 RESERVED_KEYS = ("design", "design_point", "hydra")
 
 Scalar = str | bool | int | float
-# scipy >= 1.15 names the generator argument `rng`; older releases call it `seed`.
-_RNG_KEYWORD = "rng" if "rng" in inspect.signature(qmc.LatinHypercube).parameters else "seed"
 
 
 class DesignError(ValueError):
@@ -199,9 +196,13 @@ def parse_spec(data: dict[str, Any] | DesignSpec) -> DesignSpec:
 
 def latin_hypercube(spec: DesignSpec) -> list[dict[str, Scalar]]:
     """``spec.n`` points of a Latin hypercube over ``spec.factors`` (see the module rules)."""
+    from scipy.stats import qmc  # imported here: scipy.stats takes 0.5 s, only designs use it
+
     keys = sorted(spec.factors)
+    # scipy >= 1.15 names the generator argument `rng`; older releases call it `seed`.
+    keyword = "rng" if "rng" in inspect.signature(qmc.LatinHypercube).parameters else "seed"
     engine = qmc.LatinHypercube(d=len(keys), optimization=spec.optimization,
-                                **{_RNG_KEYWORD: np.random.default_rng(spec.seed)})
+                                **{keyword: np.random.default_rng(spec.seed)})
     u = engine.random(spec.n)
     columns = {k: spec.factors[k].scale(u[:, j], spec.digits) for j, k in enumerate(keys)}
     return [{k: columns[k][i] for k in keys} for i in range(spec.n)]
