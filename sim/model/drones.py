@@ -140,7 +140,7 @@ class DroneStrikes:
             for k, sortie in zip(own.permutation(rows)[:n_strikes], sorties.tolist(),
                                  strict=False):
                 self._answer_call(t, nation, calls.take(slice(int(k), int(k) + 1)),
-                                  np.random.default_rng(sortie))
+                                  _generator(sortie))
 
     def hunt(self, t: float, dt: float, rng: np.random.Generator) -> Calls:
         """This step's hunting sorties over the grey zone (rules above): strikes, and the
@@ -153,7 +153,7 @@ class DroneStrikes:
             n_recon = int(own.poisson(self.recon_per_h[nation] * dt))
             sorties = own.integers(0, 2**63 - 1, size=n_hunts + n_recon).tolist()
             for j, sortie in enumerate(sorties):
-                srng = np.random.default_rng(sortie)
+                srng = _generator(sortie)
                 point = self._hunting_point(nation, srng)
                 if point is None:
                     break
@@ -315,7 +315,7 @@ def _per_nation(rng: np.random.Generator, n: int):
     """(nation, its own generator) for each nation in table order: one seed each from the
     step's stream, so one nation's draws never shift another's."""
     for nation, seed in enumerate(rng.integers(0, 2**63 - 1, size=n).tolist()):
-        yield nation, np.random.default_rng(seed)
+        yield nation, _generator(seed)
 
 
 @njit(cache=True)
@@ -343,3 +343,8 @@ def _stretch(units, nation):
             y_min = min(y_min, units.anchor[i, 1])
             y_max = max(y_max, units.anchor[i, 1])
     return found, y_min, y_max
+
+
+def _generator(seed: int) -> np.random.Generator:
+    """``np.random.default_rng(seed)`` (the same numbers), built a quarter faster."""
+    return np.random.Generator(np.random.PCG64(seed))

@@ -324,3 +324,10 @@ def test_a_reconnaissance_call_goes_to_the_supporting_nations_hq(kit, put, monke
     assert calls.size >= 1 and calls.supplier.tolist() == [1] * calls.size
     assert calls.caller_nation.tolist() == [0] * calls.size
     assert (calls.arrive_h > calls.sent_h).all()
+
+
+def test_a_sorties_generator_gives_default_rngs_numbers():
+    from sim.model.drones import _generator
+
+    for seed in (0, 7, 2**63 - 2):
+        assert np.array_equal(_generator(seed).random(8), np.random.default_rng(seed).random(8))
