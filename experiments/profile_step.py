@@ -1,7 +1,8 @@
-"""Where a step's time goes: wall time per step of each mechanism of the model step.
+"""Where a step's time goes: CPU time per step of each mechanism of the model step.
 
-Wraps each mechanism the step calls (campaign, movement, report traffic, look,
-direct fire, indirect fire, random streams, time series) with a timer, runs one
+Wraps each mechanism the step calls (campaign, movement, report traffic, look, contact
+memory, seams, direct fire, indirect fire, drones, random streams, time series) with a
+timer of the process's CPU time (so a busy machine does not inflate the figures), runs one
 untimed warm-up model (numba kernels load on first use), then one full
 replication, and prints a table of microseconds per step. The README's
 before/after table by mechanism comes from this script (run on the old commit
@@ -24,9 +25,11 @@ import sim.model.model as model_module
 from sim import api
 from sim.build import build_model
 from sim.model.combat import DirectFire
+from sim.model.drones import DroneStrikes
 from sim.model.forces import Forces
 from sim.model.indirect import IndirectFire
 from sim.model.pictures import Pictures
+from sim.model.seams import Seams
 from sim.model.sensing import Sensing
 from sim.model.streams import Streams
 from sim.model.timeline import Timeline
@@ -37,8 +40,13 @@ MECHANISMS = [
     (Forces, "move", "movement"),
     (Pictures, "exchange", "reports (send, deliver, publish)"),
     (Sensing, "look", "look (detect, correlate, identify, ROE)"),
+    (Sensing, "remember", "contact memory"),
+    (Seams, "exchange", "seams (neighbours tell each other)"),
     (DirectFire, "step", "direct fire"),
-    (IndirectFire, "step", "indirect fire"),
+    (IndirectFire, "step", "indirect fire (calls, missions)"),
+    (DroneStrikes, "answer", "drones answering calls"),
+    (DroneStrikes, "hunt", "drones hunting"),
+    (Forces, "remember_fire", "under-fire memory"),
     (Streams, "at", "random streams"),
     (Timeline, "record", "time series"),
 ]
@@ -46,11 +54,11 @@ MECHANISMS = [
 
 def timed(fn: Callable, label: str, spent: Counter) -> Callable:
     def wrapper(*args, **kwargs):
-        start = time.perf_counter()
+        start = time.process_time()
         try:
             return fn(*args, **kwargs)
         finally:
-            spent[label] += time.perf_counter() - start
+            spent[label] += time.process_time() - start
     return wrapper
 
 
@@ -61,9 +69,9 @@ def main(overrides: list[str]) -> None:
         setattr(owner, name, timed(getattr(owner, name), label, spent))
     build_model(cfg, seed=np.random.SeedSequence(99)).run_for(40)      # warm-up
     spent.clear()
-    start = time.perf_counter()
+    start = time.process_time()
     model = build_model(cfg, seed=np.random.SeedSequence(0)).run()
-    wall = time.perf_counter() - start
+    wall = time.process_time() - start
     steps = model.n_steps
     print(f"{cfg.scenario.name}: {model.forces.n} units, {steps} steps, {wall:.2f} s, "
           f"{1e3 * wall / steps:.3f} ms/step\n")

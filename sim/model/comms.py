@@ -282,8 +282,14 @@ class Network:
         return max((lk.challenge_signal for lk in scenario.links.values()
                     if {lk.a, lk.b} == names), default=0.0)
 
+    @property
+    def block_rows(self) -> int:
+        """The uniforms :meth:`send_batch` draws per message (rows of its block ``u``)."""
+        return self.messaging.max_attempts * 4 * max(self.longest_route, 1)
+
     def send_batch(self, src: np.ndarray, dst: np.ndarray, start: np.ndarray,
-                   rng: np.random.Generator, urgent: bool = False) -> Delivery:
+                   rng: np.random.Generator | None, urgent: bool = False,
+                   u: np.ndarray | None = None) -> Delivery:
         """Send message ``i`` from HQ ``src[i]`` to HQ ``dst[i]``, leaving at ``start[i]``.
 
         All messages are handled at once, hop by hop along their routes; messages
@@ -294,13 +300,15 @@ class Network:
         fixed block of random numbers per message (four per hop of the longest route per
         attempt) so paired runs stay in step. Under ``perfect_reports`` every message
         arrives at once, garbled on a hop with P ``garble_at_once`` (the same block drawn;
-        none under ``no_language_barrier`` too).
+        none under ``no_language_barrier`` too). ``u``: that block, (:attr:`block_rows`,
+        len(src)), given instead of drawn from ``rng`` (keyed draws, :mod:`sim.model.keyed`).
         """
         n = start.size
         ideal = self.ideal
         if n == 0 or (ideal.perfect_reports and ideal.no_language_barrier):
             return _at_once(start, np.zeros(n, bool))
-        u = rng.random((self.messaging.max_attempts * 4 * max(self.longest_route, 1), n))
+        if u is None:
+            u = rng.random((self.block_rows, n))
         src, dst = np.asarray(src, np.int64), np.asarray(dst, np.int64)
         if ideal.perfect_reports:
             return _at_once(start, self._garbled_en_route(src, dst, u))
@@ -322,7 +330,10 @@ class Network:
 
     def garble(self, xy: np.ndarray, garbled: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Grids as misunderstood: garbled rows moved by an exponential distance, random bearing."""
-        u = rng.random((2, len(xy)))
+        return self.garbled_grids(xy, garbled, rng.random((2, len(xy))))
+
+    def garbled_grids(self, xy: np.ndarray, garbled: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """:meth:`garble` with its uniforms given: ``u`` (2, len(xy)), distance and bearing."""
         out = np.array(xy, dtype=float)
         for i in np.flatnonzero(garbled):
             out[i] = garble_point(out[i, 0], out[i, 1], u[0, i], u[1, i], self.garble_error_km)

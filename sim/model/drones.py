@@ -51,6 +51,16 @@ Rules (``scenario.drones``; times in hours, distances in km):
 - A coalition unit struck by a coalition drone is a friendly-fire incident, judged
   against the drone HQ's picture and the grid searched (as received, for a call), with
   weapon ``drone``.
+- Within a step, a nation's sorties of one kind (answering calls; hunting) fly at once:
+  they all look before any of them strikes, and the strikes land in order (a unit struck
+  twice loses at most its strength). The hunts fly after the strikes on calls, and a
+  step's reconnaissance calls leave together (they queue at interpreters as messages
+  sent together do, :mod:`sim.model.comms`).
+
+Random numbers are keyed (:mod:`sim.model.keyed`): a step's keys come from the
+mechanism's stream, each nation's sortie count from its own key, and each sortie's draws
+(its point, each unit's detection, identification and ROE uniforms, clearance, effect)
+from the key of (nation, sortie number), so one sortie's draws never shift another's.
 """
 
 from __future__ import annotations
@@ -60,15 +70,20 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.model import attribution
+from sim.model import attribution, keyed
 from sim.model.comms import Network
 from sim.model.forces import Forces, position
+from sim.model.keyed import binomial, mix, poisson, uniform
 from sim.model.ledger import Ledger
 from sim.model.pictures import Pictures
 from sim.model.records import Fire, Incident
 from sim.model.sensing import visibility
 from sim.model.spatial import point_within
 from sim.schema import Scenario
+
+#: Draws of a sortie beyond its units' (4 x unit + 0, 1, 2): counters of keyed.mix.
+_POINT, _CASUALTIES, _KILLED, _UNCLEARED, _GARBLE = (2**40 + k for k in range(0, 10, 2))
+_REQUEST, _ANSWER, _CALL = 2**41, 2**42, 2**43
 
 
 class Calls(NamedTuple):
@@ -107,13 +122,28 @@ def no_calls() -> Calls:
     return Calls(empty, empty, np.zeros((0, 2)), flag, empty, flag, time, time)
 
 
+class Sorties(NamedTuple):
+    """A step's sorties of one kind (arrays of one length, in flying order)."""
+
+    nation: np.ndarray   # int64, the drone team's nation
+    x: np.ndarray        # km, the point searched
+    y: np.ndarray        # km
+    key: np.ndarray      # uint64, the sortie's own key (its draws: keyed.mix(key, i))
+    recon: np.ndarray    # bool, a reconnaissance sortie (it calls fire), else a strike
+
+    @property
+    def size(self) -> int:
+        """How many sorties."""
+        return int(self.nation.size)
+
+
 class DroneStrikes:
     """The drone teams of every nation."""
 
     def __init__(self, scenario: Scenario, forces: Forces, pictures: Pictures,
                  network: Network, ledger: Ledger) -> None:
         self.scenario = scenario
-        self.cfg = scenario.drones
+        self.cfg = cfg = scenario.drones
         self.alert_h = scenario.surprise.alert_h
         self.gate = scenario.identification.gate_km
         self.no_fire_km = scenario.indirect_fire.no_fire_radius_km
@@ -124,212 +154,240 @@ class DroneStrikes:
         self.hunts_per_h = np.array([n.drone_hunts_per_h for n in nations], dtype=float)
         self.recon_per_h = np.array([n.drone_recon_per_h for n in nations], dtype=float)
         self.training = np.array([n.training for n in nations], dtype=float)
+        self.effect = Effect(cfg.occupants, cfg.casualties_per_strike,
+                             cfg.killed_fraction_exposed, cfg.killed_fraction)
         self.strikes = 0
         self.recon_calls = 0
 
     def answer(self, t: float, dt: float, calls: Calls, rng: np.random.Generator) -> None:
-        """Take this step's calls (those the artillery left) and strike (rules above).
-
-        Common random numbers: the step's stream gives each nation, in table order, one
-        seed of its own, and each nation's generator one seed per sortie, so what one
-        sortie draws does not shift the numbers of the others."""
-        for nation, own in _per_nation(rng, self.strikes_per_h.size):
-            n_strikes = int(own.poisson(self.strikes_per_h[nation] * dt))
-            rows = np.flatnonzero(calls.supplier == nation)
-            sorties = own.integers(0, 2**63 - 1, size=n_strikes)
-            for k, sortie in zip(own.permutation(rows)[:n_strikes], sorties.tolist(),
-                                 strict=False):
-                self._answer_call(t, nation, calls.take(slice(int(k), int(k) + 1)),
-                                  _generator(sortie))
+        """Take this step's calls (those the artillery left) and strike (rules above)."""
+        count, order, sortie = keyed.keys(rng, 3)
+        rows, nation, rank = keyed.choose(calls.supplier, self.strikes_per_h * dt, count, order)
+        if rows.size == 0:
+            return
+        mine = calls.take(rows)
+        sorties = Sorties(nation, mine.grid[:, 0].copy(), mine.grid[:, 1].copy(),
+                          keyed.sortie_keys(sortie, nation, rank), np.zeros(rows.size, bool))
+        target = self._look(t, sorties)
+        go = target >= 0
+        ask = np.flatnonzero(go & (mine.caller_nation != nation))
+        if ask.size:
+            go[ask] = self._cleared(t, nation[ask], mine.caller_nation[ask], mine.grid[ask],
+                                    sorties.key[ask])
+        self._strike(t, sorties, target, go, mine.garbled,
+                     mine.challenge_failed & (mine.called == target))
 
     def hunt(self, t: float, dt: float, rng: np.random.Generator) -> Calls:
         """This step's hunting sorties over the grey zone (rules above): strikes, and the
         calls for fire of the reconnaissance sorties (on their way; the caller sends them to
-        :meth:`sim.model.indirect.IndirectFire.call`). Common random numbers as
-        :meth:`answer`: a seed per nation, one per sortie."""
-        out = []
-        for nation, own in _per_nation(rng, self.hunts_per_h.size):
-            n_hunts = int(own.poisson(self.hunts_per_h[nation] * dt))
-            n_recon = int(own.poisson(self.recon_per_h[nation] * dt))
-            sorties = own.integers(0, 2**63 - 1, size=n_hunts + n_recon).tolist()
-            for j, sortie in enumerate(sorties):
-                srng = _generator(sortie)
-                point = self._hunting_point(nation, srng)
-                if point is None:
-                    break
-                target = self._look(t, nation, point, srng)
-                if target < 0:
-                    continue
-                if j < n_hunts:
-                    self._strike(t, nation, target, point, False, False, srng)
-                else:
-                    out.append(self._call(t, nation, target, srng))
-        return joined(out)
+        :meth:`sim.model.indirect.IndirectFire.call`)."""
+        sorties = self._over_grey_zone(dt, keyed.keys(rng, 2))
+        if sorties.size == 0:
+            return no_calls()
+        target = self._look(t, sorties)
+        none = np.zeros(sorties.size, bool)
+        self._strike(t, sorties, target, (target >= 0) & ~sorties.recon, none, none)
+        return self._calls(t, sorties, target, (target >= 0) & sorties.recon)
 
-    def _hunting_point(self, nation: int, rng: np.random.Generator) -> np.ndarray | None:
-        """A point of the grey zone over the nation's stretch of front (rules above); None
-        when it has no unit at the front."""
-        u = rng.random(2)
-        found, y_min, y_max = _stretch(self.forces.view, nation)
-        if not found:
-            return None
-        band = self.cfg.hunt_band_km
-        return np.array([self.front_x + band * (2 * u[0] - 1), y_min + (y_max - y_min) * u[1]])
+    def _over_grey_zone(self, dt: float, keys: np.ndarray) -> Sorties:
+        """This step's hunting sorties, each over a point of the grey zone along its
+        nation's stretch of front (rules above); none for a nation with no unit at the
+        front."""
+        return Sorties(*_grey_zone(self.forces.view, self.hunts_per_h * dt,
+                                   self.recon_per_h * dt, keys[0], keys[1],
+                                   self.cfg.hunt_band_km, self.front_x))
 
-    def _call(self, t: float, nation: int, target: int, rng: np.random.Generator) -> Calls:
-        """A reconnaissance sortie's call for fire on ``target`` (rules above)."""
-        self.recon_calls += 1
-        f, sent = self.forces, t + self.cfg.feed_delay_h
-        supplier = f.nations.supplier[nation]
-        out = self.network.send_batch(np.array([nation]), np.array([supplier]),
-                                      np.array([sent]), rng)
-        grid = self.network.garble(f.pos[[target]], out.garbled, rng)
-        keep = out.delivered
-        one = np.ones(1, np.int64)
-        return Calls(nation * one, supplier * one, grid, out.garbled, target * one,
-                     np.zeros(1, bool), np.array([sent]), out.arrive).take(keep)
-
-    def _answer_call(self, t: float, nation: int, call: Calls,
-                     rng: np.random.Generator) -> None:
-        """One sortie on a call (a set of one): look, clear, strike."""
-        grid = call.grid[0]
-        target = self._look(t, nation, grid, rng)
-        if target < 0:
-            return
-        caller_nation = int(call.caller_nation[0])
-        if caller_nation != nation and not self._cleared(t, nation, caller_nation, grid, rng):
-            return
-        self._strike(t, nation, target, grid, bool(call.garbled[0]),
-                     bool(call.challenge_failed[0] and call.called[0] == target), rng)
-
-    def _look(self, t: float, nation: int, point: np.ndarray,
-              rng: np.random.Generator) -> int:
-        """The unit judged hostile nearest ``point`` in the footprint, or -1 (rules above)."""
+    def _look(self, t: float, sorties: Sorties) -> np.ndarray:
+        """Each sortie's target: the unit judged hostile nearest its point in the
+        footprint, or -1 (rules above)."""
         f, cfg = self.forces, self.cfg
-        near = _footprint(f.view, float(point[0]), float(point[1]), cfg.footprint_km)
-        if near.size == 0:
-            return -1
-        u = rng.random((3, f.n))[:, near]                  # per unit: detect, identify, ROE
         index, since = self.pictures.friend_index()
-        return _from_above(f.view, near, float(point[0]), float(point[1]), u, Sight(
-            visibility(t, self.scenario), float(self.training[nation]),
-            cfg.vehicle_recognition, bool(f.nations.coalition[nation]),
-            cfg.engage_unidentified, self.gate, nation), index, since)
+        return _from_above(f.view, sorties, Sight(
+            visibility(t, self.scenario), cfg.vehicle_recognition, cfg.engage_unidentified,
+            self.gate, cfg.footprint_km), self.training, f.nations.coalition, index, since)
 
-    def _cleared(self, t: float, nation: int, caller: int, grid: np.ndarray,
-                 rng: np.random.Generator) -> bool:
-        """Clearance from the caller's HQ (rules above): the request, then the answer."""
-        net = self.network
-        anyway = rng.random() < self.cfg.strike_uncleared
-        request = net.send_batch(np.array([nation]), np.array([caller]), np.array([t]), rng,
-                                 urgent=True)
-        if not request.delivered[0] or request.arrive[0] - t > self.cfg.loiter_h:
-            return bool(anyway)
-        answer = net.send_batch(np.array([caller]), np.array([nation]), request.arrive, rng,
-                                urgent=True)
-        if not (answer.delivered[0] and answer.arrive[0] - t <= self.cfg.loiter_h):
-            return bool(anyway)
-        understood = net.garble(grid[None, :], request.garbled, rng)
-        return not bool(self.pictures.correlates(np.array([caller]), understood,
-                                                 self.no_fire_km)[0])
+    def _cleared(self, t: float, nation: np.ndarray, caller: np.ndarray, grid: np.ndarray,
+                 key: np.ndarray) -> np.ndarray:
+        """Clearance of each strike from its caller's HQ (rules above): the request, then
+        the answer; with none in time, the operator strikes with P ``strike_uncleared``."""
+        net, rows, loiter = self.network, self.network.block_rows, self.cfg.loiter_h
+        anyway = keyed.block(key, _UNCLEARED, 1)[0] < self.cfg.strike_uncleared
+        request = net.send_batch(nation, caller, np.full(key.size, t), None, urgent=True,
+                                 u=keyed.block(key, _REQUEST, rows))
+        answer = net.send_batch(caller, nation, request.arrive, None, urgent=True,
+                                u=keyed.block(key, _ANSWER, rows))
+        answered = (request.delivered & (request.arrive - t <= loiter)
+                    & answer.delivered & (answer.arrive - t <= loiter))
+        understood = net.garbled_grids(grid, request.garbled, keyed.block(key, _GARBLE, 2))
+        denied = self.pictures.correlates(caller, understood, self.no_fire_km)
+        return np.where(answered, ~denied, anyway)
 
-    def _strike(self, t: float, nation: int, target: int, grid: np.ndarray, garbled: bool,
-                challenge_failed: bool, rng: np.random.Generator) -> None:
-        """The strike on unit ``target``, searched for at ``grid`` (effect rules above);
-        ``garbled`` and ``challenge_failed`` are the call's, for the incident's cause."""
-        f, cfg = self.forces, self.cfg
-        self.strikes += 1
-        surprised = not f.alert(t, self.alert_h)[target]
-        if surprised and f.vehicles[target] > 0:
-            f.vehicles[target] -= 1
-            casualties = int(np.rint(cfg.occupants))
-        else:
-            mean = cfg.casualties_per_strike * (1.0 if surprised else f.protection[target])
-            casualties = int(rng.poisson(mean))
-        casualties = min(casualties, int(f.strength[target]))
-        f.fired_on[target] = True
-        shooter_coalition = bool(f.nations.coalition[nation])
-        incident = -1
-        if shooter_coalition and f.coalition[target]:
-            cause = attribution.classify(
-                t, np.array([nation]), np.array([target]), f, self.pictures, self.network,
-                self.gate, np.array([garbled]), np.array([challenge_failed]))[0]
-            name = f.nation_names[nation]
-            x, y = f.pos[target]
-            incident = self.ledger.open(Incident(
-                replication=self.ledger.replication, time_h=t,
-                shooter_unit=f"{name}-drones", shooter_nation=name,
-                target_unit=f.names[target], target_nation=f.nation_names[f.nation[target]],
-                cause=cause, fire=Fire.INDIRECT,
-                distance_km=float(np.hypot(*(f.pos[target] - grid))),
-                x_km=float(x), y_km=float(y), end_h=t, weapon="drone"))
-        killed = cfg.killed_fraction_exposed if surprised else cfg.killed_fraction
-        self.ledger.hit(np.array([target]), np.array([casualties]),
-                        np.array([shooter_coalition]), np.array([incident]), rng, killed,
-                        indirect=True)
+    def _calls(self, t: float, sorties: Sorties, target: np.ndarray,
+               which: np.ndarray) -> Calls:
+        """The reconnaissance sorties' calls for fire on their targets (rules above)."""
+        rows = np.flatnonzero(which)
+        self.recon_calls += rows.size
+        if rows.size == 0:
+            return no_calls()
+        f, net, key = self.forces, self.network, sorties.key[rows]
+        nation, called = sorties.nation[rows], target[rows]
+        supplier = f.nations.supplier[nation]
+        sent = np.full(rows.size, t + self.cfg.feed_delay_h)
+        out = net.send_batch(nation, supplier, sent, None, u=keyed.block(key, _CALL, net.block_rows))
+        grid = net.garbled_grids(f.pos[called], out.garbled, keyed.block(key, _GARBLE, 2))
+        return Calls(nation, supplier, grid, out.garbled, called, np.zeros(rows.size, bool),
+                     sent, out.arrive).take(out.delivered)
+
+    def _strike(self, t: float, sorties: Sorties, target: np.ndarray, go: np.ndarray,
+                garbled: np.ndarray, challenge_failed: np.ndarray) -> None:
+        """The strikes of the sorties ``go`` on their targets (effect rules above);
+        ``garbled`` and ``challenge_failed`` are their calls', for an incident's cause."""
+        rows = np.flatnonzero(go)
+        if rows.size == 0:
+            return
+        f = self.forces
+        struck, nation = target[rows], sorties.nation[rows]
+        casualties, killed, vehicle, surprised = _effects(
+            f.view, struck, sorties.key[rows], f.alert(t, self.alert_h), self.effect)
+        self.strikes += rows.size
+        np.subtract.at(f.vehicles, struck[vehicle], 1)
+        f.fired_on[struck] = True
+        shooter_coalition = f.nations.coalition[nation]
+        incident = np.full(rows.size, -1, np.int64)
+        fratricide = np.flatnonzero(shooter_coalition & f.coalition[struck])
+        if fratricide.size:
+            victims, hq = struck[fratricide], nation[fratricide]
+            causes = attribution.classify(t, hq, victims, f, self.pictures, self.network,
+                                          self.gate, garbled[rows][fratricide],
+                                          challenge_failed[rows][fratricide])
+            for k, cause in zip(fratricide.tolist(), causes, strict=True):
+                j, name = int(struck[k]), f.nation_names[nation[k]]
+                x, y = f.pos[j]
+                incident[k] = self.ledger.open(Incident(
+                    replication=self.ledger.replication, time_h=t,
+                    shooter_unit=f"{name}-drones", shooter_nation=name,
+                    target_unit=f.names[j], target_nation=f.nation_names[f.nation[j]],
+                    cause=cause, fire=Fire.INDIRECT,
+                    distance_km=float(np.hypot(x - sorties.x[rows[k]], y - sorties.y[rows[k]])),
+                    x_km=float(x), y_km=float(y), end_h=t, weapon="drone"))
+        self.ledger.apply(struck, casualties, killed, shooter_coalition, incident,
+                          indirect=True)
 
 
 class Sight(NamedTuple):
-    """What a drone team's look from above needs besides the unit table."""
+    """What a drone team's look from above needs besides the unit table and the sortie."""
 
     visibility: float            # 1 by day, lower at night
-    training: float              # the team's nation's skill at identification, 0..1
     vehicle_recognition: float   # P(a unit with vehicles is recognised by them)
-    coalition: bool              # the team's nation is on the coalition side
     engage_unidentified: float   # P(an unidentified unit not in the picture is struck)
     gate: float                  # km, correlation gate against the HQ's picture
-    nation: int                  # the team's nation (= its HQ's picture)
+    footprint: float             # km, radius searched around the sortie's point
+
+
+class Effect(NamedTuple):
+    """What a strike does (``scenario.drones``)."""
+
+    occupants: float           # soldiers out of action with a vehicle destroyed
+    per_strike: float          # mean casualties of a strike on dismounts in the open
+    killed_exposed: float      # killed fraction caught in the open
+    killed_cover: float        # killed fraction in cover
 
 
 @njit(cache=True)
-def _from_above(units, near, x, y, u, sight, index, since):
-    """The unit judged hostile nearest (x, y) among the units ``near`` (in the footprint),
-    or -1 (rules above): each seen with P visibility x (1 - cover), identified with P
-    1 - (1 - training x markings x visibility) x (1 - vehicle_recognition if it has
-    vehicles), and then hostile if of the other side; an unidentified unit is hostile when
-    no friend of the HQ's picture (``index``, entries from ``since``) lies within the gate
-    and with P ``engage_unidentified``. ``u`` (3, len(near)): the uniforms of detection,
+def _from_above(units, sorties, sight, training, coalition, index, since):
+    """Each sortie's target (rules above), or -1: the unit judged hostile nearest its
+    point among the units at the front and alive within the footprint. Each is seen with
+    P visibility x (1 - cover), identified with P 1 - (1 - training x markings x
+    visibility) x (1 - vehicle_recognition if it has vehicles), and then hostile if of the
+    other side; an unidentified unit is hostile when no friend of the team's HQ picture
+    (``index``, entries from ``since``) lies within the gate, and with P
+    ``engage_unidentified``. Uniforms of unit j: ``mix(key, 4j + 0, 1, 2)`` for detection,
     identification and ROE."""
-    best, best_d = -1, np.inf
-    for k in range(near.size):
-        j = near[k]
-        if not u[0, k] < sight.visibility * (1 - units.cover[j]):
-            continue
-        p_id = sight.training * units.markings[j] * sight.visibility
-        p_id = 1 - (1 - p_id) * (1 - sight.vehicle_recognition * (1.0 if units.vehicles[j] > 0
-                                                                 else 0.0))
-        jx, jy = position(units, j)
-        if u[1, k] < p_id:
-            hostile = units.coalition[j] != sight.coalition
-        else:
-            hostile = (not point_within(sight.nation, jx, jy, sight.gate, since, index)
-                       and u[2, k] < sight.engage_unidentified)
-        if hostile:
+    out = np.full(sorties.nation.size, -1, np.int64)
+    for s in range(sorties.nation.size):
+        x, y, key, nation = sorties.x[s], sorties.y[s], sorties.key[s], sorties.nation[s]
+        best_d = np.inf
+        for j in range(units.strength.size):
+            if units.posture[j] != 1 or units.strength[j] <= 0:          # FRONT, alive
+                continue
+            jx, jy = position(units, j)
             d = np.hypot(jx - x, jy - y)
-            if d < best_d:
-                best, best_d = j, d
-    return best
-
-
-def _per_nation(rng: np.random.Generator, n: int):
-    """(nation, its own generator) for each nation in table order: one seed each from the
-    step's stream, so one nation's draws never shift another's."""
-    for nation, seed in enumerate(rng.integers(0, 2**63 - 1, size=n).tolist()):
-        yield nation, _generator(seed)
+            if d > sight.footprint or d >= best_d:
+                continue
+            if not uniform(mix(key, 4 * j)) < sight.visibility * (1 - units.cover[j]):
+                continue
+            p_id = training[nation] * units.markings[j] * sight.visibility
+            if units.vehicles[j] > 0:
+                p_id = 1 - (1 - p_id) * (1 - sight.vehicle_recognition)
+            if uniform(mix(key, 4 * j + 1)) < p_id:
+                hostile = units.coalition[j] != coalition[nation]
+            else:
+                hostile = (not point_within(nation, jx, jy, sight.gate, since, index)
+                           and uniform(mix(key, 4 * j + 2)) < sight.engage_unidentified)
+            if hostile:
+                out[s], best_d = j, d
+    return out
 
 
 @njit(cache=True)
-def _footprint(units, x, y, radius):
-    """The units at the front and alive within ``radius`` km of (x, y), in table order."""
-    out = np.empty(units.strength.size, np.int64)
-    k = 0
-    for i in range(units.strength.size):
-        if units.posture[i] == 1 and units.strength[i] > 0:      # FRONT
-            ux, uy = position(units, i)
-            if np.hypot(ux - x, uy - y) <= radius:
-                out[k] = i
-                k += 1
-    return out[:k]
+def _effects(units, target, key, alert, effect):
+    """Each strike's (casualties, killed, a vehicle destroyed, surprised), in order (rules
+    above): a unit struck again in the step has the strength and vehicles the earlier
+    strikes left it."""
+    n = target.size
+    casualties = np.zeros(n, np.int64)
+    killed = np.zeros(n, np.int64)
+    vehicle = np.zeros(n, np.bool_)
+    surprised = np.zeros(n, np.bool_)
+    strength = units.strength.copy()
+    vehicles = units.vehicles.copy()
+    for s in range(n):
+        j = target[s]
+        surprised[s] = not alert[j]
+        if surprised[s] and vehicles[j] > 0:
+            vehicles[j] -= 1
+            vehicle[s] = True
+            c = int(np.rint(effect.occupants))
+        else:
+            c = poisson(effect.per_strike * (1.0 if surprised[s] else units.protection[j]),
+                        mix(key[s], _CASUALTIES))
+        c = min(c, strength[j])
+        strength[j] -= c
+        casualties[s] = c
+        fraction = effect.killed_exposed if surprised[s] else effect.killed_cover
+        killed[s] = binomial(c, fraction, mix(key[s], _KILLED))
+    return casualties, killed, vehicle, surprised
+
+
+@njit(cache=True)
+def _grey_zone(units, hunts, recon, count_key, sortie_key, band, front_x):
+    """The step's hunting sorties (rules above) as Sorties columns: nation by nation,
+    Poisson(``hunts[k]``) strike sorties then Poisson(``recon[k]``) reconnaissance
+    sorties (counts keyed by nation), each over x = front_x + band x (2u - 1) and y
+    uniform over the nation's stretch of front."""
+    total = 0
+    counts = np.zeros((hunts.size, 2), np.int64)
+    for k in range(hunts.size):
+        counts[k, 0] = poisson(hunts[k], mix(count_key, 2 * k))
+        counts[k, 1] = poisson(recon[k], mix(count_key, 2 * k + 1))
+        total += counts[k, 0] + counts[k, 1]
+    nation = np.empty(total, np.int64)
+    x, y = np.empty(total), np.empty(total)
+    key = np.empty(total, np.uint64)
+    is_recon = np.zeros(total, np.bool_)
+    m = 0
+    for k in range(hunts.size):
+        found, y_min, y_max = _stretch(units, k)
+        if not found:
+            continue
+        for j in range(counts[k, 0] + counts[k, 1]):
+            key[m] = mix(sortie_key, (k << 32) + j)
+            nation[m] = k
+            x[m] = front_x + band * (2 * uniform(mix(key[m], _POINT)) - 1)
+            y[m] = y_min + (y_max - y_min) * uniform(mix(key[m], _POINT + 1))
+            is_recon[m] = j >= counts[k, 0]
+            m += 1
+    return nation[:m], x[:m], y[:m], key[:m], is_recon[:m]
 
 
 @njit(cache=True)
@@ -343,8 +401,3 @@ def _stretch(units, nation):
             y_min = min(y_min, units.anchor[i, 1])
             y_max = max(y_max, units.anchor[i, 1])
     return found, y_min, y_max
-
-
-def _generator(seed: int) -> np.random.Generator:
-    """``np.random.default_rng(seed)`` (the same numbers), built a quarter faster."""
-    return np.random.Generator(np.random.PCG64(seed))

@@ -34,17 +34,27 @@ Rules:
 - A coalition unit hit by coalition fire is a friendly-fire incident, one per
   unit hit, with weapon ``artillery``; its cause is judged against the firing HQ's
   picture and the grid.
+- A step's missions land in order: a unit hit twice loses a fraction of what the first
+  left it.
+
+Random numbers: the missions' counts, choice and effects are keyed
+(:mod:`sim.model.keyed`): each nation's count by its own key, the choice by a uniform per
+call, and each mission's aim and casualties by the key of (nation, mission number), so
+one mission's draws never shift another's.
 """
 
 from __future__ import annotations
 
-import numpy as np
-from scipy.spatial import cKDTree
+from typing import NamedTuple
 
-from sim.model import attribution
+import numpy as np
+from numba import njit
+
+from sim.model import attribution, keyed
 from sim.model.comms import Network, radio_hop
 from sim.model.drones import Calls, joined, no_calls
-from sim.model.forces import Forces
+from sim.model.forces import Forces, position
+from sim.model.keyed import binomial, mix, normal_pair, uniform
 from sim.model.ledger import Ledger
 from sim.model.pictures import Pictures
 from sim.model.records import Fire, Incident
@@ -74,12 +84,13 @@ class IndirectFire:
         """Calls for fire from this step's contacts sent; the calls that arrive in this step
         fired on; casualties. Returns the arrived calls no mission took (for the drone
         teams, :mod:`sim.model.drones`)."""
+        keys = keyed.keys(rng, 3)          # the missions' keys, before the calls' draws
         self.call(self._send(t, dt, contacts, rng))
         due = self.in_flight.arrive_h < t + dt
         arrived, self.in_flight = self.in_flight.take(due), self.in_flight.take(~due)
         fresh = arrived.arrive_h - arrived.sent_h <= self.cfg.call_expiry_h
         self.expired += int((~fresh).sum())
-        return self._fire(t, dt, arrived.take(fresh), contacts, rng)
+        return self._fire(t, dt, arrived.take(fresh), keys)
 
     def _send(self, t: float, dt: float, c: Contacts, rng: np.random.Generator) -> Calls:
         """This step's calls for fire from units holding hostile contacts, on their way:
@@ -104,27 +115,22 @@ class IndirectFire:
         return Calls(src, supplier, grid, out.garbled, c.target[rows],
                      c.challenge_failed[rows], sent, out.arrive).take(delivered)
 
-    def _fire(self, t: float, dt: float, calls: Calls, c: Contacts,
-              rng: np.random.Generator) -> Calls:
-        """Missions on the calls that arrived (rules above); returns the calls left."""
+    def _fire(self, t: float, dt: float, calls: Calls, keys: np.ndarray) -> Calls:
+        """Missions on the calls that arrived (rules above); returns the calls left.
+        ``keys``: the step's keys of the missions' count, choice and draws."""
         f = self.forces
-        tree, units = c.tree, c.tree_units       # this step's positions of fighting units
+        count, order, mission = keys
+        rows, nation, rank = keyed.choose(calls.supplier, f.nations.fire_missions_per_h * dt,
+                                          count, order)
         left = np.ones(calls.size, bool)
-        for nation in np.unique(calls.supplier):
-            rows = np.flatnonzero(calls.supplier == nation)
-            n_missions = min(rows.size,
-                             int(rng.poisson(f.nations.fire_missions_per_h[nation] * dt)))
-            chosen = rng.permutation(rows)[:n_missions]
-            left[chosen] = False
-            # fire-support coordination against the firing HQ's picture
-            clear = ~self.pictures.correlates(np.full(chosen.size, nation), calls.grid[chosen],
-                                              self.cfg.no_fire_radius_km)
-            for k in chosen[clear]:
-                impact = calls.grid[k] + rng.normal(0.0, self.cfg.dispersion_km, 2)
-                if tree is None:                 # contacts made without a look (tests)
-                    tree, units = cKDTree(f.pos), np.arange(f.n)
-                self._land(t, int(nation), impact, tree, units, bool(calls.garbled[k]),
-                           int(calls.called[k]), bool(calls.challenge_failed[k]), rng)
+        left[rows] = False
+        # fire-support coordination against the firing HQ's picture
+        clear = ~self.pictures.correlates(nation, calls.grid[rows], self.cfg.no_fire_radius_km)
+        rows, nation, key = rows[clear], nation[clear], keyed.sortie_keys(mission, nation,
+                                                                           rank)[clear]
+        self.missions_fired += rows.size
+        if rows.size:
+            self._land(t, calls.take(rows), nation, key)
         return calls.take(left)
 
     def _calls(self, c: Contacts, wants: np.ndarray) -> np.ndarray:
@@ -132,43 +138,83 @@ class IndirectFire:
         f = self.forces
         return first_per_observer(c.hostile & f.at_front[c.observer] & wants[c.observer], c)
 
-    def _land(self, t: float, nation: int, impact: np.ndarray, tree: cKDTree,
-              tree_units: np.ndarray, grid_garbled: bool, called: int, challenge_failed: bool,
-              rng: np.random.Generator) -> None:
-        """Area effect of one mission at ``impact``; ``called`` is the contact the call was on
-        (a failed challenge is a cause only for that unit, not for bystanders)."""
-        f = self.forces
-        self.missions_fired += 1
-        hit = tree_units[np.array(sorted(tree.query_ball_point(
-            impact, self.cfg.effect_radius_km)), dtype=np.int64)]
-        hit = hit[f.fighting[hit]] if hit.size else hit
+    def _land(self, t: float, calls: Calls, nation: np.ndarray, key: np.ndarray) -> None:
+        """Area effects of the missions fired by ``nation`` on ``calls``, in order (a
+        failed challenge is a cause only for the unit the call was on, not for
+        bystanders)."""
+        f, cfg = self.forces, self.cfg
+        mission, hit, casualties, killed, impact = _missions(
+            f.view, calls.grid, key, f.alert(t, self.alert_h), Shells(
+                cfg.dispersion_km, cfg.effect_radius_km, cfg.casualty_fraction,
+                cfg.killed_fraction_exposed, cfg.killed_fraction))
         if hit.size == 0:
             return
-        shooter_coalition = bool(f.nations.coalition[nation])
-        surprised = ~f.alert(t, self.alert_h)[hit]
-        p = self.cfg.casualty_fraction * np.where(surprised, 1.0, f.protection[hit])
-        casualties = rng.binomial(f.strength[hit], p)
-        killed_fraction = np.where(surprised, self.cfg.killed_fraction_exposed,
-                                   self.cfg.killed_fraction)
         f.fired_on[hit] = True
+        shooter = nation[mission]
+        shooter_coalition = f.nations.coalition[shooter]
         incident = np.full(hit.size, -1, np.int64)
         fratricide = np.flatnonzero(f.coalition[hit] & shooter_coalition)
         if fratricide.size:
-            victims = hit[fratricide]
+            victims, by = hit[fratricide], mission[fratricide]
             causes = attribution.classify(
-                t, np.full(victims.size, nation), victims, f, self.pictures, self.network,
-                self.gate, np.full(victims.size, grid_garbled),
-                challenge_failed & (victims == called))
-            for k, victim, cause in zip(fratricide, victims, causes, strict=True):
-                name = f.nation_names[nation]
+                t, shooter[fratricide], victims, f, self.pictures, self.network, self.gate,
+                calls.garbled[by], calls.challenge_failed[by] & (victims == calls.called[by]))
+            for k, cause in zip(fratricide.tolist(), causes, strict=True):
+                j, name = int(hit[k]), f.nation_names[shooter[k]]
+                x, y = f.pos[j]
+                ix, iy = impact[mission[k]]
                 incident[k] = self.ledger.open(Incident(
                     replication=self.ledger.replication, time_h=t,
                     shooter_unit=f"{name}-fires", shooter_nation=name,
-                    target_unit=f.names[victim], target_nation=f.nation_names[f.nation[victim]],
-                    cause=cause, fire=Fire.INDIRECT,
-                    distance_km=float(np.hypot(*(f.pos[victim] - impact))),
-                    x_km=float(f.pos[victim][0]), y_km=float(f.pos[victim][1]), end_h=t,
-                    weapon="artillery"))
-        self.ledger.hit(hit, casualties, np.full(hit.size, shooter_coalition), incident, rng,
-                        killed_fraction, indirect=True)
+                    target_unit=f.names[j], target_nation=f.nation_names[f.nation[j]],
+                    cause=cause, fire=Fire.INDIRECT, distance_km=float(np.hypot(x - ix, y - iy)),
+                    x_km=float(x), y_km=float(y), end_h=t, weapon="artillery"))
+        self.ledger.apply(hit, casualties, killed, shooter_coalition, incident, indirect=True)
 
+
+class Shells(NamedTuple):
+    """What a mission does (``scenario.indirect_fire``)."""
+
+    dispersion: float          # km, aim error per axis (standard deviation)
+    radius: float              # km, every unit within it of the impact is hit
+    casualty_fraction: float   # of a unit's strength, caught in the open
+    killed_exposed: float      # killed fraction caught in the open
+    killed_cover: float        # killed fraction in cover
+
+
+@njit(cache=True)
+def _missions(units, grid, key, alert, shells):
+    """Area effects of missions on ``grid`` (M, 2), in order (rules above): each lands
+    at its grid plus a normal aim error (uniforms ``mix(key, 0, 1)``) and hits every unit
+    at the front and alive within the effect radius, Binomial(strength left by the
+    earlier missions, casualty fraction x (1 if surprised else protection)) casualties
+    (keyed ``mix(key, 2 + 2j)``), each killed with the fraction of the open or of cover
+    (``mix(key, 3 + 2j)``). Returns the hits (mission, unit, casualties, killed), by
+    mission then unit, and the impacts."""
+    m, n = key.size, units.strength.size
+    impact = np.empty((m, 2))
+    mission = np.empty(m * n, np.int64)
+    unit = np.empty(m * n, np.int64)
+    casualties = np.empty(m * n, np.int64)
+    killed = np.empty(m * n, np.int64)
+    strength = units.strength.copy()
+    k = 0
+    for s in range(m):
+        z1, z2 = normal_pair(uniform(mix(key[s], 0)), uniform(mix(key[s], 1)))
+        ix, iy = grid[s, 0] + shells.dispersion * z1, grid[s, 1] + shells.dispersion * z2
+        impact[s, 0], impact[s, 1] = ix, iy
+        for j in range(n):
+            if units.posture[j] != 1 or strength[j] <= 0:          # FRONT, alive
+                continue
+            jx, jy = position(units, j)
+            if np.hypot(jx - ix, jy - iy) > shells.radius:
+                continue
+            surprised = not alert[j]
+            p = shells.casualty_fraction * (1.0 if surprised else units.protection[j])
+            c = binomial(strength[j], p, mix(key[s], 2 + 2 * j))
+            fraction = shells.killed_exposed if surprised else shells.killed_cover
+            mission[k], unit[k], casualties[k] = s, j, c
+            killed[k] = binomial(c, fraction, mix(key[s], 3 + 2 * j))
+            strength[j] -= c
+            k += 1
+    return mission[:k], unit[:k], casualties[:k], killed[:k], impact

@@ -54,7 +54,14 @@ class Ledger:
             return
         casualties = casualties.astype(np.int64)
         kf = self.killed_fraction if killed_fraction is None else killed_fraction
-        killed = rng.binomial(casualties, kf)
+        self.apply(target, casualties, rng.binomial(casualties, kf), shooter_coalition,
+                   incident, indirect)
+
+    def apply(self, target: np.ndarray, casualties: np.ndarray, killed: np.ndarray,
+              shooter_coalition: np.ndarray, incident: np.ndarray,
+              indirect: bool = False) -> None:
+        """:meth:`hit` with the killed of each row already drawn (0 <= killed <= casualties)."""
+        casualties, killed = casualties.astype(np.int64), killed.astype(np.int64)
         _tally(Hits(target, casualties, killed, np.asarray(shooter_coalition, bool),
                     np.full(target.size, indirect)), self.forces.view, self.tallies)
         for k in np.flatnonzero((incident >= 0) & (casualties > 0)):

@@ -23,7 +23,7 @@ distance d <= R_i (the observer's sensor range):
 1. Detected when u0 < visibility x (1 - cover_j) x (1 - (d/R_i)^2).
 2. Sensed at pos_j + sigma x (z1, z2), sigma = position_error_km x (1 + d/R_i)
    / visibility, (z1, z2) normal deviates from (u1, u2) by Box-Muller
-   (``sensing._normal_pair``).
+   (``keyed.normal_pair``).
 2a. Remembered when the model's track table (``model.sensing.tracks``) holds a
    track of (i, j) seen within ``track_memory_h``: judged as the track says
    (friend: not engaged; enemy: engaged), skipping rules 3-6.
@@ -70,7 +70,10 @@ import numpy as np
 
 from sim.model.agents import Unit
 from sim.model.forces import PATROL_RELAX_H
-from sim.model.sensing import Contacts, _hash_uniform, _keys, _normal_pair
+from sim.model.keyed import hash_uniform as _hash_uniform
+from sim.model.keyed import keys as _keys
+from sim.model.keyed import normal_pair as _normal_pair
+from sim.model.sensing import Contacts
 
 #: Padding of the space around every place a unit can be sent, km. Space size
 #: costs nothing in a ContinuousSpace (neighbour search scans all agents).

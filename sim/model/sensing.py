@@ -43,6 +43,9 @@ from scipy.spatial import cKDTree
 from sim.model import tracks
 from sim.model.comms import Network
 from sim.model.forces import Forces, position
+from sim.model.keyed import keys as _keys
+from sim.model.keyed import normal_pair as _normal_pair
+from sim.model.keyed import uniform as _uniform
 from sim.model.pictures import Pictures
 from sim.model.spatial import point_within
 from sim.schema import Scenario
@@ -281,37 +284,3 @@ def _by_observer_then_target(obs, tgt, n):
 @njit(cache=True, inline="always")
 def _cell(o, t, n):
     return np.uint64(o) * np.uint64(n) + np.uint64(t)
-
-
-@njit(cache=True, inline="always")
-def _normal_pair(u1, u2):
-    """Two independent standard normal deviates from two uniforms in [0, 1) (Box-Muller)."""
-    radius = math.sqrt(-2.0 * math.log1p(-u1))
-    angle = 2.0 * math.pi * u2
-    return radius * math.cos(angle), radius * math.sin(angle)
-
-
-def _keys(rng: np.random.Generator, k: int) -> np.ndarray:
-    """The step's ``k`` hash keys: a pair's uniforms are the hash of its cell index
-    (observer x N + target) with each key, so a pair's numbers do not depend on which other
-    pairs exist this step (common random numbers), at no O(N^2) cost."""
-    return rng.integers(0, 2**63 - 1, size=k, dtype=np.int64).astype(np.uint64)
-
-
-@njit(cache=True, inline="always")
-def _uniform(x):
-    """SplitMix64 finaliser: a well-mixed uniform in [0, 1) from one 64-bit integer."""
-    z = x + np.uint64(0x9E3779B97F4A7C15)
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    z = z ^ (z >> np.uint64(31))
-    return np.float64(z >> np.uint64(11)) * (1.0 / 2**53)
-
-
-@njit(cache=True)
-def _hash_uniform(x: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser: a well-mixed uniform in [0, 1) per 64-bit input (array)."""
-    out = np.empty(x.size)
-    for i in range(x.size):
-        out[i] = _uniform(x[i])
-    return out

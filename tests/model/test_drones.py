@@ -210,8 +210,8 @@ def test_a_garbled_request_is_checked_at_the_wrong_place(kit, put, monkeypatch):
                               "drones.strike_uncleared": 0.0})
     _picture(model, {0: [], 1: [XY[2]], 2: []})
     net = model.network
-    monkeypatch.setattr(net, "garble", lambda xy, garbled, rng: np.asarray(xy) + 5.0 * np.asarray(
-        garbled, float)[:, None])
+    monkeypatch.setattr(net, "garbled_grids", lambda xy, garbled, u: np.asarray(xy) + 5.0 *
+                        np.asarray(garbled, float)[:, None])
     _answer(model, XY[2], caller=3, called=2)
     assert model.drones.strikes == 1
 
@@ -228,8 +228,14 @@ def _hunt(model, seed=0, t=NOON, dt=1.0):
 
 def _aim(model, monkeypatch, point):
     """Every hunting sortie of the model searches ``point``."""
-    monkeypatch.setattr(model.drones, "_hunting_point",
-                        lambda nation, rng: np.asarray(point, float))
+    real = model.drones._over_grey_zone
+
+    def aimed(dt, keys):
+        sorties = real(dt, keys)
+        return sorties._replace(x=np.full(sorties.size, float(point[0])),
+                                y=np.full(sorties.size, float(point[1])))
+
+    monkeypatch.setattr(model.drones, "_over_grey_zone", aimed)
 
 
 @pytest.mark.parametrize("dt", [1.0, 0.25])
@@ -240,22 +246,23 @@ def test_hunting_sorties_search_the_grey_zone_over_the_nations_front(kit, put, m
     (y 0 to 20 km here)."""
     rate = 3.0
     model = _model(kit, put, {**HUNT, "nations.A.drone_hunts_per_h": rate})
-    drones, points = model.drones, []
-    real = drones._hunting_point
+    drones, flown = model.drones, []
+    real = drones._over_grey_zone
 
-    def record(nation, rng):
-        points.append((nation, real(nation, rng)))
-        return points[-1][1]
+    def record(dt, keys):
+        flown.append(real(dt, keys))
+        return flown[-1]
 
-    monkeypatch.setattr(drones, "_hunting_point", record)
+    monkeypatch.setattr(drones, "_over_grey_zone", record)
     n = 1500
     for k in range(n):
         _hunt(model, seed=k, dt=dt)
-    nations = np.array([p[0] for p in points])
-    xy = np.array([p[1] for p in points])
+    nations = np.concatenate([s.nation for s in flown])
+    xy = np.column_stack([np.concatenate([s.x for s in flown]),
+                          np.concatenate([s.y for s in flown])])
     assert set(nations.tolist()) == {0}
     mean = rate * dt
-    assert abs(len(points) / n - mean) < Z * np.sqrt(mean / n)
+    assert abs(nations.size / n - mean) < Z * np.sqrt(mean / n)
     assert np.abs(xy[:, 0]).max() <= 1.0 and xy[:, 0].min() < -0.9 and xy[:, 0].max() > 0.9
     assert xy[:, 1].min() >= 0.0 and xy[:, 1].max() <= 20.0 and xy[:, 1].max() > 19.0
 
@@ -263,7 +270,7 @@ def test_hunting_sorties_search_the_grey_zone_over_the_nations_front(kit, put, m
 def test_no_hunt_over_a_front_the_nation_does_not_hold(kit, put):
     model = _model(kit, put, {**HUNT, "nations.A.drone_hunts_per_h": 50.0})
     model.forces.strength[[0, 1]] = 0                  # A has no unit in the fight
-    assert model.drones._hunting_point(0, np.random.default_rng(0)) is None
+    assert model.drones._over_grey_zone(1.0, np.arange(2, dtype=np.uint64)).size == 0
     _hunt(model)
     assert model.drones.strikes == 0
 
@@ -324,10 +331,3 @@ def test_a_reconnaissance_call_goes_to_the_supporting_nations_hq(kit, put, monke
     assert calls.size >= 1 and calls.supplier.tolist() == [1] * calls.size
     assert calls.caller_nation.tolist() == [0] * calls.size
     assert (calls.arrive_h > calls.sent_h).all()
-
-
-def test_a_sorties_generator_gives_default_rngs_numbers():
-    from sim.model.drones import _generator
-
-    for seed in (0, 7, 2**63 - 2):
-        assert np.array_equal(_generator(seed).random(8), np.random.default_rng(seed).random(8))

@@ -119,11 +119,12 @@ def test_calls_go_to_the_supporting_nation(kit, put):
 
 
 def _hits_on_the_target(model, n: int, dt: float = 1.0) -> np.ndarray:
-    """``n`` calls on e-001 (reset to full strength each time); did the mission hit it?"""
+    """``n`` calls on e-001 (it and the caller a-001, which a wide miss can hit, reset to
+    full strength each time); did the mission hit it?"""
     f = model.forces
     hit = np.zeros(n, bool)
     for k in range(n):
-        f.strength[4] = f.initial[4]
+        f.strength[[0, 4]] = f.initial[[0, 4]]
         before = f.killed[4] + f.wounded[4]
         contact = Contacts(observer=np.array([0]), target=np.array([4]),
                            distance=np.array([0.8]), seen_at=f.pos[[4]].copy(),
@@ -289,7 +290,11 @@ def test_a_call_is_fired_in_the_step_it_arrives(kit, put):
                               "indirect_fire.effect_radius_km": 0.1,
                               "indirect_fire.no_fire_radius_km": 0.0})
     fire = model.indirect_fire
-    fire.step(1.0, 1.0, _contact(model), np.random.default_rng(3))
+    seed = 0
+    fire.step(1.0, 1.0, _contact(model), np.random.default_rng(seed))
+    while not fire.in_flight.size:             # a call whose latency outlasts its step
+        seed += 1
+        fire.step(1.0, 1.0, _contact(model), np.random.default_rng(seed))
     (arrive,) = fire.in_flight.arrive_h
     assert fire.missions_fired == 0 and arrive > 2.0
     t = 2.0
