@@ -165,8 +165,8 @@ class DirectFire:
         idx = idx[within_reach(c.observer[idx], c.target[idx], c.distance[idx], f.view,
                                self.arsenal)]
         if idx.size and self.shooter.size:     # one engagement per (shooter, target) pair
-            held = self.shooter * f.n + self.target
-            idx = idx[~np.isin(c.observer[idx] * f.n + c.target[idx], held)]
+            idx = idx[~_member(c.observer[idx] * f.n + c.target[idx],
+                               np.sort(self.shooter * f.n + self.target))]
         if idx.size == 0:
             return
         start, until, incident, told = self._resumed(
@@ -253,12 +253,9 @@ class DirectFire:
         f = self.forces
         # detected this step and not taken for a friend (judged hostile or unidentified)
         wary = c.hostile if c.identity is None else c.identity != tracks.FRIEND
-        seen = c.observer[wary] * f.n + c.target[wary]
-        expected = np.isin(g * f.n + s, seen) | tracks.holds_enemy(
-            self.sensing.tracks, g, s, f.n)
-        engaged = np.unique(g)
-        surprised = engaged[~f.alert(t, self.alert_h)[engaged]
-                            & ~np.isin(engaged, g[expected])]
+        seen = np.sort(c.observer[wary] * f.n + c.target[wary])
+        held = self.sensing.tracks
+        surprised = _surprised(s, g, seen, held.key, held.friend, f.alert(t, self.alert_h))
         f.exposed_until[surprised] = np.maximum(f.exposed_until[surprised],
                                                 t + self.exposed_h)
 
@@ -463,3 +460,36 @@ def _going(shooter, target, until, units, arsenal, t):
             dist = np.hypot(gx - sx, gy - sy)
             going[k] = dist <= reach_on(units, arsenal, s, g)
     return going
+
+
+@njit(cache=True)
+def _member(x, pool):
+    """For each key of ``x``: is it in ``pool`` (sorted)?"""
+    out = np.zeros(x.size, np.bool_)
+    for k in range(x.size):
+        i = np.searchsorted(pool, x[k])
+        out[k] = i < pool.size and pool[i] == x[k]
+    return out
+
+
+@njit(cache=True)
+def _surprised(shooter, target, seen, track_key, track_friend, alert):
+    """The units engaged by ``shooter`` -> ``target`` pairs that are surprised (rules
+    above), in unit order: not ``alert``, and wary of none of their new shooters: no pair
+    key ``target x N + shooter`` in ``seen`` (sorted: detected this step, not taken for a
+    friend) nor among the enemy tracks (``track_key`` sorted, ``track_friend`` false)."""
+    n = alert.size
+    engaged = np.zeros(n, np.bool_)
+    wary = np.zeros(n, np.bool_)
+    for k in range(shooter.size):
+        g = target[k]
+        engaged[g] = True
+        key = g * n + shooter[k]
+        i = np.searchsorted(seen, key)
+        if i < seen.size and seen[i] == key:
+            wary[g] = True
+            continue
+        i = np.searchsorted(track_key, key)
+        if i < track_key.size and track_key[i] == key and not track_friend[i]:
+            wary[g] = True
+    return np.flatnonzero(engaged & ~wary & ~alert)

@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from numba import njit
 
 #: Identity codes of a contact as judged this step (and of a track).
 UNKNOWN, FRIEND, ENEMY = -1, 0, 1
@@ -65,32 +66,44 @@ def side_by_side(table: Familiarity, observer: np.ndarray, target: np.ndarray, n
                        .astype(float))   # (float64 even when empty)
 
 
-def holds_enemy(tracks: TrackTable, observer: np.ndarray, target: np.ndarray,
-                n: int) -> np.ndarray:
-    """For each pair (observer[k], target[k]): does the observer hold an enemy track of the
-    target?"""
-    key = observer * n + target
-    i = np.searchsorted(tracks.key, key)
-    found = i < tracks.key.size
-    found[found] = tracks.key[i[found]] == key[found]
-    out = np.zeros(key.size, bool)
-    out[found] = ~tracks.friend[i[found]]
-    return out
-
-
 def remember(tracks: TrackTable, observer: np.ndarray, target: np.ndarray,
              identity: np.ndarray, n: int, t: float, memory_h: float) -> TrackTable:
     """The tracks after a look at time ``t``: this step's identified contacts (identity
-    FRIEND or ENEMY) renewed or added, then every track older than ``memory_h`` dropped."""
+    FRIEND or ENEMY) renewed or added, then every track older than ``memory_h`` dropped.
+    A pair given twice keeps its last identity."""
     if memory_h <= 0:
         return tracks
     known = identity != UNKNOWN
-    key = np.concatenate([tracks.key, observer[known] * n + target[known]])
-    friend = np.concatenate([tracks.friend, identity[known] == FRIEND])
-    seen = np.concatenate([tracks.seen_h, np.full(int(known.sum()), t)])
-    # the newest entry of each key wins: sort by key, then by recency (new rows come last)
-    order = np.lexsort((np.arange(key.size), key))
-    key, friend, seen = key[order], friend[order], seen[order]
-    last = np.append(key[1:] != key[:-1], True) if key.size else np.zeros(0, bool)
-    keep = last & (t - seen < memory_h)
-    return TrackTable(key[keep], friend[keep], seen[keep])
+    key = observer[known] * n + target[known]
+    friend = identity[known] == FRIEND
+    return TrackTable(*_merged(tracks.key, tracks.friend, tracks.seen_h, key, friend, t,
+                               memory_h))
+
+
+@njit(cache=True)
+def _merged(key, friend, seen, new_key, new_friend, t, memory_h):
+    """The sorted table ``key`` with the rows ``new_key`` (seen at ``t``; the last of equal
+    new keys wins, and a new row replaces an old one) merged in, keeping the rows seen
+    within ``memory_h`` of ``t``."""
+    order = np.argsort(new_key, kind="mergesort")
+    m = key.size + new_key.size
+    out_key = np.empty(m, np.int64)
+    out_friend = np.empty(m, np.bool_)
+    out_seen = np.empty(m)
+    i = j = k = 0
+    while i < key.size or j < order.size:
+        if j < order.size and (i >= key.size or new_key[order[j]] <= key[i]):
+            r = order[j]
+            while j + 1 < order.size and new_key[order[j + 1]] == new_key[r]:
+                j += 1                                  # the last of equal new keys
+                r = order[j]
+            if i < key.size and key[i] == new_key[r]:
+                i += 1                                  # renewed: the old row goes
+            out_key[k], out_friend[k], out_seen[k] = new_key[r], new_friend[r], t
+            j += 1
+        else:
+            out_key[k], out_friend[k], out_seen[k] = key[i], friend[i], seen[i]
+            i += 1
+        if t - out_seen[k] < memory_h:
+            k += 1
+    return out_key[:k], out_friend[:k], out_seen[:k]

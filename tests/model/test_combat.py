@@ -480,8 +480,6 @@ def test_a_shooter_told_of_its_mistake_while_broken_off_holds_fire(kit):
     """B-001's check-fire on its fire at A-001 arrives at 2.5 h, while the contact is lost
     (2 h); seen again at 3 h, B-001 knows A-001 for a friend: no engagement, a friend
     track."""
-    from sim.model.tracks import holds_enemy
-
     model = _tiny(kit, {"engagement.resume_h": 2.0, "identification.track_memory_h": 6.0})
     fire, f = model.direct_fire, model.forces
     c = _contacts([2], [0], [0.5], [True])
@@ -492,7 +490,6 @@ def test_a_shooter_told_of_its_mistake_while_broken_off_holds_fire(kit):
     assert fire.shooter.size == 0 and len(model.ledger.incidents) == 1
     tr = model.sensing.tracks
     assert tr.key.tolist() == [2 * f.n + 0] and tr.friend.tolist() == [True]
-    assert not holds_enemy(tr, np.array([2]), np.array([0]), f.n)[0]
 
 
 def test_a_shooter_that_recognises_a_friend_keeps_a_friend_track_of_it(kit):

@@ -49,6 +49,34 @@ def test_remember_keeps_identified_contacts_newest_first_and_forgets_old_ones():
     assert none.key.size == 0                            # no memory: no tracks
 
 
+def _remember_plainly(table, observer, target, identity, n, t, memory_h):
+    """The rule of :func:`tracks.remember` written with numpy sorts (the reference)."""
+    known = identity != UNKNOWN
+    key = np.concatenate([table.key, observer[known] * n + target[known]])
+    friend = np.concatenate([table.friend, identity[known] == FRIEND])
+    seen = np.concatenate([table.seen_h, np.full(int(known.sum()), t)])
+    order = np.lexsort((np.arange(key.size), key))      # newest entry of a key last
+    key, friend, seen = key[order], friend[order], seen[order]
+    last = np.append(key[1:] != key[:-1], True) if key.size else np.zeros(0, bool)
+    keep = last & (t - seen < memory_h)
+    return key[keep], friend[keep], seen[keep]
+
+
+def test_remember_merges_as_the_plain_rule_says():
+    """Random tables and looks, pairs repeated within a look and against old tracks."""
+    rng = np.random.default_rng(5)
+    n, table = 6, tracks.empty()
+    for step in range(300):
+        t = float(step)
+        m = int(rng.integers(0, 12))
+        obs, tgt = rng.integers(0, n, m), rng.integers(0, n, m)
+        ident = rng.choice([UNKNOWN, FRIEND, ENEMY], m)
+        want = _remember_plainly(table, obs, tgt, ident, n, t, 3.0)
+        table = tracks.remember(table, obs, tgt, ident, n, t, 3.0)
+        for got, expected in zip(table, want, strict=True):
+            assert np.array_equal(got, expected), step
+
+
 def test_an_identified_friend_is_not_fired_on_while_remembered(kit):
     """A identifies B once (markings 1); then B becomes unrecognisable (markings 0). With
     memory A keeps B as a friend while it sees it; without, A's ROE fires at once."""
