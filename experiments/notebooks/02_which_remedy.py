@@ -314,7 +314,10 @@ lines = [
     f"- **Most coalition casualties avoided (all causes):** `{best_cas}`, "
     f"{real.loc[best_cas, 'coalition casualties avoided']:.0f} "
     f"[{real.loc[best_cas, 'coalition casualties avoided lo']:.0f}, "
-    f"{real.loc[best_cas, 'coalition casualties avoided hi']:.0f}] killed + wounded.",
+    f"{real.loc[best_cas, 'coalition casualties avoided hi']:.0f}] killed + wounded"
+    + (" (its interval includes 0: no remedy is shown to save coalition casualties "
+       "overall at this number of replications)."
+       if real.loc[best_cas, "coalition casualties avoided lo"] <= 0 else "."),
 ]
 if sr is not None:
     lines.append(

@@ -64,6 +64,10 @@ Rules:
   until the shooter recognises its mistake; its weapon is the shooter's system with the
   largest volley on that target alone, in the open, in a firefight at the opening
   distance (:func:`sim.model.weapons.main_system`).
+
+Random numbers are keyed (:mod:`sim.model.keyed`): a target's losses by the unit, their
+split and their killed by the (shooter, target) pair, so one engagement's numbers do not
+shift another's.
 """
 
 from __future__ import annotations
@@ -73,9 +77,10 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.model import attribution, tracks, views
+from sim.model import attribution, keyed, tracks, views
 from sim.model.comms import Network
 from sim.model.forces import Forces, position
+from sim.model.keyed import binomial, mix
 from sim.model.ledger import Ledger
 from sim.model.pictures import Pictures
 from sim.model.records import Fire, Incident
@@ -266,20 +271,11 @@ class DirectFire:
             return
         v = volley(self._phases(t, dt), f.view, self.arsenal, dt)
         f.fired_on[g[(v.hazard > 0) | (v.vehicle_hazard > 0)]] = True
-        loss = rng.binomial(f.strength, v.p)                  # soldiers, per target
-        lost = rng.binomial(f.vehicles, v.p_vehicle)          # vehicles, per target
-        if not (loss.any() or lost.any()):
-            return
-        share = _split(loss, v.hazard, g, rng)
-        occupants = np.zeros(s.size, np.int64)
+        casualties, killed, lost = _attrition(s, g, v, f.view, *keyed.keys(rng, 2))
         if lost.any():
             f.vehicles[:] -= lost
-            occupants = _occupants(_split(lost, v.vehicle_hazard, g, rng),
-                                   v.vehicle_casualties, g, f.strength - loss)
-        self.ledger.hit(g, share, f.coalition[s], self.incident, rng, v.killed)
-        if occupants.any():
-            self.ledger.hit(g, occupants, f.coalition[s], self.incident, rng,
-                            v.vehicle_killed)
+        if casualties.any():
+            self.ledger.apply(g, casualties, killed, f.coalition[s], self.incident)
 
     def _phases(self, t: float, dt: float) -> Engagements:
         """This step's engagements with the fractions of the step each fires in the opening
@@ -300,36 +296,68 @@ class DirectFire:
                            in_open - open_fight, firing - fight - (in_open - open_fight))
 
 
-def _split(loss: np.ndarray, hazard: np.ndarray, target: np.ndarray,
-           rng: np.random.Generator) -> np.ndarray:
-    """Each target's ``loss`` (per unit) shared among the engagements on it (rows, with
-    their ``hazard``) in proportion to their hazard: all of it to the only engagement with
-    hazard, a multinomial draw among several."""
-    active = hazard > 0
-    count = np.bincount(target[active], minlength=loss.size)
-    share = np.where(active & (count[target] == 1), loss[target], 0)
-    shared = np.flatnonzero((loss > 0) & (count > 1))
-    if shared.size:
-        order = np.argsort(target, kind="stable")        # engagements by target
-        first = np.searchsorted(target[order], shared, "left")
-        last = np.searchsorted(target[order], shared, "right")
-        for tgt, a, b in zip(shared, first, last, strict=True):
-            rows = order[a:b]
-            share[rows] = rng.multinomial(loss[tgt], hazard[rows] / hazard[rows].sum())
-    return share
+@njit(cache=True)
+def _attrition(shooter, target, v, units, unit_key, pair_key):
+    """This step's losses (rules above): per engagement (K rows) its casualties (soldiers
+    and vehicle occupants) and their killed, and per unit the vehicles it lost. Each
+    target loses Binomial(strength, p) soldiers and Binomial(vehicles, p_vehicle) vehicles
+    (keyed by the unit), shared among the engagements on it in proportion to their hazard
+    (a multinomial, drawn as binomials in row order, keyed by the pair); a vehicle's
+    occupants are put out of action (rounded half up, at most the soldiers left, in row
+    order), and each casualty is killed with its fire's killed fraction."""
+    n, m = units.strength.size, target.size
+    casualties = np.zeros(m, np.int64)
+    killed = np.zeros(m, np.int64)
+    lost = np.zeros(n, np.int64)
+    soldiers = np.zeros(m, np.int64)
+    vehicles = np.zeros(m, np.int64)
+    order = np.argsort(target, kind="mergesort")         # engagements by target, row order
+    a = 0
+    while a < m:
+        j = target[order[a]]
+        b = a
+        while b < m and target[order[b]] == j:
+            b += 1
+        rows = order[a:b]
+        key = mix(unit_key, j)
+        loss = binomial(units.strength[j], v.p[j], mix(key, 0))
+        _share(loss, v.hazard, rows, soldiers, mix(key, 1))
+        lost[j] = binomial(units.vehicles[j], v.p_vehicle[j], mix(key, 2))
+        _share(lost[j], v.vehicle_hazard, rows, vehicles, mix(key, 3))
+        room = units.strength[j] - loss
+        for k in rows:
+            pair = mix(pair_key, (shooter[k] << 32) + j)
+            occupants = min(int(np.floor(vehicles[k] * v.vehicle_casualties[k] + 0.5)), room)
+            room -= occupants
+            casualties[k] = soldiers[k] + occupants
+            killed[k] = (binomial(soldiers[k], v.killed[k], mix(pair, 0))
+                         + binomial(occupants, v.vehicle_killed[k], mix(pair, 1)))
+        a = b
+    return casualties, killed, lost
 
 
-def _occupants(lost: np.ndarray, per_vehicle: np.ndarray, target: np.ndarray,
-               room: np.ndarray) -> np.ndarray:
-    """Casualties of the vehicles each engagement destroyed (``lost``, rows): their
-    occupants, ``per_vehicle`` each, rounded half up, at most the ``room`` (soldiers left, per
-    unit) of their target, taken in row order."""
-    casualties = np.floor(lost * per_vehicle + 0.5).astype(np.int64)
-    room = room.copy()
-    for k in np.flatnonzero(casualties):
-        casualties[k] = min(casualties[k], room[target[k]])
-        room[target[k]] -= casualties[k]
-    return casualties
+@njit(cache=True)
+def _share(total, weight, rows, out, key):
+    """``total`` shared among ``rows`` in proportion to ``weight`` (a multinomial: row by
+    row, Binomial(what is left, its weight over the weight left), keyed ``mix(key, i)``);
+    all of it to the only row of positive weight."""
+    left, w_left = total, 0.0
+    last = -1
+    for k in rows:
+        if weight[k] > 0:
+            w_left += weight[k]
+            last = k
+    for i in range(rows.size):
+        k = rows[i]
+        if left == 0 or weight[k] <= 0:
+            continue
+        if k == last:
+            out[k] = left
+            break
+        x = binomial(left, min(weight[k] / w_left, 1.0), mix(key, i))
+        out[k] = x
+        left -= x
+        w_left -= weight[k]
 
 
 class Engagements(NamedTuple):

@@ -167,7 +167,7 @@ class DroneStrikes:
             return
         mine = calls.take(rows)
         sorties = Sorties(nation, mine.grid[:, 0].copy(), mine.grid[:, 1].copy(),
-                          keyed.sortie_keys(sortie, nation, rank), np.zeros(rows.size, bool))
+                          keyed.pair_keys(sortie, nation, rank), np.zeros(rows.size, bool))
         target = self._look(t, sorties)
         go = target >= 0
         ask = np.flatnonzero(go & (mine.caller_nation != nation))

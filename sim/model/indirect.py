@@ -126,7 +126,7 @@ class IndirectFire:
         left[rows] = False
         # fire-support coordination against the firing HQ's picture
         clear = ~self.pictures.correlates(nation, calls.grid[rows], self.cfg.no_fire_radius_km)
-        rows, nation, key = rows[clear], nation[clear], keyed.sortie_keys(mission, nation,
+        rows, nation, key = rows[clear], nation[clear], keyed.pair_keys(mission, nation,
                                                                            rank)[clear]
         self.missions_fired += rows.size
         if rows.size:

@@ -11,8 +11,8 @@ step's keys are drawn from the mechanism's own stream (:func:`keys`,
 The hash is the SplitMix64 finaliser (Steele, Lea and Flood 2014, "Fast splittable
 pseudorandom number generators"), whose output passes BigCrush as a counter-based
 generator. Deviates other than uniforms are made from uniforms by exact methods:
-normal pairs by Box-Muller, Poisson counts by inversion, binomial counts as sums of
-Bernoulli trials.
+normal pairs by Box-Muller, Poisson counts by inversion, binomial counts by inversion
+(small means) or as sums of Bernoulli trials.
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ from numba import njit
 #: Poisson means above this are drawn as a sum of pieces no larger (inversion stays exact
 #: and short: e^-32 is far from underflow).
 _POISSON_PIECE = 32.0
+#: Binomial counts of mean (of the rarer outcome) up to this are drawn by inversion, larger
+#: ones as sums of trials.
+_INVERSION_MEAN = 30.0
 
 
 def keys(rng: np.random.Generator, k: int) -> np.ndarray:
@@ -84,17 +87,30 @@ def poisson(mean, key):
 
 @njit(cache=True)
 def binomial(n, p, key):
-    """A Binomial(``n``, ``p``) count keyed by ``key``: the trials whose uniform
-    ``uniform(mix(key, i))`` falls below ``p``."""
+    """A Binomial(``n``, ``p``) count keyed by ``key``. With n x min(p, 1 - p) up to 30:
+    inversion of one uniform, ``uniform(key)``, by the recurrence of the probabilities
+    from 0 (of the rarer outcome); above: the trials whose uniform ``uniform(mix(key, i))``
+    falls below ``p``."""
     if p <= 0.0 or n <= 0:
         return 0
     if p >= 1.0:
         return n
-    k = 0
-    for i in range(n):
-        if uniform(mix(key, i)) < p:
-            k += 1
-    return k
+    q = min(p, 1.0 - p)
+    if n * q > _INVERSION_MEAN:
+        k = 0
+        for i in range(n):
+            if uniform(mix(key, i)) < p:
+                k += 1
+        return k
+    u = uniform(key)
+    ratio = q / (1.0 - q)
+    prob = math.exp(n * math.log1p(-q))
+    cdf, k = prob, 0
+    while u >= cdf and k < n:
+        prob *= ratio * (n - k) / (k + 1)
+        k += 1
+        cdf += prob
+    return k if q == p else n - k
 
 
 @njit(cache=True)
@@ -142,9 +158,11 @@ def choose(owner, means, count_key, order_key):
 
 
 @njit(cache=True)
-def sortie_keys(key, owner, rank):
-    """The key of each (owner, rank): ``mix(key, owner x 2^32 + rank)``."""
-    out = np.empty(owner.size, np.uint64)
-    for i in range(owner.size):
-        out[i] = mix(key, (owner[i] << 32) + rank[i])
+def pair_keys(key, first, second):
+    """The key of each pair (``first[i]``, ``second[i]``) of non-negative numbers below
+    2^31 (a nation and its sortie's number; two units): ``mix(key, first x 2^32 +
+    second)``."""
+    out = np.empty(first.size, np.uint64)
+    for i in range(first.size):
+        out[i] = mix(key, (first[i] << 32) + second[i])
     return out

@@ -112,7 +112,7 @@ class CoalitionModel(mesa.Model):
         self.pictures.exchange(t, self.dt, s.at("communication", k))
         contacts = self.sensing.look(t, s.at("sensing", k), s.at("identification", k))
         self.sensing.remember(t, contacts)
-        self.seams.exchange(t, self.dt, contacts, s.at("seams", k))
+        self.seams.exchange(t, self.dt, s.at("seams", k))
         self.direct_fire.step(t, self.dt, contacts, s.at("combat", k), s.at("recognition", k))
         calls = self.indirect_fire.step(t, self.dt, contacts, s.at("indirect_fire", k))
         self.drones.answer(t, self.dt, calls, s.at("drones", k))

@@ -19,12 +19,12 @@ Rules (per step of ``dt`` hours):
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial import cKDTree
 
-from sim.model import tracks
+from sim.model import keyed, tracks
 from sim.model.comms import Network
 from sim.model.forces import Forces
-from sim.model.sensing import Contacts, Sensing
+from sim.model.sensing import Sensing
+from sim.model.spatial import pairs_within
 from sim.schema import Scenario
 
 
@@ -51,27 +51,20 @@ class Seams:
         self.active = bool((self.reach > 0).any()) and (exchanging or self.familiarity_h > 0)
         self.max_reach = float(self.reach.max(initial=0.0))
 
-    def exchange(self, t: float, dt: float, contacts: Contacts | None,
-                 rng: np.random.Generator) -> None:
+    def exchange(self, t: float, dt: float, rng: np.random.Generator) -> None:
         """This step at the seams: hours side by side, and friend tracks for the units that
-        told each other where they are (rules above). Uses the look's k-d tree of the
-        fighting units (``contacts.tree``), or builds one when there is none (no look
-        this step, or a look that built no tree)."""
+        told each other where they are (rules above). A pair's two uniforms (exchange,
+        understood) are keyed by the pair (:mod:`sim.model.keyed`)."""
         f = self.forces
         if not self.active:
             return
-        tree, units = (contacts.tree, contacts.tree_units) if contacts is not None else \
-            (None, None)
-        if tree is None:
-            units = np.flatnonzero(f.fighting)
-            if units.size < 2:
-                return
-            tree = cKDTree(f.pos[units])
-        pairs = units[tree.query_pairs(self.max_reach, output_type="ndarray")]
+        units = np.flatnonzero(f.fighting)
+        pairs = units[pairs_within(f.pos[units], self.max_reach)]
         if len(pairs) == 0:
             return
-        u = rng.random((2, len(pairs)))
         a, b = pairs[:, 0], pairs[:, 1]
+        key = keyed.keys(rng, 1)[0]
+        u = keyed.block(keyed.pair_keys(key, a, b), 0, 2)
         na, nb = f.nation[a], f.nation[b]
         d = np.hypot(*(f.pos[a] - f.pos[b]).T)
         near = (d < self.reach[na, nb]) & (na != nb)

@@ -1,8 +1,8 @@
 """Detection and identification: from a sensor look to a decision to fire.
 
-Rules, for every observer-contact pair within the observer's sensor range
-(pairs found with one ``cKDTree`` per step, then handled in one compiled
-numba kernel; :mod:`sim.model.reference` is the same step written the plain
+Rules, for every observer-contact pair within the observer's sensor range (pairs found
+with a cell list per step, :func:`sim.model.spatial.pairs_within`, then handled in one
+compiled numba kernel; :mod:`sim.model.reference` is the same step written the plain
 Mesa way, and the tests check the two agree contact for contact):
 1. Detection: P = visibility x (1 - target cover) x (1 - (d/R)^2), with R the
    observer's sensor range and visibility 1 by day, ``night_visibility`` at night.
@@ -38,16 +38,15 @@ from typing import NamedTuple
 
 import numpy as np
 from numba import njit
-from scipy.spatial import cKDTree
 
-from sim.model import tracks
+from sim.model import tracks, views
 from sim.model.comms import Network
 from sim.model.forces import Forces, position
 from sim.model.keyed import keys as _keys
 from sim.model.keyed import normal_pair as _normal_pair
 from sim.model.keyed import uniform as _uniform
 from sim.model.pictures import Pictures
-from sim.model.spatial import point_within
+from sim.model.spatial import pairs_within, point_within
 from sim.schema import Scenario
 
 
@@ -63,10 +62,6 @@ class Contacts:
     challenge_failed: np.ndarray  # a challenge was made and failed
     #: identity as judged this step (sim.model.tracks: UNKNOWN, FRIEND, ENEMY)
     identity: np.ndarray | None = None
-    #: the step's k-d tree of the fighting units' positions, and the units it holds in
-    #: tree order (for area effects; None when no tree was built)
-    tree: cKDTree | None = None
-    tree_units: np.ndarray | None = None
 
     def __len__(self) -> int:
         return self.observer.size
@@ -99,6 +94,10 @@ class LookRules(NamedTuple):
     familiarity: tracks.Familiarity  # hours each pair of neighbours spent side by side
 
 
+#: the look kernel takes the rules as a view (one reference, :mod:`sim.model.views`)
+LookRulesViewType, LookRulesView = views.define(LookRules, __name__)
+
+
 class Sensing:
     """Looks, correlates, identifies and applies the ROE for every unit at once."""
 
@@ -123,9 +122,7 @@ class Sensing:
         active = np.flatnonzero(f.fighting)
         if active.size < 2 or self.max_range <= 0:
             return _no_contacts()
-        pos = f.pos
-        tree = cKDTree(pos[active])
-        pairs = tree.query_pairs(self.max_range, output_type="ndarray")
+        pairs = pairs_within(f.pos[active], self.max_range)
         index, since = self.pictures.friend_index()
         rules = LookRules(
             visibility=visibility(t, self.scenario), position_error=self.ident.position_error_km,
@@ -136,8 +133,8 @@ class Sensing:
             now=t, track_memory=self.ident.track_memory_h,
             familiarity_h=self.ident.familiarity_h, familiarity=self.familiarity)
         obs, tgt, d, seen_at, hostile, failed, identity = _look(
-            active[pairs], f.view, rules, index, self.tracks)
-        return Contacts(obs, tgt, d, seen_at, hostile, failed, identity, tree, active)
+            active[pairs], f.view, views.view_of(rules), index, self.tracks)
+        return Contacts(obs, tgt, d, seen_at, hostile, failed, identity)
 
     def remember(self, t: float, contacts: Contacts) -> None:
         """Renew or add the tracks of the contacts identified in this step's look, and

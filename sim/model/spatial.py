@@ -1,4 +1,5 @@
-"""A spatial index of points by group: "is there a point of group g within r of here?"
+"""Spatial queries: points by group ("is there a point of group g within r of here?"),
+and the pairs of points within a distance of each other.
 
 Each HQ's picture is one group of points (its current friend entries). The
 index is a cell list: points are sorted by (group, cell row, cell column) on a
@@ -14,6 +15,8 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from sim.model import views
+
 
 class PointIndex(NamedTuple):
     """The arrays of a :class:`GroupedPoints` index, as kernels take them."""
@@ -26,6 +29,9 @@ class PointIndex(NamedTuple):
     shape: np.ndarray     # int64 (2,), grid columns and rows
 
 
+PointIndexViewType, PointIndexView = views.define(PointIndex, __name__)
+
+
 class GroupedPoints:
     """Points ``xy`` (P, 2) km, each in group ``group`` (P,) and stamped with a time
     ``stamp`` (P,) h, indexed on a ``cell_km`` grid. Queries may ignore points stamped
@@ -36,14 +42,16 @@ class GroupedPoints:
         self.cell = float(cell_km)
         self.size = len(group)
         if self.size == 0:
-            self.arrays = PointIndex(np.zeros(0, np.int64), np.zeros((0, 2)), np.zeros(0),
-                                     self.cell, np.zeros(2, np.int64), np.zeros(2, np.int64))
-            return
-        keys, points, stamps, origin, shape = _build(
-            np.asarray(group, np.int64), np.asarray(xy, dtype=float),
-            np.asarray(stamp, dtype=float), self.cell)
-        #: the index, for kernels that call :func:`point_within`
-        self.arrays = PointIndex(keys, points, stamps, self.cell, origin, shape)
+            table = PointIndex(np.zeros(0, np.int64), np.zeros((0, 2)), np.zeros(0),
+                               self.cell, np.zeros(2, np.int64), np.zeros(2, np.int64))
+        else:
+            keys, points, stamps, origin, shape = _build(
+                np.asarray(group, np.int64), np.asarray(xy, dtype=float),
+                np.asarray(stamp, dtype=float), self.cell)
+            table = PointIndex(keys, points, stamps, self.cell, origin, shape)
+        #: the index as kernels that call :func:`point_within` take it (a view,
+        #: :mod:`sim.model.views`)
+        self.arrays = views.view_of(table)
 
     def any_within(self, group: np.ndarray, xy: np.ndarray, radius: float,
                    since: float = -np.inf) -> np.ndarray:
@@ -102,3 +110,60 @@ def point_within(group, x, y, radius, since, index):
             if dx * dx + dy * dy < r2:
                 return True
     return False
+
+
+@njit(cache=True)
+def pairs_within(xy, radius):
+    """The index pairs (i, j), i < j, of the points ``xy`` (P, 2) km no farther apart than
+    ``radius`` km, sorted by i then j: a cell list of ``radius`` squares (points sorted by
+    cell with a counting sort), each point checked against the points of its own and the
+    eight neighbouring cells."""
+    n = xy.shape[0]
+    if n < 2 or not radius > 0:
+        return np.zeros((0, 2), np.int64)
+    cx = np.empty(n, np.int64)
+    cy = np.empty(n, np.int64)
+    for i in range(n):
+        cx[i] = int(np.floor(xy[i, 0] / radius))
+        cy[i] = int(np.floor(xy[i, 1] / radius))
+    x0, y0 = cx.min(), cy.min()
+    width, height = cx.max() - x0 + 1, cy.max() - y0 + 1
+    start = np.zeros(width * height + 1, np.int64)     # the cell's first member
+    for i in range(n):
+        start[(cy[i] - y0) * width + (cx[i] - x0) + 1] += 1
+    for c in range(width * height):
+        start[c + 1] += start[c]
+    fill = start[:-1].copy()
+    members = np.empty(n, np.int64)                    # by cell, then index
+    for i in range(n):
+        c = (cy[i] - y0) * width + (cx[i] - x0)
+        members[fill[c]] = i
+        fill[c] += 1
+    r2 = radius * radius
+    out = np.empty((8 * n, 2), np.int64)
+    near = np.empty(n, np.int64)                       # the partners of one point
+    m = 0
+    for i in range(n):
+        c = 0
+        gx, gy = cx[i] - x0, cy[i] - y0
+        for row in range(max(gy - 1, 0), min(gy + 2, height)):
+            for q in range(start[row * width + max(gx - 1, 0)],
+                           start[row * width + min(gx + 1, width - 1) + 1]):
+                j = members[q]
+                if j > i:
+                    dx, dy = xy[j, 0] - xy[i, 0], xy[j, 1] - xy[i, 1]
+                    if dx * dx + dy * dy <= r2:
+                        k = c                          # insertion: partners in order
+                        while k > 0 and near[k - 1] > j:
+                            near[k] = near[k - 1]
+                            k -= 1
+                        near[k] = j
+                        c += 1
+        if m + c > out.shape[0]:
+            grown = np.empty((2 * (m + c), 2), np.int64)
+            grown[:m] = out[:m]
+            out = grown
+        for k in range(c):
+            out[m, 0], out[m, 1] = i, near[k]
+            m += 1
+    return out[:m]

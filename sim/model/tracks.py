@@ -59,11 +59,30 @@ def side_by_side(table: Familiarity, observer: np.ndarray, target: np.ndarray, n
                  dt: float) -> Familiarity:
     """``table`` with ``dt`` hours added for every pair (observer, target) given (each
     pair once)."""
-    key = np.concatenate([table.key, observer * n + target])
-    hours = np.concatenate([table.hours, np.full(observer.size, dt)])
-    uniq, inverse = np.unique(key, return_inverse=True)
-    return Familiarity(uniq, np.bincount(inverse, weights=hours, minlength=uniq.size)
-                       .astype(float))   # (float64 even when empty)
+    return Familiarity(*_added(table.key, table.hours, observer * n + target, dt))
+
+
+@njit(cache=True)
+def _added(key, hours, new_key, dt):
+    """The sorted table ``key`` with ``dt`` hours added to the rows ``new_key`` (distinct;
+    a key not in the table joins it with ``dt``)."""
+    new_key = np.sort(new_key)
+    out_key = np.empty(key.size + new_key.size, np.int64)
+    out_hours = np.empty(key.size + new_key.size)
+    i = j = k = 0
+    while i < key.size or j < new_key.size:
+        if j < new_key.size and (i >= key.size or new_key[j] <= key[i]):
+            if i < key.size and key[i] == new_key[j]:
+                out_key[k], out_hours[k] = key[i], hours[i] + dt
+                i += 1
+            else:
+                out_key[k], out_hours[k] = new_key[j], dt
+            j += 1
+        else:
+            out_key[k], out_hours[k] = key[i], hours[i]
+            i += 1
+        k += 1
+    return out_key[:k], out_hours[:k]
 
 
 def remember(tracks: TrackTable, observer: np.ndarray, target: np.ndarray,

@@ -46,8 +46,11 @@ def test_poisson_counts_have_the_poisson_mean_and_variance(mean):
     assert abs((x == 0).mean() - np.exp(-mean)) < Z * np.sqrt(np.exp(-mean) / n) + 1e-12
 
 
-@pytest.mark.parametrize(("n", "p"), [(0, 0.5), (10, 0.0), (10, 1.0), (120, 0.25), (7, 0.6)])
-def test_binomial_counts_are_bernoulli_sums(n, p):
+@pytest.mark.parametrize(("n", "p"), [(0, 0.5), (10, 0.0), (10, 1.0), (120, 0.25), (7, 0.6),
+                                    (100, 0.97), (12000, 0.001), (400, 0.5)])
+def test_binomial_counts_have_the_binomial_moments(n, p):
+    """Inversion up to a mean of 30 of the rarer outcome (the first five non-trivial
+    cases), Bernoulli sums above (400 x 0.5)."""
     x = np.array([keyed.binomial(n, p, k) for k in KEYS])
     assert x.min() >= 0 and x.max() <= n
     mean, var = n * p, n * p * (1 - p)
@@ -56,6 +59,8 @@ def test_binomial_counts_are_bernoulli_sums(n, p):
         return
     assert abs(x.mean() - mean) < Z * np.sqrt(var / x.size)
     assert abs(x.var() - var) < Z * var * np.sqrt(2 / x.size) + Z / x.size
+    p0 = (1 - p) ** n
+    assert abs((x == 0).mean() - p0) < Z * np.sqrt(p0 * (1 - p0) / x.size) + 1e-12
 
 
 def test_box_muller_gives_standard_normal_pairs():
@@ -105,7 +110,7 @@ def test_an_owners_count_does_not_depend_on_the_other_owners_rows():
         assert alone[0].size == (mixed[1] == 0).sum()
 
 
-def test_sortie_keys_are_keyed_by_owner_and_rank():
-    keys = keyed.sortie_keys(KEYS[0], np.array([0, 0, 1]), np.array([0, 1, 0]))
+def test_pair_keys_are_keyed_by_both_numbers():
+    keys = keyed.pair_keys(KEYS[0], np.array([0, 0, 1]), np.array([0, 1, 0]))
     assert keys[0] == keyed.mix(KEYS[0], 0) and keys[2] == keyed.mix(KEYS[0], 2**32)
     assert len(set(keys.tolist())) == 3

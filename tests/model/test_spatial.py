@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.spatial import cKDTree
 
-from sim.model.spatial import GroupedPoints
+from sim.model.spatial import GroupedPoints, pairs_within
 
 
 def _brute(group, xy, stamp, q_group, q_xy, radius, since):
@@ -40,3 +42,15 @@ def test_the_radius_is_exclusive_and_groups_do_not_see_each_other():
 def test_an_empty_index_finds_nothing():
     index = GroupedPoints(np.zeros(0, np.int64), np.zeros((0, 2)), np.zeros(0), 0.5)
     assert not index.any_within(np.array([0, 1]), np.zeros((2, 2)), 5.0).any()
+
+
+@pytest.mark.parametrize(("n", "radius"), [(0, 1.0), (1, 1.0), (240, 3.0), (500, 0.7),
+                                           (50, 100.0), (30, 0.0)])
+def test_pairs_within_finds_the_pairs_a_kd_tree_finds(n, radius):
+    """Every pair i < j no farther apart than the radius, once, sorted by i then j."""
+    xy = np.random.default_rng(n).uniform(0, 20, (n, 2)) * [1, 4]
+    got = pairs_within(xy, radius)
+    want = (cKDTree(xy).query_pairs(radius, output_type="ndarray") if n and radius > 0
+            else np.zeros((0, 2), np.int64))
+    want = want[np.lexsort((want[:, 1], want[:, 0]))]
+    assert got.shape[1] == 2 and np.array_equal(got, want)

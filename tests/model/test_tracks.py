@@ -77,6 +77,22 @@ def test_remember_merges_as_the_plain_rule_says():
             assert np.array_equal(got, expected), step
 
 
+def test_side_by_side_adds_the_hours_as_the_plain_rule_says():
+    """Random pairs, new and old, against np.unique and a weighted count."""
+    rng = np.random.default_rng(6)
+    n, table = 7, tracks.no_familiarity()
+    for step in range(200):
+        key = rng.choice(n * n, int(rng.integers(0, 10)), replace=False)
+        obs, tgt = key // n, key % n
+        dt = float(rng.choice([0.25, 1.0]))
+        all_keys = np.concatenate([table.key, key])
+        uniq, inverse = np.unique(all_keys, return_inverse=True)
+        hours = np.bincount(inverse, weights=np.concatenate([table.hours, np.full(key.size, dt)]),
+                            minlength=uniq.size)
+        table = tracks.side_by_side(table, obs, tgt, n, dt)
+        assert np.array_equal(table.key, uniq) and np.array_equal(table.hours, hours), step
+
+
 def test_an_identified_friend_is_not_fired_on_while_remembered(kit):
     """A identifies B once (markings 1); then B becomes unrecognisable (markings 0). With
     memory A keeps B as a friend while it sees it; without, A's ROE fires at once."""
@@ -120,7 +136,7 @@ def _told(model, n: int = 2000) -> float:
     got = 0
     for k in range(n):
         model.sensing.tracks = tracks.empty()
-        model.seams.exchange(1.0, 1.0, None, np.random.default_rng(k))
+        model.seams.exchange(1.0, 1.0, np.random.default_rng(k))
         key = A * model.forces.n + B
         got += key in model.sensing.tracks.key.tolist()
     return got / n
@@ -133,7 +149,7 @@ def test_adjacent_allies_exchange_positions_with_the_links_rate_and_language(kit
     got = _told(_seam(kit, 0.5, 0.6))
     assert abs(got - p) < 4 * np.sqrt(p * (1 - p) / 2000)
     model = _seam(kit, 1.0, 1.0)
-    model.seams.exchange(1.0, 1.0, None, np.random.default_rng(0))
+    model.seams.exchange(1.0, 1.0, np.random.default_rng(0))
     t = model.sensing.tracks
     assert t.key.tolist() == [A * model.forces.n + B, B * model.forces.n + A]
     assert t.friend.all()
@@ -153,7 +169,7 @@ def test_a_neighbour_told_at_the_seam_is_not_fired_on(kit):
         model = _seam(kit, exchange, 1.0)
         model.forces.markings[B] = 0.0
         model.forces.training[A] = 0.0
-        model.seams.exchange(0.0, 1.0, None, np.random.default_rng(0))
+        model.seams.exchange(0.0, 1.0, np.random.default_rng(0))
         c, r = _look(model, 1.0, 1)
         assert r is not None and bool(c.hostile[r]) is fired
 
@@ -165,7 +181,7 @@ def test_neighbours_count_their_hours_side_by_side(kit):
     f.anchor[:] = [(-0.5, 0.0), (-0.5, 0.5), (0.5, 0.2)]      # E is near too, but no ally
     f.offset[:] = 0.0
     for k in range(3):
-        model.seams.exchange(float(k), 0.5, None, np.random.default_rng(k))
+        model.seams.exchange(float(k), 0.5, np.random.default_rng(k))
     fam = model.sensing.familiarity
     n = f.n
     assert fam.key.tolist() == [A * n + B, B * n + A]
