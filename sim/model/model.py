@@ -15,13 +15,14 @@ One step of ``dt_h`` hours, in domain order:
    are under fire from then (they expect more).
 
 Unit state lives in numpy arrays (:class:`~sim.model.forces.Forces`) so each
-step works on all units at once: numpy array operations, a k-d tree and a
-cell list for the spatial queries, and numba-compiled loops where the work is
-per pair, per message or sequential (compiled once, then cached beside the
-source). The Mesa agents (:class:`~sim.model.agents.Unit`) name the rows and
+step works on all units at once: numpy array operations, cell lists for the
+spatial queries, and numba-compiled loops where the work is per pair, per
+message, per mission or sortie, or sequential (compiled once, then cached beside
+the source). The Mesa agents (:class:`~sim.model.agents.Unit`) name the rows and
 read them (position, nation, strength, posture, what an HQ believes).
 All randomness comes from :class:`~sim.model.streams.Streams`; compiled code
-draws none (it takes numbers drawn, or hashed from keys drawn, outside).
+draws none (it takes numbers drawn outside, or hashes keys drawn outside with
+counters: :mod:`sim.model.keyed`).
 
 Build a model from a configuration with :func:`sim.build.build_model`, which
 applies the intervention and the scale first; the constructor takes the
