@@ -1,7 +1,8 @@
 """Compile the model's numba kernels now, so the first real run does not wait for them.
 
 The kernels compile the first time they run on a machine (about 15 s for all of
-them) and are cached beside the source (``__pycache__``); every later process,
+them) and are cached beside the source (one directory per version of the model's
+source: :mod:`sim.model.kernel_cache`); every later process,
 and every worker, loads them in well under a second. ``make setup`` calls this
 once after installing: ``python -m sim.cli.warmup``. It runs a small kursk_2024
 (``scale=0.15``: a dozen units of each group, KP at the front from the start) long

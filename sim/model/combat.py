@@ -283,17 +283,32 @@ class DirectFire:
         fires until ``until`` (its shooter learns it fires on a friend); its target's soldiers
         are in the open until the target's ``exposed_until``; its firefight lasts
         ``firefight_h`` from its start."""
-        end = np.minimum(self.until, t + dt)               # it fires from t to end
-        open_end = np.minimum(self.forces.exposed_until[self.target], end)
-        fight_end = np.minimum(self.start + self.firefight_h, end)
+        return Engagements(self.shooter, self.target, *_phase_parts(
+            self.until, self.start, self.forces.exposed_until, self.target,
+            self.firefight_h, t, dt))
 
-        def part(upto: np.ndarray) -> np.ndarray:
-            return np.clip((upto - t) / dt, 0.0, 1.0)
 
-        firing, in_open, fight = part(end), part(open_end), part(fight_end)
-        open_fight = part(np.minimum(open_end, fight_end))
-        return Engagements(self.shooter, self.target, open_fight, fight - open_fight,
-                           in_open - open_fight, firing - fight - (in_open - open_fight))
+@njit(cache=True)
+def _phase_parts(until, start, exposed_until, target, firefight_h, t, dt):
+    """The four fractions of :meth:`DirectFire._phases` per engagement: it fires from t to
+    min(until, t + dt), in the open until its target's ``exposed_until``, in its firefight
+    until ``start + firefight_h``."""
+    m = until.size
+    fight_open, fight_cover = np.empty(m), np.empty(m)
+    held_open, held_cover = np.empty(m), np.empty(m)
+    for k in range(m):
+        end = min(until[k], t + dt)
+        open_end = min(exposed_until[target[k]], end)
+        fight_end = min(start[k] + firefight_h, end)
+        firing = min(max((end - t) / dt, 0.0), 1.0)
+        in_open = min(max((open_end - t) / dt, 0.0), 1.0)
+        fight = min(max((fight_end - t) / dt, 0.0), 1.0)
+        open_fight = min(max((min(open_end, fight_end) - t) / dt, 0.0), 1.0)
+        fight_open[k] = open_fight
+        fight_cover[k] = fight - open_fight
+        held_open[k] = in_open - open_fight
+        held_cover[k] = firing - fight - (in_open - open_fight)
+    return fight_open, fight_cover, held_open, held_cover
 
 
 @njit(cache=True)
