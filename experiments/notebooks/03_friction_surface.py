@@ -155,9 +155,10 @@ plt.show()
 # %% [markdown]
 # ## 3. What changes across the surface: the recorded causes
 #
-# Incidents per campaign by recorded cause along the baseline's delivery row: more
-# interpreters turn lost and stale reports into delivered ones, and what is left is garbled
-# grids and failed challenges, which interpreter numbers do not touch.
+# Incidents per campaign by recorded cause along the baseline's delivery row. More
+# interpreters turn lost reports into delivered ones; what is left is stale and garbled
+# reports (a delivered report can still be late or mistranslated) and misidentification,
+# which more interpreters barely touch.
 
 # %%
 CAUSES = ["report_lost", "report_stale", "report_garbled", "challenge_failed",
