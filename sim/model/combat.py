@@ -86,14 +86,12 @@ from sim.model.pictures import Pictures
 from sim.model.records import Fire, Incident
 from sim.model.sensing import Contacts, Sensing
 from sim.model.weapons import (
-    FIREFIGHT,
-    HELD,
     aims,
     build_arsenal,
     hits,
     main_system,
     reach_on,
-    system_fire,
+    system_fire_phases,
     within_reach,
 )
 from sim.schema import Scenario
@@ -414,6 +412,7 @@ def _volley(e, units, arsenal, dt):
     shooter, target, strength, vehicles = e.shooter, e.target, units.strength, units.vehicles
     n, m, n_sys = strength.size, shooter.size, arsenal.range_km.size
     d = np.zeros(m)
+    can = np.zeros((m, n_sys), np.bool_)   # system w of engagement k's shooter hits its target
     held = np.zeros((n, n_sys + 1))  # what each shooter's systems, then its aimed fire, hold:
     for k in range(m):               # soldiers (vehicles for anti-tank)
         s, g = shooter[k], target[k]
@@ -421,7 +420,8 @@ def _volley(e, units, arsenal, dt):
         gx, gy = position(units, g)
         d[k] = np.hypot(gx - sx, gy - sy)
         for w in range(n_sys):
-            if hits(units, arsenal, w, s, g, d[k]):
+            can[k, w] = hits(units, arsenal, w, s, g, d[k])
+            if can[k, w]:
                 held[s, w] += vehicles[g] if arsenal.vehicles_only[w] else strength[g]
         if aims(units, s, d[k]):
             held[s, n_sys] += strength[g]
@@ -447,10 +447,9 @@ def _volley(e, units, arsenal, dt):
             rate += x
             rate_killed += x * arsenal.aimed_killed
         for w in range(n_sys):
-            if not hits(units, arsenal, w, s, g, d[k]) or held[s, w] <= 0:
+            if not can[k, w] or held[s, w] <= 0:
                 continue
-            fight = system_fire(units, arsenal, w, s, d[k], FIREFIGHT)
-            steady = system_fire(units, arsenal, w, s, d[k], HELD)
+            fight, steady = system_fire_phases(units, arsenal, w, s, d[k])
             kc, ke = arsenal.killed_cover[w], arsenal.killed_exposed[w]
             per_hit = arsenal.casualties_per_hit[w]
             if arsenal.vehicles_only[w]:

@@ -121,6 +121,17 @@ def system_fire(units, arsenal, w, s, d, phase):
     return firing * arsenal.rate[phase, w] * pk_at(arsenal, w, d)
 
 
+@njit(cache=True, inline="always")
+def system_fire_phases(units, arsenal, w, s, d):
+    """:func:`system_fire` in both phases, (FIREFIGHT, HELD), with one lookup of pk(d)."""
+    initial = units.initial[s]
+    if initial <= 0:
+        return 0.0, 0.0
+    firing = units.loadout[s, w] * units.strength[s] / initial
+    pk = pk_at(arsenal, w, d)
+    return firing * arsenal.rate[FIREFIGHT, w] * pk, firing * arsenal.rate[HELD, w] * pk
+
+
 @njit(cache=True)
 def main_system(units, arsenal, s, g, d):
     """The system of shooter ``s`` that puts the most casualties an hour on target ``g`` at
