@@ -20,6 +20,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from sim.model import views
 from sim.model.forces import Forces
 from sim.model.records import Incident
 
@@ -37,6 +38,7 @@ class Ledger:
                                np.zeros(n, np.int64), np.zeros(n, np.int64))
         self.friendly_fire, self.hostile_fire, self.inflicted, self.hostile_indirect = \
             self.tallies
+        self._tallies_view = views.view_of(self.tallies)     # the same arrays, for kernels
         self.incidents: list[Incident] = []
 
     def hit(self, target: np.ndarray, casualties: np.ndarray, shooter_coalition: np.ndarray,
@@ -61,9 +63,9 @@ class Ledger:
               shooter_coalition: np.ndarray, incident: np.ndarray,
               indirect: bool = False) -> None:
         """:meth:`hit` with the killed of each row already drawn (0 <= killed <= casualties)."""
-        casualties, killed = casualties.astype(np.int64), killed.astype(np.int64)
+        casualties, killed = np.asarray(casualties, np.int64), np.asarray(killed, np.int64)
         _tally(Hits(target, casualties, killed, np.asarray(shooter_coalition, bool),
-                    np.full(target.size, indirect)), self.forces.view, self.tallies)
+                    np.full(target.size, indirect)), self.forces.view, self._tallies_view)
         for k in np.flatnonzero((incident >= 0) & (casualties > 0)):
             rec = self.incidents[int(incident[k])]
             rec.killed += int(killed[k])
@@ -92,6 +94,9 @@ class Tallies(NamedTuple):
     hostile_fire: np.ndarray   # coalition casualties by enemy fire
     inflicted: np.ndarray      # enemy casualties by coalition fire
     hostile_indirect: np.ndarray  # coalition casualties by enemy indirect fire (of hostile_fire)
+
+
+TalliesViewType, TalliesView = views.define(Tallies, __name__)
 
 
 @njit(cache=True)
