@@ -331,3 +331,32 @@ def test_a_reconnaissance_call_goes_to_the_supporting_nations_hq(kit, put, monke
     assert calls.size >= 1 and calls.supplier.tolist() == [1] * calls.size
     assert calls.caller_nation.tolist() == [0] * calls.size
     assert (calls.arrive_h > calls.sent_h).all()
+
+
+def test_a_steps_sorties_all_look_then_strike_in_order(kit, put):
+    """Two sorties on calls at e-001's grid, which has one soldier left: both see it (they
+    look at once), the first strike puts it out of action and the second finds no one
+    left to hit (a unit struck twice loses at most its strength)."""
+    model = _model(kit, put, {"drones.casualties_per_strike": 50.0})
+    f = model.forces
+    f.strength[4] = 1
+    two = Calls(*(np.concatenate([a, a]) for a in _calls(model, XY[4])))
+    model.drones.answer(NOON, 1.0, two, np.random.default_rng(0))
+    assert model.drones.strikes == 2
+    assert f.strength[4] == 0 and _casualties(f, 4) == 1
+
+
+def test_one_nations_hunting_sorties_do_not_shift_anothers(kit, put):
+    """Keyed draws: A (first in the table) flying more sorties leaves B's sorties (points
+    and keys) as they were."""
+    keys = np.array([3, 4], dtype=np.uint64)
+    flown = []
+    for a_rate in (0.0, 20.0):
+        model = _model(kit, put, {**HUNT, "nations.A.drone_hunts_per_h": a_rate,
+                                  "nations.B.drone_hunts_per_h": 6.0})
+        sorties = model.drones._over_grey_zone(1.0, keys)
+        mine = sorties.nation == 1
+        flown.append((sorties.x[mine], sorties.y[mine], sorties.key[mine]))
+        assert (sorties.nation == 0).any() == (a_rate > 0)
+    for quiet, busy in zip(*flown, strict=True):
+        assert quiet.size and np.array_equal(quiet, busy)

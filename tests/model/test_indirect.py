@@ -337,3 +337,33 @@ def test_a_late_mission_falls_where_the_target_was_seen(kit, put):
     assert f.strength[4] == f.initial[4] and f.strength[2] == 0
     (inc,) = model.ledger.incidents
     assert inc.target_unit == f.names[2] and inc.weapon == "artillery"
+
+
+def test_a_steps_missions_land_in_order(kit, put):
+    """Two missions on e-001 in one step, each putting every soldier in its radius out of
+    action: the first takes them all and the second finds no one left (a unit hit twice
+    loses a fraction of what the first mission left it)."""
+    model = _setup(kit, put, {"indirect_fire.effect_radius_km": 0.1,
+                              "indirect_fire.casualty_fraction": 1.0})
+    f = model.forces
+    _step(model, [0, 1], [4, 4], 1.0, seed=0)            # a-001 and a-002 both call
+    assert model.indirect_fire.missions_fired == 2
+    assert f.strength[4] == 0 and _casualties_of(f, 4) == f.initial[4]
+
+
+def test_one_nations_missions_do_not_shift_anothers(kit, put):
+    """Keyed draws: a call answered by A's guns (first in the table) in the same step
+    leaves B's mission on e-002 (its aim and casualties) as it was."""
+    changes = {"indirect_fire.effect_radius_km": 0.3, "indirect_fire.casualty_fraction": 0.3,
+               "indirect_fire.dispersion_km": 0.1, "nations.B.fire_support_from": "B",
+               "indirect_fire.no_fire_radius_km": 0.0}
+    lost = []
+    for callers, targets in (([2], [5]), ([0, 2], [4, 5])):
+        model = _setup(kit, put, changes)
+        _step(model, callers, targets, 1.0, seed=5)
+        lost.append(_casualties_of(model.forces, 5))
+    assert lost[0] > 0 and lost[0] == lost[1]
+
+
+def _casualties_of(f, unit):
+    return int(f.killed[unit] + f.wounded[unit])
