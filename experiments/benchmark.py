@@ -19,7 +19,7 @@ targets live here and only here: the test suite never asserts on time.
    density (240 units at factor 1), every group at the front from the start,
    so the steps timed are combat steps. Targets: us per unit-step grows less
    than 1.5x from 1,000 to 20,000 units, and is <= 5 us at 10,000.
-3. ``reference``: the fast look (``Sensing.look``: cKDTree and numba) against
+3. ``reference``: the fast look (``Sensing.look``: a cell list and numba) against
    the plain Mesa reference (``sim.model.reference.ReferenceSensing``:
    ContinuousSpace neighbours, one pair at a time) at 5,000 units, same step,
    identically seeded generators. The reference look includes its ``sync()``
@@ -403,7 +403,7 @@ def bench_reference(s: Settings) -> Section:
                f"{int(slow.hostile.sum()):,}"),
               ("reference sync() alone (agents moved into the space)", f"{n:,}",
                str(max(3, s.reference_looks)), f"{1000 * sync_s:.1f}", "", ""),
-              ("fast: cKDTree + numba (Sensing.look)", f"{n:,}", str(s.fast_looks),
+              ("fast: cell list + numba (Sensing.look)", f"{n:,}", str(s.fast_looks),
                f"{1000 * fast_s:.2f}", f"{contacts:,}", f"{hostile:,}")],
         target=f"speed-up >= {SPEEDUP_MIN:g}x with identical contacts",
         measured=f"{speedup:.0f}x, identical: {'yes' if same['identical'] else 'no'}",

@@ -148,6 +148,8 @@ class DirectFire:
         s, g = self.shooter, self.target
         going = _going(s, g, self.until, f.view, self.arsenal, t)
         ended = np.flatnonzero(~going)
+        if ended.size == 0:                # nothing ends: nothing to pause or to forget
+            return
         for k in ended:
             if self.incident[k] >= 0:
                 # recognised friendly fire stops when the shooter learns of it (``until``)
