@@ -275,7 +275,7 @@ class DirectFire:
         if lost.any():
             f.vehicles[:] -= lost
         if casualties.any():
-            self.ledger.apply(g, casualties, killed, f.coalition[s], self.incident)
+            self.ledger.hit(g, casualties, killed, f.coalition[s], self.incident)
 
     def _phases(self, t: float, dt: float) -> Engagements:
         """This step's engagements with the fractions of the step each fires in the opening

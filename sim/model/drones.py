@@ -76,13 +76,16 @@ from sim.model.forces import Forces, position
 from sim.model.keyed import binomial, mix, poisson, uniform
 from sim.model.ledger import Ledger
 from sim.model.pictures import Pictures
-from sim.model.records import Fire, Incident
 from sim.model.sensing import visibility
 from sim.model.spatial import point_within
 from sim.schema import Scenario
 
-#: Draws of a sortie beyond its units' (4 x unit + 0, 1, 2): counters of keyed.mix.
-_POINT, _CASUALTIES, _KILLED, _UNCLEARED, _GARBLE = (2**40 + k for k in range(0, 10, 2))
+#: Counters of a sortie's draws (keyed.mix) beyond its units' (4 x unit + 0, 1, 2): its
+#: point (2), casualties, killed, strike uncleared, a grid garbled (a clearance request's
+#: or a reconnaissance call's: a sortie sends one or the other), then blocks of a message's
+#: uniforms from each base.
+_POINT, _CASUALTIES, _KILLED, _UNCLEARED, _GARBLE = 2**40, 2**40 + 2, 2**40 + 4, 2**40 + 6, \
+    2**40 + 8
 _REQUEST, _ANSWER, _CALL = 2**41, 2**42, 2**43
 
 
@@ -247,7 +250,7 @@ class DroneStrikes:
             return
         f = self.forces
         struck, nation = target[rows], sorties.nation[rows]
-        casualties, killed, vehicle, surprised = _effects(
+        casualties, killed, vehicle = _effects(
             f.view, struck, sorties.key[rows], f.alert(t, self.alert_h), self.effect)
         self.strikes += rows.size
         np.subtract.at(f.vehicles, struck[vehicle], 1)
@@ -260,18 +263,10 @@ class DroneStrikes:
             causes = attribution.classify(t, hq, victims, f, self.pictures, self.network,
                                           self.gate, garbled[rows][fratricide],
                                           challenge_failed[rows][fratricide])
-            for k, cause in zip(fratricide.tolist(), causes, strict=True):
-                j, name = int(struck[k]), f.nation_names[nation[k]]
-                x, y = f.pos[j]
-                incident[k] = self.ledger.open(Incident(
-                    replication=self.ledger.replication, time_h=t,
-                    shooter_unit=f"{name}-drones", shooter_nation=name,
-                    target_unit=f.names[j], target_nation=f.nation_names[f.nation[j]],
-                    cause=cause, fire=Fire.INDIRECT,
-                    distance_km=float(np.hypot(x - sorties.x[rows[k]], y - sorties.y[rows[k]])),
-                    x_km=float(x), y_km=float(y), end_h=t, weapon="drone"))
-        self.ledger.apply(struck, casualties, killed, shooter_coalition, incident,
-                          indirect=True)
+            searched = np.column_stack([sorties.x[rows], sorties.y[rows]])[fratricide]
+            incident[fratricide] = self.ledger.open_indirect(t, hq, victims, causes, searched,
+                                                             "drone", "drones")
+        self.ledger.hit(struck, casualties, killed, shooter_coalition, incident, indirect=True)
 
 
 class Sight(NamedTuple):
@@ -331,32 +326,31 @@ def _from_above(units, sorties, sight, training, coalition, index, since):
 
 @njit(cache=True)
 def _effects(units, target, key, alert, effect):
-    """Each strike's (casualties, killed, a vehicle destroyed, surprised), in order (rules
-    above): a unit struck again in the step has the strength and vehicles the earlier
-    strikes left it."""
+    """Each strike's (casualties, killed, a vehicle destroyed), in order (rules above): a
+    unit struck again in the step has the strength and vehicles the earlier strikes left
+    it."""
     n = target.size
     casualties = np.zeros(n, np.int64)
     killed = np.zeros(n, np.int64)
     vehicle = np.zeros(n, np.bool_)
-    surprised = np.zeros(n, np.bool_)
     strength = units.strength.copy()
     vehicles = units.vehicles.copy()
     for s in range(n):
         j = target[s]
-        surprised[s] = not alert[j]
-        if surprised[s] and vehicles[j] > 0:
+        surprised = not alert[j]
+        if surprised and vehicles[j] > 0:
             vehicles[j] -= 1
             vehicle[s] = True
             c = int(np.rint(effect.occupants))
         else:
-            c = poisson(effect.per_strike * (1.0 if surprised[s] else units.protection[j]),
+            c = poisson(effect.per_strike * (1.0 if surprised else units.protection[j]),
                         mix(key[s], _CASUALTIES))
         c = min(c, strength[j])
         strength[j] -= c
         casualties[s] = c
-        fraction = effect.killed_exposed if surprised[s] else effect.killed_cover
+        fraction = effect.killed_exposed if surprised else effect.killed_cover
         killed[s] = binomial(c, fraction, mix(key[s], _KILLED))
-    return casualties, killed, vehicle, surprised
+    return casualties, killed, vehicle
 
 
 @njit(cache=True)

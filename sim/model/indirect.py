@@ -57,7 +57,6 @@ from sim.model.forces import Forces, position
 from sim.model.keyed import binomial, mix, normal_pair, uniform
 from sim.model.ledger import Ledger
 from sim.model.pictures import Pictures
-from sim.model.records import Fire, Incident
 from sim.model.sensing import Contacts, first_per_observer
 from sim.schema import Scenario
 
@@ -67,7 +66,9 @@ class IndirectFire:
 
     def __init__(self, scenario: Scenario, forces: Forces, pictures: Pictures,
                  network: Network, ledger: Ledger) -> None:
-        self.cfg = scenario.indirect_fire
+        self.cfg = cfg = scenario.indirect_fire
+        self.shells = Shells(cfg.dispersion_km, cfg.effect_radius_km, cfg.casualty_fraction,
+                             cfg.killed_fraction_exposed, cfg.killed_fraction)
         self.alert_h = scenario.surprise.alert_h
         self.gate = scenario.identification.gate_km
         self.forces, self.pictures, self.network, self.ledger = forces, pictures, network, ledger
@@ -142,11 +143,9 @@ class IndirectFire:
         """Area effects of the missions fired by ``nation`` on ``calls``, in order (a
         failed challenge is a cause only for the unit the call was on, not for
         bystanders)."""
-        f, cfg = self.forces, self.cfg
+        f = self.forces
         mission, hit, casualties, killed, impact = _missions(
-            f.view, calls.grid, key, f.alert(t, self.alert_h), Shells(
-                cfg.dispersion_km, cfg.effect_radius_km, cfg.casualty_fraction,
-                cfg.killed_fraction_exposed, cfg.killed_fraction))
+            f.view, calls.grid, key, f.alert(t, self.alert_h), self.shells)
         if hit.size == 0:
             return
         f.fired_on[hit] = True
@@ -159,17 +158,9 @@ class IndirectFire:
             causes = attribution.classify(
                 t, shooter[fratricide], victims, f, self.pictures, self.network, self.gate,
                 calls.garbled[by], calls.challenge_failed[by] & (victims == calls.called[by]))
-            for k, cause in zip(fratricide.tolist(), causes, strict=True):
-                j, name = int(hit[k]), f.nation_names[shooter[k]]
-                x, y = f.pos[j]
-                ix, iy = impact[mission[k]]
-                incident[k] = self.ledger.open(Incident(
-                    replication=self.ledger.replication, time_h=t,
-                    shooter_unit=f"{name}-fires", shooter_nation=name,
-                    target_unit=f.names[j], target_nation=f.nation_names[f.nation[j]],
-                    cause=cause, fire=Fire.INDIRECT, distance_km=float(np.hypot(x - ix, y - iy)),
-                    x_km=float(x), y_km=float(y), end_h=t, weapon="artillery"))
-        self.ledger.apply(hit, casualties, killed, shooter_coalition, incident, indirect=True)
+            incident[fratricide] = self.ledger.open_indirect(
+                t, shooter[fratricide], victims, causes, impact[by], "artillery", "fires")
+        self.ledger.hit(hit, casualties, killed, shooter_coalition, incident, indirect=True)
 
 
 class Shells(NamedTuple):

@@ -3,8 +3,8 @@
 Rules:
 - Casualties are split into killed and wounded, each casualty killed with the
   probability of the fire that caused it (its weapon system's, in cover or caught in
-  the open; the scenario's ``killed_fraction`` for aimed fire); the wounded are
-  evacuated and stay out.
+  the open; the scenario's ``killed_fraction`` for aimed fire), drawn by the mechanism
+  that fired (:mod:`sim.model.keyed`); the wounded are evacuated and stay out.
   So for every unit, strength + killed + wounded = deployed.
 - A coalition casualty is *friendly fire* when the shooter is a coalition
   unit (or coalition artillery) and *hostile fire* when it is the enemy; hostile
@@ -22,15 +22,14 @@ from numba import njit
 
 from sim.model import views
 from sim.model.forces import Forces
-from sim.model.records import Incident
+from sim.model.records import Fire, Incident
 
 
 class Ledger:
     """Per-unit casualty tallies and the incident log of one replication."""
 
-    def __init__(self, forces: Forces, killed_fraction: float, replication: int) -> None:
+    def __init__(self, forces: Forces, replication: int) -> None:
         self.forces = forces
-        self.killed_fraction = killed_fraction
         self.replication = replication
         n = forces.n
         #: per-unit tallies of who lost whom to whose fire
@@ -41,28 +40,16 @@ class Ledger:
         self._tallies_view = views.view_of(self.tallies)     # the same arrays, for kernels
         self.incidents: list[Incident] = []
 
-    def hit(self, target: np.ndarray, casualties: np.ndarray, shooter_coalition: np.ndarray,
-            incident: np.ndarray, rng: np.random.Generator,
-            killed_fraction: np.ndarray | float | None = None, indirect: bool = False) -> None:
-        """Apply ``casualties`` to units ``target`` (arrays of one length; may repeat units).
+    def hit(self, target: np.ndarray, casualties: np.ndarray, killed: np.ndarray,
+            shooter_coalition: np.ndarray, incident: np.ndarray,
+            indirect: bool = False) -> None:
+        """Apply ``casualties`` to units ``target``, ``killed`` of them killed and the rest
+        wounded (arrays of one length; may repeat units; 0 <= killed <= casualties).
 
         ``incident`` holds the index of the incident each hit belongs to (-1: none).
-        Each casualty of row ``i`` is killed with P ``killed_fraction[i]`` (a scalar for
-        every row; default the ledger's own). ``indirect``: the hits are of indirect fire
-        (artillery and drones; else direct fire). The caller guarantees the hits on one unit
-        never exceed its strength.
+        ``indirect``: the hits are of indirect fire (artillery and drones; else direct
+        fire). The caller guarantees the hits on one unit never exceed its strength.
         """
-        if target.size == 0:
-            return
-        casualties = casualties.astype(np.int64)
-        kf = self.killed_fraction if killed_fraction is None else killed_fraction
-        self.apply(target, casualties, rng.binomial(casualties, kf), shooter_coalition,
-                   incident, indirect)
-
-    def apply(self, target: np.ndarray, casualties: np.ndarray, killed: np.ndarray,
-              shooter_coalition: np.ndarray, incident: np.ndarray,
-              indirect: bool = False) -> None:
-        """:meth:`hit` with the killed of each row already drawn (0 <= killed <= casualties)."""
         casualties, killed = np.asarray(casualties, np.int64), np.asarray(killed, np.int64)
         _tally(Hits(target, casualties, killed, np.asarray(shooter_coalition, bool),
                     np.full(target.size, indirect)), self.forces.view, self._tallies_view)
@@ -75,6 +62,26 @@ class Ledger:
         """Log a new incident and return its index."""
         self.incidents.append(incident)
         return len(self.incidents) - 1
+
+    def open_indirect(self, t: float, shooter_nation: np.ndarray, victims: np.ndarray,
+                      causes: list, origin: np.ndarray, weapon: str, shooter: str) -> np.ndarray:
+        """Log one indirect-fire incident per victim (units ``victims``, fired on by
+        ``shooter_nation``'s ``weapon``, with ``causes``), each at its victim's position and
+        ``origin`` (K, 2) km away (the impact, or the point a drone searched); the shooting
+        unit is named ``<nation>-<shooter>``. Returns their indices."""
+        f = self.forces
+        out = np.empty(victims.size, np.int64)
+        for k, (j, nation, cause) in enumerate(zip(victims.tolist(), shooter_nation.tolist(),
+                                                   causes, strict=True)):
+            name = f.nation_names[nation]
+            x, y = f.pos[j]
+            out[k] = self.open(Incident(
+                replication=self.replication, time_h=t, shooter_unit=f"{name}-{shooter}",
+                shooter_nation=name, target_unit=f.names[j],
+                target_nation=f.nation_names[f.nation[j]], cause=cause, fire=Fire.INDIRECT,
+                distance_km=float(np.hypot(x - origin[k, 0], y - origin[k, 1])),
+                x_km=float(x), y_km=float(y), end_h=t, weapon=weapon))
+        return out
 
 
 class Hits(NamedTuple):

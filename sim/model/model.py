@@ -89,7 +89,7 @@ class CoalitionModel(mesa.Model):
         self.pictures = Pictures(self.forces, self.network, scenario)
         self.sensing = Sensing(scenario, self.forces, self.pictures, self.network)
         self.seams = Seams(scenario, self.forces, self.network, self.sensing)
-        self.ledger = Ledger(self.forces, scenario.killed_fraction, replication)
+        self.ledger = Ledger(self.forces, replication)
         self.direct_fire = DirectFire(scenario, self.forces, self.pictures, self.network,
                                       self.ledger, self.sensing)
         self.indirect_fire = IndirectFire(scenario, self.forces, self.pictures, self.network,

@@ -1,8 +1,8 @@
 """Casualty accounting (sim/model/ledger.py): killed and wounded, friendly and hostile fire.
 
-Each casualty is killed independently with P ``killed_fraction``, so killed out of
-C casualties is Binomial(C, killed_fraction); frequencies must lie within
-``Z = 4`` binomial standard errors.
+The mechanisms draw each casualty's fate (keyed binomials: tests/model/test_keyed.py); the
+ledger records it. A run's killed share must lie within ``Z = 4`` binomial standard errors
+of the killed fraction.
 """
 
 from __future__ import annotations
@@ -33,14 +33,16 @@ def test_hits_split_into_killed_and_wounded_and_by_whose_fire(kit):
     casualties = np.array([3, 4, 5, 6, 0])
     shooter_coalition = np.array([True, False, False, True, True])
     incident = np.array([k, -1, -1, -1, -1])
-    ledger.hit(target, casualties, shooter_coalition, incident, np.random.default_rng(0))
+    killed = np.array([1, 2, 0, 6, 0])
+    ledger.hit(target, casualties, killed, shooter_coalition, incident)
     np.testing.assert_array_equal(f.strength, [95, 100, 93, 100, 94, 100])
-    np.testing.assert_array_equal(f.killed + f.wounded, [5, 0, 7, 0, 6, 0])
+    np.testing.assert_array_equal(f.killed, [0, 0, 3, 0, 6, 0])
+    np.testing.assert_array_equal(f.wounded, [5, 0, 4, 0, 0, 0])
     np.testing.assert_array_equal(ledger.friendly_fire, [0, 0, 3, 0, 0, 0])
     np.testing.assert_array_equal(ledger.hostile_fire, [5, 0, 4, 0, 0, 0])
     np.testing.assert_array_equal(ledger.inflicted, [0, 0, 0, 0, 6, 0])
     rec = ledger.incidents[k]
-    assert rec.killed + rec.wounded == 3
+    assert (rec.killed, rec.wounded) == (1, 2)
     np.testing.assert_array_equal(f.strength + f.killed + f.wounded, f.deployed)
 
 
@@ -50,10 +52,10 @@ def test_hostile_fire_is_tallied_by_direct_and_indirect_fire(kit):
     model = kit.model(kit.tiny())
     ledger = model.ledger
     none = np.array([-1, -1, -1])
-    ledger.hit(np.array([0, 2, 4]), np.array([3, 2, 7]), np.array([False, False, True]), none,
-               np.random.default_rng(0), indirect=True)
-    ledger.hit(np.array([0, 4]), np.array([5, 1]), np.array([False, False]), none[:2],
-               np.random.default_rng(1))
+    ledger.hit(np.array([0, 2, 4]), np.array([3, 2, 7]), np.array([1, 0, 2]),
+               np.array([False, False, True]), none, indirect=True)
+    ledger.hit(np.array([0, 4]), np.array([5, 1]), np.array([0, 1]), np.array([False, False]),
+               none[:2])
     np.testing.assert_array_equal(ledger.hostile_fire, [8, 0, 2, 0, 0, 0])
     np.testing.assert_array_equal(ledger.hostile_indirect, [3, 0, 2, 0, 0, 0])
 
@@ -76,24 +78,10 @@ def test_incident_totals_accumulate_while_it_lasts(kit):
     ledger = model.ledger
     k = _incident(model)
     for step in range(5):
-        ledger.hit(np.array([2]), np.array([2]), np.array([True]), np.array([k]),
-                   np.random.default_rng(step))
+        ledger.hit(np.array([2]), np.array([2]), np.array([step % 2]), np.array([True]),
+                   np.array([k]))
     rec = ledger.incidents[k]
-    assert rec.killed + rec.wounded == 10 == ledger.friendly_fire[2]
-
-
-def test_killed_fraction_of_casualties_is_binomial(kit):
-    kf = 0.15
-    model = kit.model(kit.tiny({"killed_fraction": kf, "units.a.strength": 5000}))
-    f, ledger = model.forces, model.ledger
-    rng = np.random.default_rng(1)
-    for _ in range(100):
-        ledger.hit(np.array([0, 1]), np.array([40, 10]), np.array([False, False]),
-                   np.array([-1, -1]), rng)
-    c = int((f.killed + f.wounded).sum())
-    assert c == 5000
-    frac = f.killed.sum() / c
-    assert abs(frac - kf) < Z * np.sqrt(kf * (1 - kf) / c)
+    assert rec.killed + rec.wounded == 10 == ledger.friendly_fire[2] and rec.killed == 2
 
 
 def _reinforced_kursk(kit):
@@ -126,23 +114,3 @@ def test_killed_to_wounded_ratio_of_a_run_matches_killed_fraction(kit):
     kf = world.killed_fraction
     assert casualties > 500
     assert abs(killed / casualties - kf) < Z * np.sqrt(kf * (1 - kf) / casualties)
-
-
-def test_each_casualty_is_killed_independently(kit):
-    """Killed out of 40 casualties is Binomial(40, kf): its mean and variance, not just the
-    killed fraction overall (a rounded 40 x kf would have the mean and no variance). The
-    sample variance of n values has standard error var x sqrt(2 / (n - 1)) (near normal)."""
-    kf, c, n = 0.15, 40, 2000
-    model = kit.model(kit.tiny({"killed_fraction": kf, "units.a.strength": 5000}))
-    f, ledger = model.forces, model.ledger
-    rng = np.random.default_rng(2)
-    killed = np.empty(n)
-    for k in range(n):
-        f.strength[0] = 5000
-        before = f.killed[0]
-        ledger.hit(np.array([0]), np.array([c]), np.array([False]), np.array([-1]), rng)
-        killed[k] = f.killed[0] - before
-    mean, var = c * kf, c * kf * (1 - kf)
-    assert abs(killed.mean() - mean) < Z * np.sqrt(var / n)
-    assert abs(killed.var(ddof=1) - var) < Z * var * np.sqrt(2 / (n - 1))
-    assert ((killed >= 0) & (killed <= c)).all()
