@@ -80,7 +80,7 @@ from numba import njit
 from sim.model import attribution, keyed, tracks, views
 from sim.model.comms import Network
 from sim.model.forces import Forces, position
-from sim.model.keyed import binomial, mix
+from sim.model.keyed import binomial, mix, pair_key
 from sim.model.ledger import Ledger
 from sim.model.pictures import Pictures
 from sim.model.records import Fire, Incident
@@ -312,7 +312,7 @@ def _phase_parts(until, start, exposed_until, target, firefight_h, t, dt):
 
 
 @njit(cache=True)
-def _attrition(shooter, target, v, units, unit_key, pair_key):
+def _attrition(shooter, target, v, units, unit_key, pair_seed):
     """This step's losses (rules above): per engagement (K rows) its casualties (soldiers
     and vehicle occupants) and their killed, and per unit the vehicles it lost. Each
     target loses Binomial(strength, p) soldiers and Binomial(vehicles, p_vehicle) vehicles
@@ -341,7 +341,7 @@ def _attrition(shooter, target, v, units, unit_key, pair_key):
         _share(lost[j], v.vehicle_hazard, rows, vehicles, mix(key, 3))
         room = units.strength[j] - loss
         for k in rows:
-            pair = mix(pair_key, (shooter[k] << 32) + j)
+            pair = pair_key(pair_seed, shooter[k], j)
             occupants = min(int(np.floor(vehicles[k] * v.vehicle_casualties[k] + 0.5)), room)
             room -= occupants
             casualties[k] = soldiers[k] + occupants

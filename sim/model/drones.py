@@ -73,7 +73,7 @@ from numba import njit
 from sim.model import attribution, keyed
 from sim.model.comms import Network
 from sim.model.forces import Forces, position
-from sim.model.keyed import binomial, mix, poisson, uniform
+from sim.model.keyed import binomial, mix, pair_key, poisson, uniform
 from sim.model.ledger import Ledger
 from sim.model.pictures import Pictures
 from sim.model.sensing import visibility
@@ -375,7 +375,7 @@ def _grey_zone(units, hunts, recon, count_key, sortie_key, band, front_x):
         if not found:
             continue
         for j in range(counts[k, 0] + counts[k, 1]):
-            key[m] = mix(sortie_key, (k << 32) + j)
+            key[m] = pair_key(sortie_key, k, j)
             nation[m] = k
             x[m] = front_x + band * (2 * uniform(mix(key[m], _POINT)) - 1)
             y[m] = y_min + (y_max - y_min) * uniform(mix(key[m], _POINT + 1))

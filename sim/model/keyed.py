@@ -157,12 +157,18 @@ def choose(owner, means, count_key, order_key):
     return rows[:k], who[:k], rank[:k]
 
 
+@njit(cache=True, inline="always")
+def pair_key(key, first, second):
+    """The key of the pair (``first``, ``second``) of non-negative numbers below 2^31 (a
+    nation and its sortie's number; two units) under ``key``: ``mix(key, first x 2^32 +
+    second)``."""
+    return mix(key, (first << 32) + second)
+
+
 @njit(cache=True)
 def pair_keys(key, first, second):
-    """The key of each pair (``first[i]``, ``second[i]``) of non-negative numbers below
-    2^31 (a nation and its sortie's number; two units): ``mix(key, first x 2^32 +
-    second)``."""
+    """:func:`pair_key` of each pair (``first[i]``, ``second[i]``)."""
     out = np.empty(first.size, np.uint64)
     for i in range(first.size):
-        out[i] = mix(key, (first[i] << 32) + second[i])
+        out[i] = pair_key(key, first[i], second[i])
     return out

@@ -114,21 +114,23 @@ def system_fire(units, arsenal, w, s, d, phase):
     """Hits per hour of all of shooter ``s``'s weapons of system ``w`` at ``d`` km in
     ``phase`` (FIREFIGHT or HELD): weapons firing (count x strength / full strength) x
     rate x pk(d)."""
+    return _firing(units, w, s) * arsenal.rate[phase, w] * pk_at(arsenal, w, d)
+
+
+@njit(cache=True, inline="always")
+def _firing(units, w, s):
+    """Shooter ``s``'s weapons of system ``w`` firing: count x strength / full strength (0
+    for a unit with no full strength)."""
     initial = units.initial[s]
     if initial <= 0:
         return 0.0
-    firing = units.loadout[s, w] * units.strength[s] / initial
-    return firing * arsenal.rate[phase, w] * pk_at(arsenal, w, d)
+    return units.loadout[s, w] * units.strength[s] / initial
 
 
 @njit(cache=True, inline="always")
 def system_fire_phases(units, arsenal, w, s, d):
     """:func:`system_fire` in both phases, (FIREFIGHT, HELD), with one lookup of pk(d)."""
-    initial = units.initial[s]
-    if initial <= 0:
-        return 0.0, 0.0
-    firing = units.loadout[s, w] * units.strength[s] / initial
-    pk = pk_at(arsenal, w, d)
+    firing, pk = _firing(units, w, s), pk_at(arsenal, w, d)
     return firing * arsenal.rate[FIREFIGHT, w] * pk, firing * arsenal.rate[HELD, w] * pk
 
 
