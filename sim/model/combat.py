@@ -77,8 +77,9 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.model import attribution, keyed, tracks, views
+from sim.model import attribution, engagements, keyed, tracks, views
 from sim.model.comms import Network
+from sim.model.engagements import Paused, Resumed, no_pauses
 from sim.model.forces import Forces, position
 from sim.model.keyed import binomial, mix, pair_key
 from sim.model.ledger import Ledger
@@ -90,20 +91,9 @@ from sim.model.weapons import (
     build_arsenal,
     hits,
     main_system,
-    reach_on,
     system_fire_phases,
-    within_reach,
 )
 from sim.schema import Scenario
-
-
-class Paused(NamedTuple):
-    """An engagement broken off (not by recognition), kept to be resumed."""
-
-    start: float     # h, when it first opened
-    until: float     # h, when its shooter learns it fires on a friend (inf: never)
-    incident: int    # ledger index, -1 if not friendly fire
-    ended: float     # h, when it was broken off
 
 
 class DirectFire:
@@ -128,7 +118,7 @@ class DirectFire:
         self.incident = np.zeros(0, np.int64)   # ledger index, -1 if not friendly fire
         self.until = np.zeros(0)                # h; friendly fire stops at this time
         self.start = np.zeros(0)                # h; when the engagement opened
-        self.paused: dict[int, Paused] = {}     # by pair key shooter x N + target
+        self.paused = no_pauses()               # engagements broken off, by pair key
         self.engagements_started = 0
 
     def step(self, t: float, dt: float, contacts: Contacts, rng: np.random.Generator,
@@ -146,32 +136,28 @@ class DirectFire:
     def _cease(self, t: float) -> None:
         f = self.forces
         s, g = self.shooter, self.target
-        going = _going(s, g, self.until, f.view, self.arsenal, t)
-        ended = np.flatnonzero(~going)
+        go = engagements.going(s, g, self.until, f.view, self.arsenal, t)
+        ended = np.flatnonzero(~go)
         if ended.size == 0:                # nothing ends: nothing to pause or to forget
             return
-        for k in ended:
-            if self.incident[k] >= 0:
-                # recognised friendly fire stops when the shooter learns of it (``until``)
-                self.ledger.incidents[int(self.incident[k])].end_h = min(t, float(self.until[k]))
-            if t < self.until[k]:
-                self.paused[int(s[k] * f.n + g[k])] = Paused(
-                    float(self.start[k]), float(self.until[k]), int(self.incident[k]), t)
-        self._recognised(t, s[ended][t >= self.until[ended]], g[ended][t >= self.until[ended]])
-        self.shooter, self.target = s[going], g[going]
-        self.incident, self.until = self.incident[going], self.until[going]
-        self.start = self.start[going]
-        self.paused = {k: p for k, p in self.paused.items() if t - p.ended <= self.resume_h}
+        until = self.until[ended]
+        for k in ended[self.incident[ended] >= 0]:
+            # recognised friendly fire stops when the shooter learns of it (``until``)
+            self.ledger.incidents[int(self.incident[k])].end_h = min(t, float(self.until[k]))
+        broken = ended[t < until]
+        self.paused = Paused(*engagements.pause(
+            self.paused, s[broken] * f.n + g[broken], self.start[broken], self.until[broken],
+            self.incident[broken], t, self.resume_h))
+        told = ended[t >= until]
+        self._recognised(t, s[told], g[told])
+        self.shooter, self.target = s[go], g[go]
+        self.incident, self.until = self.incident[go], self.until[go]
+        self.start = self.start[go]
 
     def _engage(self, t: float, c: Contacts, rng: np.random.Generator) -> None:
         f = self.forces
-        ok = c.hostile & f.at_front[c.observer] & (c.distance <= f.weapon_range[c.observer])
-        idx = np.flatnonzero(ok)
-        idx = idx[within_reach(c.observer[idx], c.target[idx], c.distance[idx], f.view,
-                               self.arsenal)]
-        if idx.size and self.shooter.size:     # one engagement per (shooter, target) pair
-            idx = idx[~_member(c.observer[idx] * f.n + c.target[idx],
-                               np.sort(self.shooter * f.n + self.target))]
+        idx = engagements.opening(c.observer, c.target, c.distance, c.hostile, f.view,
+                                  self.arsenal, np.sort(self.shooter * f.n + self.target))
         if idx.size == 0:
             return
         start, until, incident, told = self._resumed(
@@ -221,26 +207,23 @@ class DirectFire:
     def _resumed(self, t: float, keys: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """For each engagement about to open (pair ``keys``): the start, ``until`` and
-        incident of the engagement it resumes (rules above), NaN, inf and -1 for a new one;
-        and whether its shooter was told of its mistake while the engagement was broken
-        off (its check-fire arrived meanwhile: it does not open fire)."""
-        start = np.full(keys.size, np.nan)
-        until = np.full(keys.size, np.inf)
-        incident = np.full(keys.size, -1, np.int64)
-        told = np.zeros(keys.size, bool)
-        for k, key in enumerate(keys.tolist()):
-            p = self.paused.pop(key, None)
-            if p is None or t - p.ended > self.resume_h:
-                continue
-            if t >= p.until:
-                told[k] = True
-                continue
-            start[k], until[k], incident[k] = p.start, p.until, p.incident
-            if p.incident >= 0:                         # under way again
-                rec = self.ledger.incidents[p.incident]
-                rec.paused_h += t - p.ended
-                rec.end_h = float("nan")
-        return start, until, incident, told
+        incident of the engagement it resumes (:func:`sim.model.engagements.resume`), NaN,
+        inf and -1 for a new one; and whether its shooter was told of its mistake while the
+        engagement was broken off (its check-fire arrived meanwhile: it does not open fire).
+        A friendly-fire incident resumed is under way again, its hours broken off added to
+        its ``paused_h``."""
+        if self.paused.key.size == 0:
+            n = keys.size
+            return (np.full(n, np.nan), np.full(n, np.inf), np.full(n, -1, np.int64),
+                    np.zeros(n, bool))
+        found, left = engagements.resume(keys, self.paused, t, self.resume_h)
+        r = Resumed(*found)
+        self.paused = Paused(*left)
+        for k in np.flatnonzero(r.incident >= 0):
+            rec = self.ledger.incidents[int(r.incident[k])]
+            rec.paused_h += float(r.broken_h[k])
+            rec.end_h = float("nan")
+        return r.start, r.until, r.incident, r.told
 
     def _recognised(self, t: float, shooter: np.ndarray, target: np.ndarray) -> None:
         """Shooters that learnt they fired on a friend keep a friend track of it
@@ -485,35 +468,6 @@ def _volley(e, units, arsenal, dt):
         if vehicles[j] > 0 and v_total[j] > 0:
             p_vehicle[j] = 1.0 - np.exp(-v_total[j] * dt / vehicles[j])
     return hazard, killed, v_hazard, v_casualties, v_killed, p, p_vehicle
-
-
-@njit(cache=True)
-def _going(shooter, target, until, units, arsenal, t):
-    """Engagements that go on: shooter and target are both at the front and alive, the
-    target is within the shooter's reach on it, and (for a friend) not yet recognised
-    (``t < until``)."""
-    posture, strength = units.posture, units.strength
-    going = np.zeros(shooter.size, np.bool_)
-    for k in range(shooter.size):
-        s, g = shooter[k], target[k]
-        at_front = posture[s] == 1 and strength[s] > 0            # FRONT
-        fighting = posture[g] == 1 and strength[g] > 0            # FRONT
-        if at_front and fighting and t < until[k]:
-            sx, sy = position(units, s)
-            gx, gy = position(units, g)
-            dist = np.hypot(gx - sx, gy - sy)
-            going[k] = dist <= reach_on(units, arsenal, s, g)
-    return going
-
-
-@njit(cache=True)
-def _member(x, pool):
-    """For each key of ``x``: is it in ``pool`` (sorted)?"""
-    out = np.zeros(x.size, np.bool_)
-    for k in range(x.size):
-        i = np.searchsorted(pool, x[k])
-        out[k] = i < pool.size and pool[i] == x[k]
-    return out
 
 
 @njit(cache=True)

@@ -14,14 +14,20 @@ Rules:
 - A column is never rebound after the view is made (the view would keep the old array);
   :class:`sim.model.forces.Forces` refuses it.
 - Python code reads the tuple, kernels the view.
+- A view of one of the model's tables is made by one compiled constructor that numba
+  caches on disk (:func:`view_of`), so no process compiles it again: numba's own constructor of a
+  view type is compiled afresh in every process (0.4-3.5 s a table, 2.4 s of the 2.8 s
+  it took to build a Kursk model in a new process).
 """
 
 from __future__ import annotations
 
 import sys
 
+from numba import njit
 from numba.core import types
 from numba.experimental import structref
+from numba.extending import overload
 
 
 def _unliteral(self, fields):
@@ -46,12 +52,60 @@ def define(table: type, module: str) -> tuple[type, type]:
     setattr(sys.modules[module], typ.__name__, typ)
     setattr(sys.modules[module], name, proxy)
     _PROXIES[table] = proxy
+    _TYPES[proxy] = typ
     return typ, proxy
 
 
 def view_of(table):
-    """The view of the named tuple ``table`` (its class passed to :func:`define` first)."""
+    """The view of the named tuple ``table`` (its class passed to :func:`define` first).
+
+    The model's own tables (defined in ``sim.model``) are made by the cached
+    :func:`_construct`; a table defined elsewhere (a test, a notebook) by numba's own
+    constructor, compiled in each process, so that the cache's index of ``_construct``
+    never names a type that another process cannot import.
+    """
+    if type(table).__module__.startswith(_MODEL):
+        return _construct(table)
     return _PROXIES[type(table)](*table)
 
 
+_MODEL = __name__.rpartition(".")[0] + "."
+
+
 _PROXIES: dict[type, type] = {}
+
+
+def _as_view(table):
+    """The view of ``table``, in compiled code (the overload below)."""
+
+
+@overload(_as_view)
+def _as_view_impl(table):
+    """Builds the view of a named tuple of a class passed to :func:`define`, field by field
+    (as numba's own constructor of a proxy does, but inside :func:`_construct`, which is
+    cached: numba's constructor is compiled afresh in every process, about 0.4-3 s a
+    table)."""
+    proxy = _PROXIES.get(getattr(table, "instance_class", None))
+    if proxy is None:
+        return None
+    fields = list(table.instance_class._fields)
+    struct_type = structref_type(proxy, table)
+    lines = "\n    ".join(f"st.{name} = table[{k}]" for k, name in enumerate(fields))
+    source = f"def impl(table):\n    st = new(struct_type)\n    {lines}\n    return st\n"
+    scope = {"new": structref.new, "struct_type": struct_type}
+    exec(source, scope)
+    return scope["impl"]
+
+
+def structref_type(proxy, table):
+    """numba's type of the view of a table typed ``table``."""
+    fields = table.instance_class._fields
+    return _TYPES[proxy](list(zip(fields, table.types, strict=True)))
+
+
+_TYPES: dict[type, type] = {}
+
+
+@njit(cache=True)
+def _construct(table):
+    return _as_view(table)

@@ -161,13 +161,3 @@ def reach_on(units, arsenal, s, g):
         if hits(units, arsenal, w, s, g, 0.0):
             reach = max(reach, arsenal.range_km[w])
     return reach
-
-
-@njit(cache=True)
-def within_reach(shooter, target, distance, units, arsenal):
-    """For each (shooter, target, distance) row: is the target within the shooter's reach
-    on it (:func:`reach_on`)?"""
-    out = np.zeros(shooter.size, np.bool_)
-    for k in range(shooter.size):
-        out[k] = distance[k] <= reach_on(units, arsenal, shooter[k], target[k])
-    return out

@@ -521,7 +521,7 @@ def test_an_engagement_ended_by_recognition_is_not_resumed(kit):
     c = _contacts([0], [2], [0.5], [True])
     fire._engage(1.0, c, np.random.default_rng(0))
     fire._cease(2.0)
-    assert fire.shooter.size == 0 and not fire.paused
+    assert fire.shooter.size == 0 and fire.paused.key.size == 0
     fire._engage(2.0, c, np.random.default_rng(0))
     assert fire.incident.tolist() == [1] and fire.start.tolist() == [2.0]
     assert len(ledger.incidents) == 2

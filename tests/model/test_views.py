@@ -15,7 +15,7 @@ from numba import njit
 
 import sim.model.forces as forces_module
 from sim.model import views
-from sim.model.combat import _going
+from sim.model.engagements import going
 from sim.model.forces import build_forces
 from sim.model.weapons import build_arsenal
 
@@ -70,11 +70,34 @@ def test_forces_view_is_the_unit_table(kit):
     _, arsenal = build_arsenal(world)
     s, g = (a.ravel() for a in np.meshgrid(np.arange(f.n), np.arange(f.n)))
     until = np.full(s.size, np.inf)
-    through_view = _going(s, g, until, f.view, views.view_of(arsenal), 0.0)
-    np.testing.assert_array_equal(through_view, _going(s, g, until, f.units, arsenal, 0.0))
+    through_view = going(s, g, until, f.view, views.view_of(arsenal), 0.0)
+    np.testing.assert_array_equal(through_view, going(s, g, until, f.units, arsenal, 0.0))
     assert through_view.any() and not through_view.all()
 
 
 @njit
 def _strength(units):
     return units.strength
+
+
+def test_a_new_process_makes_views_without_compiling(kit):
+    """The constructor of views comes from numba's cache in a process that did not compile
+    it (this process compiled it for the unit table, if it was not cached already)."""
+    import subprocess
+    import sys
+    code = ("import numpy as np\n"
+            "from sim.model import views\n"
+            "from sim.model.forces import build_forces\n"
+            "from sim.schema import Scenario\n"
+            "import sys\n"
+            "world = Scenario.model_validate_json(sys.stdin.read())\n"
+            "build_forces(world, np.random.default_rng(0))\n"
+            "print(len(views._construct.stats.cache_misses), "
+            "len(views._construct.stats.cache_hits))\n")
+    world = kit.kursk(kp=2, ru=2, ua=2)
+    build_forces(world, np.random.default_rng(0))         # compiled (and cached) here
+    out = subprocess.run([sys.executable, "-c", code], input=world.model_dump_json(),
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    misses, hits = map(int, out.stdout.split())
+    assert misses == 0 and hits >= 1

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from sim.model.combat import Engagements, volley
-from sim.model.weapons import pk_at, reach_on, within_reach
+from sim.model.weapons import pk_at, reach_on
 
 RIFLE = {"range_km": 0.6, "pk": [[0.1, 0.06], [0.3, 0.02], [0.6, 0.005]], "rate_per_h": 12,
          "killed_fraction": 0.1, "killed_fraction_exposed": 0.3}
@@ -170,9 +170,6 @@ def test_reach_counts_only_the_systems_that_can_hit_the_target(kit):
     assert reach_on(f.view, arsenal, 0, 2) == 3.0        # B has vehicles: anti-tank reaches
     assert reach_on(f.view, arsenal, 0, 4) == 0.6        # E has none: the rifle's range
     assert f.weapon_range[0] == 3.0                       # the longest reach on anyone
-    s, g = np.array([0, 0, 0]), np.array([2, 4, 4])
-    assert within_reach(s, g, np.array([2.0, 0.5, 0.7]), f.view, arsenal).tolist() == [
-        True, True, False]
 
 
 def test_an_armed_unit_engages_only_within_its_reach_on_the_contact(kit):
