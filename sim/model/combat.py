@@ -87,9 +87,9 @@ from sim.model.pictures import Pictures
 from sim.model.records import Fire, Incident
 from sim.model.sensing import Contacts, Sensing
 from sim.model.weapons import (
-    aims,
     build_arsenal,
-    hits,
+    can_aim,
+    can_hit,
     main_system,
     system_fire_phases,
 )
@@ -394,10 +394,16 @@ def _volley(e, units, arsenal, dt):
     """Kernel of :func:`volley`: each system's fire shared over the held targets it can hit,
     in the open for the fractions ``fight_open``/``held_open`` of the step and in cover
     (times the target's protection, not for vehicles) for ``fight_cover``/``held_cover``."""
+    # columns read once (a view passed to a helper in the loops costs: weapons.can_hit)
     shooter, target, strength, vehicles = e.shooter, e.target, units.strength, units.vehicles
-    n, m, n_sys = strength.size, shooter.size, arsenal.range_km.size
+    loadout, lethality, aimed_range = units.loadout, units.lethality, units.aimed_range
+    range_km, vehicles_only = arsenal.range_km, arsenal.vehicles_only
+    killed_cover, killed_exposed = arsenal.killed_cover, arsenal.killed_exposed
+    casualties_per_hit, protection_of = arsenal.casualties_per_hit, units.protection
+    n, m, n_sys = strength.size, shooter.size, range_km.size
     d = np.zeros(m)
     can = np.zeros((m, n_sys), np.bool_)   # system w of engagement k's shooter hits its target
+    aimed = np.zeros(m, np.bool_)          # engagement k's shooter's aimed fire reaches
     held = np.zeros((n, n_sys + 1))  # what each shooter's systems, then its aimed fire, hold:
     for k in range(m):               # soldiers (vehicles for anti-tank)
         s, g = shooter[k], target[k]
@@ -405,10 +411,11 @@ def _volley(e, units, arsenal, dt):
         gx, gy = position(units, g)
         d[k] = np.hypot(gx - sx, gy - sy)
         for w in range(n_sys):
-            can[k, w] = hits(units, arsenal, w, s, g, d[k])
+            can[k, w] = can_hit(loadout[s, w], range_km[w], vehicles_only[w], vehicles[g], d[k])
             if can[k, w]:
-                held[s, w] += vehicles[g] if arsenal.vehicles_only[w] else strength[g]
-        if aims(units, s, d[k]):
+                held[s, w] += vehicles[g] if vehicles_only[w] else strength[g]
+        aimed[k] = can_aim(lethality[s], aimed_range[s], d[k])
+        if aimed[k]:
             held[s, n_sys] += strength[g]
     hazard = np.zeros(m)
     killed = np.full(m, arsenal.aimed_killed)
@@ -420,14 +427,14 @@ def _volley(e, units, arsenal, dt):
     for k in range(m):
         s, g = shooter[k], target[k]
         fo, fc, ho, hc = e.fight_open[k], e.fight_cover[k], e.held_open[k], e.held_cover[k]
-        protection = units.protection[g]
+        protection = protection_of[g]
         rate = 0.0          # casualties/h on soldiers, and weighted by killed fraction
         rate_killed = 0.0
         v_rate = 0.0        # vehicles/h, their occupants/h, and killed occupants/h
         v_occupants = 0.0
         v_dead = 0.0
-        if aims(units, s, d[k]) and held[s, n_sys] > 0:
-            a = units.lethality[s] * strength[s] * strength[g] / held[s, n_sys]
+        if aimed[k] and held[s, n_sys] > 0:
+            a = lethality[s] * strength[s] * strength[g] / held[s, n_sys]
             x = a * (fo + ho + (fc + hc) * protection)
             rate += x
             rate_killed += x * arsenal.aimed_killed
@@ -435,9 +442,9 @@ def _volley(e, units, arsenal, dt):
             if not can[k, w] or held[s, w] <= 0:
                 continue
             fight, steady = system_fire_phases(units, arsenal, w, s, d[k])
-            kc, ke = arsenal.killed_cover[w], arsenal.killed_exposed[w]
-            per_hit = arsenal.casualties_per_hit[w]
-            if arsenal.vehicles_only[w]:
+            kc, ke = killed_cover[w], killed_exposed[w]
+            per_hit = casualties_per_hit[w]
+            if vehicles_only[w]:
                 share = vehicles[g] / held[s, w]
                 in_open = share * (fight * fo + steady * ho)
                 in_cover = share * (fight * fc + steady * hc)

@@ -114,3 +114,34 @@ def test_pair_keys_are_keyed_by_both_numbers():
     keys = keyed.pair_keys(KEYS[0], np.array([0, 0, 1]), np.array([0, 1, 0]))
     assert keys[0] == keyed.mix(KEYS[0], 0) and keys[2] == keyed.mix(KEYS[0], 2**32)
     assert len(set(keys.tolist())) == 3
+
+
+def test_keys_are_numpys_bounded_integers_and_leave_the_stream_where_numpy_does():
+    for seed in range(200):
+        ours = np.random.Generator(np.random.Philox(key=np.array([seed, 3], np.uint64)))
+        numpys = np.random.Generator(np.random.Philox(key=np.array([seed, 3], np.uint64)))
+        k = 1 + seed % 4
+        want = numpys.integers(0, 2**63 - 1, size=k, dtype=np.int64).astype(np.uint64)
+        np.testing.assert_array_equal(keyed.keys(ours, k), want)
+        assert ours.random() == numpys.random()
+
+
+def test_a_draw_below_the_rejection_threshold_is_drawn_again():
+    class Raw:
+        def __init__(self, values):
+            self.values = list(values)
+
+        def random_raw(self, size=None):
+            if size is None:
+                return np.uint64(self.values.pop(0))
+            out, self.values = self.values[:size], self.values[size:]
+            return np.array(out, dtype=np.uint64)
+
+    class Stub:
+        def __init__(self, values):
+            self.bit_generator = Raw(values)
+
+    # x = 0 gives a low product of 0, below the threshold of 2: numpy draws again
+    got = keyed.keys(Stub([0, 5, 2**63, 11]), 3)
+    want = [(x * keyed.KEY_SPAN) >> 64 for x in (5, 2**63, 11)]
+    assert got.tolist() == want
