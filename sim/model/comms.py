@@ -118,14 +118,31 @@ def radio_hop(p_through: np.ndarray, latency_h: np.ndarray, messaging: Messaging
     """One radio hop per message (a unit and its HQ), repeated until acknowledged: the first
     of ``messaging.max_attempts`` sends that gets through (each with P ``p_through``)
     arrives after ``retry_h`` per failed send plus an exponential latency of mean
-    ``latency_h``. Returns (through, delay h); draws 2 x max_attempts uniforms per message.
+    ``latency_h`` (a message that never gets through: the first send's). Returns
+    (through, delay h); draws 2 x max_attempts uniforms per message (arrays of one length).
     """
     k = messaging.max_attempts
     u = rng.random((2 * k, np.size(p_through)))
-    ok = u[:k] < p_through
-    first = np.argmax(ok, axis=0)
-    late = -latency_h * np.log1p(-np.take_along_axis(u[k:], first[None, :], axis=0)[0])
-    return ok.any(axis=0), first * messaging.retry_h + late
+    return _first_through(u, np.asarray(p_through, float), np.asarray(latency_h, float),
+                          messaging.retry_h)
+
+
+@njit(cache=True)
+def _first_through(u, p_through, latency_h, retry_h):
+    """Kernel of :func:`radio_hop`: send a of message i gets through when ``u[a, i]`` is
+    below its ``p_through``; its latency is drawn from ``u[k + a, i]`` (k sends)."""
+    k, n = u.shape[0] // 2, u.shape[1]
+    through = np.zeros(n, np.bool_)
+    delay = np.empty(n)
+    for i in range(n):
+        first = 0
+        for a in range(k):
+            if u[a, i] < p_through[i]:
+                first = a
+                through[i] = True
+                break
+        delay[i] = first * retry_h + -latency_h[i] * np.log1p(-u[k + first, i])
+    return through, delay
 
 
 @dataclass
