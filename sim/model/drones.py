@@ -103,7 +103,14 @@ class Calls(NamedTuple):
     arrive_h: np.ndarray          # float, when it reached the supplier's HQ
 
     def take(self, rows: np.ndarray) -> Calls:
-        """The calls at ``rows`` (an index or a mask)."""
+        """The calls at ``rows`` (an index or a mask). A mask that keeps every call gives
+        these calls themselves, one that keeps none the empty calls: no array is copied
+        (nothing writes into a call's arrays)."""
+        if getattr(rows, "dtype", None) == np.bool_:
+            if rows.all():
+                return self
+            if not rows.any():
+                return _NO_CALLS
         return Calls(*(a[rows] for a in self))
 
     @property
@@ -114,15 +121,26 @@ class Calls(NamedTuple):
 
 def joined(parts: list[Calls]) -> Calls:
     """The calls of ``parts``, in order."""
+    parts = [p for p in parts if p.size]
     if not parts:
         return no_calls()
+    if len(parts) == 1:
+        return parts[0]
     return Calls(*(np.concatenate(column) for column in zip(*parts, strict=True)))
 
 
 def no_calls() -> Calls:
     """An empty set of calls."""
+    return _NO_CALLS
+
+
+def _empty_calls() -> Calls:
     empty, flag, time = np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0)
     return Calls(empty, empty, np.zeros((0, 2)), flag, empty, flag, time, time)
+
+
+#: The empty calls, shared: arrays of no rows cannot be written into.
+_NO_CALLS = _empty_calls()
 
 
 class Sorties(NamedTuple):

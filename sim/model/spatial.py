@@ -100,15 +100,15 @@ def point_within(group, x, y, radius, since, index):
         return False
     for row in range(max(cy - reach, 0), min(cy + reach + 1, shape[1])):
         base = (group * shape[1] + row) * shape[0]
-        lo = np.searchsorted(keys, base + lo_col)
-        hi = np.searchsorted(keys, base + hi_col, side="right")
-        for k in range(lo, hi):
-            if stamp[k] < since:
-                continue
-            dx = points[k, 0] - x
-            dy = points[k, 1] - y
-            if dx * dx + dy * dy < r2:
-                return True
+        last = base + hi_col
+        k = np.searchsorted(keys, base + lo_col)   # then the few points of the row's cells
+        while k < keys.size and keys[k] <= last:
+            if stamp[k] >= since:
+                dx = points[k, 0] - x
+                dy = points[k, 1] - y
+                if dx * dx + dy * dy < r2:
+                    return True
+            k += 1
     return False
 
 

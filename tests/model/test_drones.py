@@ -360,3 +360,19 @@ def test_one_nations_hunting_sorties_do_not_shift_anothers(kit, put):
         assert (sorties.nation == 0).any() == (a_rate > 0)
     for quiet, busy in zip(*flown, strict=True):
         assert quiet.size and np.array_equal(quiet, busy)
+
+
+def test_taking_calls_by_a_mask_copies_nothing_when_it_keeps_all_or_none():
+    from sim.model.drones import joined, no_calls
+
+    calls = Calls(np.array([0, 1, 2]), np.array([2, 2, 2]), np.arange(6.0).reshape(3, 2),
+                  np.array([False, True, False]), np.array([5, 6, 7]),
+                  np.zeros(3, bool), np.zeros(3), np.array([1.0, 2.0, 3.0]))
+    assert calls.take(np.ones(3, bool)) is calls
+    assert calls.take(np.zeros(3, bool)).size == 0
+    some = calls.take(np.array([True, False, True]))
+    assert some.called.tolist() == [5, 7] and some.grid.tolist() == [[0.0, 1.0], [4.0, 5.0]]
+    assert calls.take(np.array([2, 0])).called.tolist() == [7, 5]
+    assert joined([no_calls(), calls]) is calls
+    both = joined([calls, some])
+    assert both.called.tolist() == [5, 6, 7, 5, 7] and both.grid.shape == (5, 2)
