@@ -19,10 +19,11 @@ Rules (per step of ``dt`` hours):
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from sim.model import keyed, tracks
 from sim.model.comms import Network
-from sim.model.forces import Forces
+from sim.model.forces import Forces, position
 from sim.model.sensing import Sensing
 from sim.model.spatial import pairs_within
 from sim.schema import Scenario
@@ -62,25 +63,58 @@ class Seams:
         pairs = units[pairs_within(f.pos[units], self.max_reach)]
         if len(pairs) == 0:
             return
-        a, b = pairs[:, 0], pairs[:, 1]
         key = keyed.keys(rng, 1)[0]
-        u = keyed.block(keyed.pair_keys(key, a, b), 0, 2)
-        na, nb = f.nation[a], f.nation[b]
-        d = np.hypot(*(f.pos[a] - f.pos[b]).T)
-        near = (d < self.reach[na, nb]) & (na != nb)
+        near_obs, near_tgt, told_obs, told_tgt = _at_the_seams(
+            pairs, f.view, self.reach, 1.0 - (1.0 - self.rate) ** dt, self.network.challenge,
+            key)
         if self.familiarity_h > 0:
             s = self.sensing
-            s.familiarity = tracks.side_by_side(s.familiarity, np.concatenate([a[near], b[near]]),
-                                                np.concatenate([b[near], a[near]]), f.n, dt)
+            s.familiarity = tracks.side_by_side(s.familiarity, near_obs, near_tgt, f.n, dt)
         if self.memory_h <= 0:
             return
-        p = 1.0 - (1.0 - self.rate[na, nb]) ** dt
-        told = near & (u[0] < p) & (u[1] < self.network.challenge[na, nb])
-        obs = np.concatenate([a[told], b[told]])
-        tgt = np.concatenate([b[told], a[told]])
-        self.sensing.tracks = tracks.remember(self.sensing.tracks, obs, tgt,
-                                              np.full(obs.size, tracks.FRIEND), f.n, t,
+        self.sensing.tracks = tracks.remember(self.sensing.tracks, told_obs, told_tgt,
+                                              np.full(told_obs.size, tracks.FRIEND), f.n, t,
                                               self.memory_h)
+
+
+@njit(cache=True)
+def _at_the_seams(pairs, units, reach, p_exchange, challenge, key):
+    """For the pairs (a, b) of fighting units (rows of ``pairs``), by the rules above: the
+    pairs of units of two nations closer than their link's ``reach`` (near), and those of
+    them that exchanged positions this step (with P ``p_exchange`` of their nations, the
+    pair's uniform 0) and understood each other (with P ``challenge``, uniform 1; the
+    pair's uniforms keyed ``pair_key(key, a, b)``). Each comes out in both directions,
+    (observer, target): first every (a, b), then every (b, a), in row order."""
+    nation = units.nation
+    m = pairs.shape[0]
+    near = np.zeros(m, np.bool_)
+    told = np.zeros(m, np.bool_)
+    for i in range(m):
+        a, b = pairs[i, 0], pairs[i, 1]
+        na, nb = nation[a], nation[b]
+        ax, ay = position(units, a)
+        bx, by = position(units, b)
+        near[i] = np.hypot(ax - bx, ay - by) < reach[na, nb] and na != nb
+        if near[i]:
+            pair = keyed.pair_key(key, a, b)
+            told[i] = (keyed.uniform(keyed.mix(pair, 0)) < p_exchange[na, nb]
+                       and keyed.uniform(keyed.mix(pair, 1)) < challenge[na, nb])
+    return _both_ways(pairs, near) + _both_ways(pairs, told)
+
+
+@njit(cache=True)
+def _both_ways(pairs, keep):
+    """The pairs kept, as (observer, target): every (a, b), then every (b, a)."""
+    k = int(keep.sum())
+    obs = np.empty(2 * k, np.int64)
+    tgt = np.empty(2 * k, np.int64)
+    j = 0
+    for i in range(pairs.shape[0]):
+        if keep[i]:
+            obs[j], tgt[j] = pairs[i, 0], pairs[i, 1]
+            obs[k + j], tgt[k + j] = pairs[i, 1], pairs[i, 0]
+            j += 1
+    return obs, tgt
 
 
 def allied_seams(forces: Forces) -> int:

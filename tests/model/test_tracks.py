@@ -211,3 +211,32 @@ def test_familiarity_makes_a_neighbour_easier_to_recognise(kit):
                 ids.append(c.identity[r[0]] == FRIEND)
         p = 1 - (1 - p0) * np.exp(-hours / 10.0)
         assert abs(np.mean(ids) - p) < 4 * np.sqrt(p * (1 - p) / len(ids)), hours
+
+
+def test_the_seams_kernel_follows_the_plain_rule(kit):
+    """Near: two nations closer than their link's reach; told: near, exchanged and
+    understood with the pair's two keyed uniforms; both directions, (a, b) rows first."""
+    from sim.model import keyed
+    from sim.model.seams import _at_the_seams
+
+    model = kit.model(kit.kursk(kp=6, ru=6, ua=2))
+    f, seams = model.forces, model.seams
+    rng = np.random.default_rng(4)
+    f.offset[:] = rng.normal(0.0, 0.4, f.offset.shape)
+    pairs = np.array([(a, b) for a in range(f.n) for b in range(a + 1, f.n)], np.int64)
+    p = 1.0 - (1.0 - 0.9) ** 1.0
+    rate = np.where(seams.rate > 0, p, 0.0)
+    reach = np.where(seams.reach > 0, 3.0, 0.0)
+    key = np.uint64(12345)
+    near_o, near_t, told_o, told_t = _at_the_seams(pairs, f.view, reach, rate,
+                                                   model.network.challenge, key)
+    a, b = pairs[:, 0], pairs[:, 1]
+    na, nb = f.nation[a], f.nation[b]
+    near = (np.hypot(*(f.pos[a] - f.pos[b]).T) < reach[na, nb]) & (na != nb)
+    u = keyed.block(keyed.pair_keys(key, a, b), 0, 2)
+    told = near & (u[0] < rate[na, nb]) & (u[1] < model.network.challenge[na, nb])
+    assert near.any() and told.any() and not told.all()
+    np.testing.assert_array_equal(near_o, np.concatenate([a[near], b[near]]))
+    np.testing.assert_array_equal(near_t, np.concatenate([b[near], a[near]]))
+    np.testing.assert_array_equal(told_o, np.concatenate([a[told], b[told]]))
+    np.testing.assert_array_equal(told_t, np.concatenate([b[told], a[told]]))
