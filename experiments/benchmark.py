@@ -33,6 +33,13 @@ targets live here and only here: the test suite never asserts on time.
    growth across 100 small replications in one fresh process. Target: no
    growth (< 2 MB between replication 10 and 100: the allocator's granularity).
 
+6. ``startup``: a fresh ``sim run`` (the default kursk_2024 run, with one replication)
+   in a new interpreter, best of a few: its imports plus compose (what ``sim run`` does
+   before Hydra launches the job: compose and validate the overrides, then import the
+   job's modules), and the time to its first model step (Hydra's launch and the model's
+   build included; the child stops there). Targets (issue 14): imports plus compose <= 1 s,
+   first step <= 1.5 s.
+
 Every timing section first runs a short untimed warm-up, because the numba
 kernels compile (or load from their cache) on first use. ``--quick`` shrinks
 every section (few steps, at most ~2,000 units, few replications) so a test
@@ -40,7 +47,7 @@ can run it in well under a minute; its numbers are indicative only. Each
 section also says how many cores other processes kept busy meanwhile (from
 /proc/stat): on a shared machine its timings are fair only when that is near 0.
 
-Usage: python experiments/benchmark.py [--quick] [--only baseline,kursk,scaling,reference,parallel,memory]
+Usage: python experiments/benchmark.py [--quick] [--only baseline,kursk,scaling,reference,parallel,memory,startup]
        [--json PATH]
 """
 
@@ -97,6 +104,8 @@ RSS_GROWTH_MAX_MB = 2.0
 # Targets (issue 14).
 BASELINE = "30d89ec"
 BASELINE_RATIO_MIN = 3.0
+STARTUP_MAX_S = 1.0
+FIRST_STEP_MAX_S = 1.5
 BENCH_DIR = REPO / ".benchmarks"
 PROBE = REPO / "experiments" / "benchmark_probe.py"
 
@@ -126,6 +135,7 @@ class Settings:
     baseline_replications: int = 3             # whole replications per probe, in-process
     baseline_cli_replications: int = 8         # replications of the probe's ``sim run``
     baseline_horizon_h: float | None = None    # None: the full campaign
+    startup_rounds: int = 3                    # fresh ``sim run`` processes, best counts
 
 
 FULL = Settings()
@@ -134,7 +144,7 @@ QUICK = replace(FULL, quick=True, kursk_replications=1, kursk_horizon_h=96.0,
                 reference_looks=1, fast_looks=10, parallel_replications=4,
                 parallel_horizon_h=240.0, peak_units=2_000, peak_steps=20,
                 growth_replications=30, baseline_rounds=1, baseline_replications=1,
-                baseline_cli_replications=2, baseline_horizon_h=96.0)
+                baseline_cli_replications=2, baseline_horizon_h=96.0, startup_rounds=1)
 
 
 @dataclass
@@ -573,6 +583,79 @@ def bench_memory(s: Settings) -> Section:
 # --- report -------------------------------------------------------------------------------
 
 
+# --- 6. start-up ------------------------------------------------------------------------
+
+#: A child that runs ``sim run`` as the console script does, noting when the imports and
+#: the compose are done (Hydra is about to launch the job) and when the first model step
+#: ends; then it stops (os._exit: the run directory is left half-written, in a temporary
+#: directory).
+STARTUP_CHILD = """
+import time
+t0 = time.perf_counter()
+import json, os, sys
+import sim.cli as cli
+marks = {}
+def launched(launch):
+    def wrapper(args):
+        marks["imports_compose_s"] = time.perf_counter() - t0
+        import sim.model.model as model
+        step = model.CoalitionModel.step
+        def first(self):
+            step(self)
+            marks["first_step_s"] = time.perf_counter() - t0
+            print(json.dumps(marks), flush=True)
+            os._exit(0)
+        model.CoalitionModel.step = first
+        return launch(args)
+    return wrapper
+import sim.cli.app as app   # noqa: E402 (patched before sim run imports it)
+app.launch = launched(app.launch)
+sys.exit(cli.main(["run", "replications=1", "hydra.run.dir=" + sys.argv[1]]))
+"""
+
+
+def child_startup(run_dir: Path) -> dict:
+    """One fresh ``sim run`` up to its first step (``STARTUP_CHILD``): its marks, and the
+    process's wall time from its launch (the interpreter's own start included)."""
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", STARTUP_CHILD, str(run_dir)], cwd=run_dir,
+                          capture_output=True, text=True, check=False, timeout=600)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0 or not proc.stdout.strip():
+        raise RuntimeError(f"start-up child failed:\n{proc.stderr[-3000:]}")
+    return {**json.loads(proc.stdout.strip().splitlines()[-1]), "process_s": wall}
+
+
+def bench_startup(s: Settings) -> Section:
+    """Imports plus compose, and time to the first step, of a fresh ``sim run``."""
+    import tempfile
+
+    runs = []
+    for _ in range(s.startup_rounds):
+        with tempfile.TemporaryDirectory(prefix="sim-startup-") as tmp:
+            runs.append(child_startup(Path(tmp)))
+    best = {key: min(r[key] for r in runs) for key in runs[0]}
+    rows = [("imports plus compose (sim run, before Hydra launches the job)",
+             f"{best['imports_compose_s']:.2f}", f"<= {STARTUP_MAX_S:g}"),
+            ("to the end of the first model step", f"{best['first_step_s']:.2f}",
+             f"<= {FIRST_STEP_MAX_S:g}"),
+            ("the process, launch to first step (interpreter start included)",
+             f"{best['process_s']:.2f}", "")]
+    met = (best["imports_compose_s"] <= STARTUP_MAX_S
+           and best["first_step_s"] <= FIRST_STEP_MAX_S)
+    return Section(
+        title="6. Start-up of sim run",
+        columns=("measurement", "best s", "target s"), rows=rows,
+        target=f"imports plus compose <= {STARTUP_MAX_S:g} s and first step <= "
+               f"{FIRST_STEP_MAX_S:g} s",
+        measured=f"{best['imports_compose_s']:.2f} s and {best['first_step_s']:.2f} s",
+        met=met,
+        notes=[f"Best of {s.startup_rounds} fresh process(es) running `sim run "
+               "replications=1` (kernels from numba's cache); times from the child's first "
+               "line of Python."],
+        data={"runs": runs, "best": best})
+
+
 def cpu_seconds() -> tuple[float, float] | None:
     """(CPU s busy on all cores, CPU s of this process and its reaped children) so far;
     None where /proc/stat is missing (not Linux)."""
@@ -601,7 +684,7 @@ def run_section(name: str, s: Settings) -> Section:
 
 SECTIONS: dict[str, Callable[[Settings], Section]] = {
     "baseline": bench_baseline, "kursk": bench_kursk, "scaling": bench_scaling, "reference": bench_reference,
-    "parallel": bench_parallel, "memory": bench_memory}
+    "parallel": bench_parallel, "memory": bench_memory, "startup": bench_startup}
 
 
 def machine() -> dict:

@@ -33,6 +33,7 @@ TABLES = {
     "reference": "| look | units | looks timed | median ms per look |",
     "parallel": "| n_jobs | backend | replications | horizon h | wall s |",
     "memory": "| measurement | run | MB |",
+    "startup": "| measurement | best s | target s |",
 }
 
 
@@ -89,6 +90,13 @@ def test_kursk_parallel_and_memory_sections(tmp_path):
 
     mem = data["sections"]["memory"]
     assert mem["peak"]["peak_mb"] >= mem["peak"]["imports_mb"] > 0
+
+
+def test_the_startup_section_times_a_fresh_sim_run_to_its_first_step(tmp_path):
+    stdout, data = _bench(tmp_path, "startup")
+    _check_sections(stdout, data, ("startup",))
+    best = data["sections"]["startup"]["best"]
+    assert 0 < best["imports_compose_s"] < best["first_step_s"] <= best["process_s"]
 
 
 def test_the_probe_times_replications_in_process_and_through_sim_run():
