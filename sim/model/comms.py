@@ -123,12 +123,12 @@ def radio_hop(p_through: np.ndarray, latency_h: np.ndarray, messaging: Messaging
     """
     k = messaging.max_attempts
     u = rng.random((2 * k, np.size(p_through)))
-    return _first_through(u, np.asarray(p_through, float), np.asarray(latency_h, float),
+    return first_through(u, np.asarray(p_through, float), np.asarray(latency_h, float),
                           messaging.retry_h)
 
 
 @njit(cache=True)
-def _first_through(u, p_through, latency_h, retry_h):
+def first_through(u, p_through, latency_h, retry_h):
     """Kernel of :func:`radio_hop`: send a of message i gets through when ``u[a, i]`` is
     below its ``p_through``; its latency is drawn from ``u[k + a, i]`` (k sends)."""
     k, n = u.shape[0] // 2, u.shape[1]

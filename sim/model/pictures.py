@@ -22,8 +22,9 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.model.comms import Network, garble_point, radio_hop
+from sim.model.comms import Network, first_through, garble_point
 from sim.model.forces import Forces, position
+from sim.model.routing import Messages, send_along_routes
 from sim.model.spatial import GroupedPoints
 from sim.schema import Scenario
 
@@ -77,6 +78,8 @@ class Pictures:
         self.phase = ((np.arange(n) * 0.6180339887) % 1.0) * forces.report_interval
         #: member[h, j]: unit j is a friend of HQ h and belongs in its picture
         self.member = forces.nations.coalition[:, None] == forces.coalition[None, :]
+        #: how many HQs each unit reports to
+        self._audience = self.member.sum(axis=0)
         self.live = Picture.empty(h, n)
         self.published = Picture.empty(h, n)
         self.next_publish = np.zeros(h)
@@ -107,26 +110,23 @@ class Pictures:
         self._publish(t, rows)
 
     def _send(self, t: float, dt: float, due: np.ndarray, rng: np.random.Generator) -> None:
-        """Every due unit reports to every HQ whose picture it belongs in, in one batch."""
-        f = self.forces
-        # fixed-size draws for hop 1 (unit radio to its own HQ, repeated until acknowledged),
-        # one per unit
-        obs = t - dt * rng.random(f.n)           # observed at some moment within the step
-        hop1_ok, hop1_delay = radio_hop(f.report_delivery * (1 - self.jamming),
-                                        f.report_latency, self.network.messaging, rng)
-        hop1_arrive = obs + hop1_delay
-        hq, unit = np.nonzero(self.member & due[None, :])   # one message per (HQ, unit)
-        if unit.size == 0:
+        """Every due unit reports to every HQ whose picture it belongs in, in one batch: over
+        its radio to its own HQ (repeated until acknowledged), then along the route (or
+        straight over a shared net). Draws, in order: when in the step each unit observed
+        its position, its radio hop's block (one per unit), then each message's route block
+        and its garbled grid's two uniforms."""
+        f, net = self.forces, self.network
+        observed = rng.random(f.n)
+        radio = rng.random((2 * net.messaging.max_attempts, f.n))
+        m = int(self._audience[due].sum())          # one message per (HQ, unit)
+        if m == 0:
             return
-        src = f.nation[unit]
-        direct = self.network.direct[src, hq]
-        out = self.network.send_batch(src, hq, np.where(direct, obs[unit], hop1_arrive[unit]),
-                                      rng)
-        ok = out.delivered & (direct | hop1_ok[unit])
-        self.live.lost[hq[~ok], unit[~ok]] = True
-        self._pending = _in_transit(self._pending, Reports(out.arrive, hq, unit, ok, out.garbled),
-                                    f.view, obs, rng.random((2, unit.size)),
-                                    self.network.garble_error_km)
+        draws = ReportDraws(observed, radio, rng.random((net.block_rows, m)),
+                            rng.random((2, m)))
+        self._pending = _sent(f.view, draws, Sending(t, dt, self.jamming, net.messaging.retry_h,
+                                                     net.garble_error_km),
+                              self.member, due, net.table, net.load, self.live.lost,
+                              self._pending)
 
     def _deliver(self, t: float) -> None:
         """Reports that have arrived by ``t`` update the live pictures, newest observation
@@ -189,6 +189,63 @@ class Pictures:
         """The index of friend entries (for kernels) and the observation time from which an
         entry is current."""
         return self._index.arrays, self._now - self.expiry_h
+
+
+class ReportDraws(NamedTuple):
+    """The uniforms of one step's reports (:meth:`Pictures._send`), in the order drawn."""
+
+    observed: np.ndarray   # (N,) when in the step each unit observed its position
+    radio: np.ndarray      # (2 x max_attempts, N) each unit's radio hop (comms.radio_hop)
+    route: np.ndarray      # (Network.block_rows, M) each message along its route
+    garble: np.ndarray     # (2, M) distance and bearing of a garbled grid
+
+
+class Sending(NamedTuple):
+    """The numbers of one step's reports besides the tables."""
+
+    t: float               # h, the step's end
+    dt: float              # h
+    jamming: float         # share of radio sends jammed
+    retry_h: float         # h between sends of a message not acknowledged
+    garble_km: float       # mean error of a garbled grid
+
+
+@njit(cache=True)
+def _sent(units, draws, sending, member, due, route, load, lost, pending):
+    """Kernel of :meth:`Pictures._send`: each due unit observed at ``t - dt x u``, its
+    radio hop (:func:`sim.model.comms.radio_hop`'s rule), one message to each HQ whose
+    picture it belongs in (HQ by HQ, unit by unit), each along its route from the hop's
+    arrival (from the observation over a shared net); a message lost on either leg marks the
+    entry lost, a delivered one joins the reports in transit (returned)."""
+    n = due.size
+    observed = sending.t - sending.dt * draws.observed
+    p_radio = units.report_delivery * (1 - sending.jamming)
+    through, delay = first_through(draws.radio, p_radio, units.report_latency,
+                                    sending.retry_h)
+    m = draws.route.shape[1]
+    hq = np.empty(m, np.int64)
+    unit = np.empty(m, np.int64)
+    k = 0
+    for h in range(member.shape[0]):
+        for j in range(n):
+            if member[h, j] and due[j]:
+                hq[k], unit[k] = h, j
+                k += 1
+    src = units.nation[unit]
+    direct = np.empty(m, np.bool_)
+    start = np.empty(m)
+    for i in range(m):
+        j = unit[i]
+        direct[i] = route.direct[src[i], hq[i]]
+        start[i] = observed[j] if direct[i] else observed[j] + delay[j]
+    arrive, delivered, garbled, _ = send_along_routes(Messages(src, hq, start), draws.route,
+                                                      route, load, False)
+    ok = delivered & (direct | through[unit])
+    for i in range(m):
+        if not ok[i]:
+            lost[hq[i], unit[i]] = True
+    return _in_transit(pending, Reports(arrive, hq, unit, ok, garbled), units, observed,
+                       draws.garble, sending.garble_km)
 
 
 @njit(cache=True)

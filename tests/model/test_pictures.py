@@ -232,3 +232,40 @@ def test_a_late_older_report_does_not_overwrite_a_newer_entry(kit):
             assert p.live.time[0, j] == 5.0 and not p.live.garbled[0, j]
     np.testing.assert_array_equal(p.live.pos[0, j], [3.0, 3.0])
     assert p.live.time[0, j] == 6.0
+
+
+def test_the_compiled_send_is_the_radio_hop_then_the_batch_then_transit(kit):
+    """The step's reports as the three plain pieces give them: each due unit's radio hop,
+    one message per (HQ, unit) in np.nonzero order along its route, then the delivered
+    ones in transit with their grids (garbled ones moved); lost ones flag the entry."""
+    from sim.model.comms import radio_hop
+
+    world = kit.kursk(kp=8, ru=8, ua=4, changes={
+        "nations.KP.report_delivery": 0.5, "links.RU_KP.delivery": 0.6})
+    twin, model = kit.model(world), kit.model(world)
+    for m in (twin, model):
+        _exchange(m, 3.0)
+    p, f, net = model.pictures, model.forces, model.network
+    t, dt = 4.0, model.dt
+    due = np.ones(f.n, bool)
+    due[::3] = False
+    fast = twin.pictures
+    np.testing.assert_array_equal(fast._pending, p._pending)
+    fast._send(t, dt, due, np.random.default_rng(9))
+    rng = np.random.default_rng(9)
+    obs = t - dt * rng.random(f.n)
+    ok1, delay = radio_hop(f.report_delivery * (1 - p.jamming), f.report_latency,
+                           net.messaging, rng)
+    hq, unit = np.nonzero(p.member & due[None, :])
+    src = f.nation[unit]
+    direct = net.direct[src, hq]
+    out = net.send_batch(src, hq, np.where(direct, obs[unit], (obs + delay)[unit]), rng)
+    ok = out.delivered & (direct | ok1[unit])
+    assert ok.any() and not ok.all() and out.garbled.any()
+    lost = p.live.lost.copy()
+    lost[hq[~ok], unit[~ok]] = True
+    pending = _in_transit(p._pending, Reports(out.arrive, hq, unit, ok, out.garbled), f.view,
+                          obs, rng.random((2, unit.size)), net.garble_error_km)
+    np.testing.assert_array_equal(fast._pending, pending)
+    np.testing.assert_array_equal(fast.live.lost, lost)
+    np.testing.assert_array_equal(fast.network.load.served, net.load.served)
