@@ -22,38 +22,49 @@ Rules (times in hours):
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from sim.model.forces import Forces
 from sim.model.records import Posture
+
+PENDING, REAR, FRONT = int(Posture.PENDING), int(Posture.REAR), int(Posture.FRONT)
+WITHDRAWN, DESTROYED = int(Posture.WITHDRAWN), int(Posture.DESTROYED)
 
 
 def update_postures(forces: Forces, t: float) -> None:
     """Apply the campaign rules above to every unit at time ``t`` (each unit follows its
     nation's rules, or the scenario's)."""
-    f = forces
-    arriving = (f.posture == Posture.PENDING) & (t >= f.arrive_h)
-    if arriving.any():
-        f.strength[arriving] = f.initial[arriving]
-        f.vehicles[arriving] = f.vehicles_full[arriving]
-        f.deployed[arriving] += f.initial[arriving]
-        f.posture[arriving] = Posture.REAR
-    alive = f.strength > 0
-    f.posture[~alive & (f.posture != Posture.PENDING)] = Posture.DESTROYED
-    to_front = (f.posture == Posture.REAR) & (t >= f.front_from_h)
-    f.posture[to_front] = Posture.FRONT
-    f.deployed_strength[to_front] = f.strength[to_front]
-    spent = (f.posture == Posture.FRONT) & (f.withdraw_loss < 1.0) & (
-        f.strength <= (1.0 - f.withdraw_loss) * f.deployed_strength)
-    f.posture[spent] = Posture.WITHDRAWN
-    f.withdrawn_at[spent] = t
-    rested = (f.posture == Posture.WITHDRAWN) & (t - f.withdrawn_at >= f.rest_h)
-    if rested.any():
-        target = np.round(f.reinforce_to * f.initial).astype(np.int64)
-        refill = np.where(rested, np.maximum(target - f.strength, 0), 0)
-        f.strength += refill
-        f.vehicles[rested] = np.maximum(
-            f.vehicles[rested], np.round(f.reinforce_to * f.vehicles_full)[rested].astype(np.int64))
-        f.deployed += refill
-        ready = rested & (f.strength >= f.redeploy_min * f.initial) & (f.strength > 0)
-        f.posture[ready] = Posture.FRONT
-        f.deployed_strength[ready] = f.strength[ready]
+    _postures(forces.view, t)
+
+
+@njit(cache=True)
+def _postures(units, t):
+    """The rules above for each unit, in their order: arrival, destruction, to the front,
+    withdrawal, then rest, refill and redeployment (each unit's rules read only its own
+    row)."""
+    posture, strength, vehicles = units.posture, units.strength, units.vehicles
+    for i in range(posture.size):
+        if posture[i] == PENDING and t >= units.arrive_h[i]:
+            strength[i] = units.initial[i]
+            vehicles[i] = int(units.vehicles_full[i])
+            units.deployed[i] += units.initial[i]
+            posture[i] = REAR
+        if strength[i] <= 0 and posture[i] != PENDING:
+            posture[i] = DESTROYED
+        if posture[i] == REAR and t >= units.front_from_h[i]:
+            posture[i] = FRONT
+            units.deployed_strength[i] = strength[i]
+        loss = units.withdraw_loss[i]
+        if posture[i] == FRONT and loss < 1.0 and \
+                strength[i] <= (1.0 - loss) * units.deployed_strength[i]:
+            posture[i] = WITHDRAWN
+            units.withdrawn_at[i] = t
+        if posture[i] == WITHDRAWN and t - units.withdrawn_at[i] >= units.rest_h[i]:
+            to = units.reinforce_to[i]
+            refill = max(int(np.round(to * units.initial[i])) - strength[i], 0)
+            strength[i] += refill
+            vehicles[i] = max(vehicles[i], int(np.round(to * units.vehicles_full[i])))
+            units.deployed[i] += refill
+            if strength[i] >= units.redeploy_min[i] * units.initial[i] and strength[i] > 0:
+                posture[i] = FRONT
+                units.deployed_strength[i] = strength[i]
