@@ -252,11 +252,9 @@ class DirectFire:
         s, g = self.shooter, self.target
         if s.size == 0:
             return
-        v = volley(self._phases(t, dt), f.view, self.arsenal, dt)
-        f.fired_on[g[(v.hazard > 0) | (v.vehicle_hazard > 0)]] = True
-        casualties, killed, lost = _attrition(s, g, v, f.view, *keyed.keys(rng, 2))
-        if lost.any():
-            f.vehicles[:] -= lost
+        unit_key, pair_seed = keyed.keys(rng, 2)
+        casualties, killed = _fired(s, g, self.until, self.start, f.view, self.arsenal,
+                                    self.firefight_h, t, dt, unit_key, pair_seed)
         if casualties.any():
             self.ledger.hit(g, casualties, killed, f.coalition[s], self.incident)
 
@@ -269,6 +267,24 @@ class DirectFire:
         return Engagements(self.shooter, self.target, *_phase_parts(
             self.until, self.start, self.forces.exposed_until, self.target,
             self.firefight_h, t, dt))
+
+
+@njit(cache=True)
+def _fired(shooter, target, until, start, units, arsenal, firefight_h, t, dt, unit_key,
+           pair_seed):
+    """One step's direct fire by the engagements (shooter, target) under way: their phases
+    (:meth:`DirectFire._phases`), their volley and the losses it causes (rules above). A
+    target under fire is marked fired on and loses its vehicles destroyed, in place.
+    Returns each engagement's casualties and killed."""
+    fo, fc, ho, hc = _phase_parts(until, start, units.exposed_until, target, firefight_h, t,
+                                  dt)
+    v = Volley(*_volley(Engagements(shooter, target, fo, fc, ho, hc), units, arsenal, dt))
+    for k in range(target.size):
+        if v.hazard[k] > 0 or v.vehicle_hazard[k] > 0:
+            units.fired_on[target[k]] = True
+    casualties, killed, lost = _attrition(shooter, target, v, units, unit_key, pair_seed)
+    units.vehicles[:] -= lost
+    return casualties, killed
 
 
 @njit(cache=True)
