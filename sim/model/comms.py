@@ -351,10 +351,18 @@ class Network:
 
     def garbled_grids(self, xy: np.ndarray, garbled: np.ndarray, u: np.ndarray) -> np.ndarray:
         """:meth:`garble` with its uniforms given: ``u`` (2, len(xy)), distance and bearing."""
-        out = np.array(xy, dtype=float)
-        for i in np.flatnonzero(garbled):
-            out[i] = garble_point(out[i, 0], out[i, 1], u[0, i], u[1, i], self.garble_error_km)
-        return out
+        return _garbled_grids(np.array(xy, dtype=float), np.asarray(garbled, np.bool_), u,
+                              self.garble_error_km)
+
+
+@njit(cache=True)
+def _garbled_grids(xy, garbled, u, error_km):
+    """Kernel of :meth:`Network.garbled_grids`: the garbled rows of ``xy`` (a copy, changed
+    in place) moved by :func:`garble_point`."""
+    for i in range(garbled.size):
+        if garbled[i]:
+            xy[i, 0], xy[i, 1] = garble_point(xy[i, 0], xy[i, 1], u[0, i], u[1, i], error_km)
+    return xy
 
 
 def _at_once(start: np.ndarray, garbled: np.ndarray) -> Delivery:

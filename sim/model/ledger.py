@@ -51,9 +51,10 @@ class Ledger:
         fire). The caller guarantees the hits on one unit never exceed its strength.
         """
         casualties, killed = np.asarray(casualties, np.int64), np.asarray(killed, np.int64)
-        _tally(Hits(target, casualties, killed, np.asarray(shooter_coalition, bool),
-                    np.full(target.size, indirect)), self.forces.view, self._tallies_view)
-        for k in np.flatnonzero((incident >= 0) & (casualties > 0)):
+        logged = _tally(Hits(target, casualties, killed, np.asarray(shooter_coalition, bool),
+                             np.full(target.size, indirect)), incident, self.forces.view,
+                        self._tallies_view)
+        for k in logged:
             rec = self.incidents[int(incident[k])]
             rec.killed += int(killed[k])
             rec.wounded += int(casualties[k] - killed[k])
@@ -107,9 +108,15 @@ TalliesViewType, TalliesView = views.define(Tallies, __name__)
 
 
 @njit(cache=True)
-def _tally(hits, units, tallies):
-    """Add each hit to its unit's strength, killed and wounded, and to the tallies."""
+def _tally(hits, incident, units, tallies):
+    """Add each hit to its unit's strength, killed and wounded, and to the tallies; returns
+    the hits with casualties that belong to an incident (``incident`` >= 0), in order."""
+    logged = np.empty(hits.target.size, np.int64)
+    m = 0
     for i in range(hits.target.size):
+        if incident[i] >= 0 and hits.casualties[i] > 0:
+            logged[m] = i
+            m += 1
         j, c = hits.target[i], hits.casualties[i]
         units.strength[j] -= c
         units.killed[j] += hits.killed[i]
@@ -122,3 +129,4 @@ def _tally(hits, units, tallies):
                 tallies.hostile_indirect[j] += c
         elif hits.shooter_coalition[i]:
             tallies.inflicted[j] += c
+    return logged[:m]
