@@ -106,7 +106,7 @@ class Calls(NamedTuple):
         """The calls at ``rows`` (an index or a mask). A mask that keeps every call gives
         these calls themselves, one that keeps none the empty calls: no array is copied
         (nothing writes into a call's arrays)."""
-        if getattr(rows, "dtype", None) == np.bool_:
+        if getattr(rows, "dtype", None) == np.bool_ and rows.size == self.size:
             if rows.all():
                 return self
             if not rows.any():
@@ -139,8 +139,10 @@ def _empty_calls() -> Calls:
     return Calls(empty, empty, np.zeros((0, 2)), flag, empty, flag, time, time)
 
 
-#: The empty calls, shared: arrays of no rows cannot be written into.
+#: The empty calls, shared (and read-only: nothing may write into a call's arrays).
 _NO_CALLS = _empty_calls()
+for _column in _NO_CALLS:
+    _column.setflags(write=False)
 
 
 class Sorties(NamedTuple):

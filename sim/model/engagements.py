@@ -32,7 +32,10 @@ import numpy as np
 from numba import njit
 
 from sim.model.forces import position
+from sim.model.records import Posture
 from sim.model.weapons import reach_on
+
+FRONT = int(Posture.FRONT)
 
 
 class Paused(NamedTuple):
@@ -70,7 +73,7 @@ def opening(observer, target, distance, hostile, units, arsenal, engaged):
     m = 0
     for i in range(observer.size):
         s, g = observer[i], target[i]
-        if not hostile[i] or units.posture[s] != 1 or units.strength[s] <= 0:   # FRONT
+        if not hostile[i] or units.posture[s] != FRONT or units.strength[s] <= 0:
             continue
         if distance[i] > units.weapon_range[s] or distance[i] > reach_on(units, arsenal, s, g):
             continue
@@ -90,8 +93,8 @@ def going(shooter, target, until, units, arsenal, t):
     out = np.zeros(shooter.size, np.bool_)
     for k in range(shooter.size):
         s, g = shooter[k], target[k]
-        at_front = posture[s] == 1 and strength[s] > 0            # FRONT
-        fighting = posture[g] == 1 and strength[g] > 0            # FRONT
+        at_front = posture[s] == FRONT and strength[s] > 0
+        fighting = posture[g] == FRONT and strength[g] > 0
         if at_front and fighting and t < until[k]:
             sx, sy = position(units, s)
             gx, gy = position(units, g)
@@ -102,7 +105,8 @@ def going(shooter, target, until, units, arsenal, t):
 
 @njit(cache=True)
 def resume(keys, paused, t, resume_h):
-    """The engagements ``keys`` (distinct pair keys) about to open, looked up among those
+    """The engagements ``keys`` (distinct pair keys: :func:`opening` gives each ordered
+    pair of units once) about to open, looked up among those
     broken off: (:class:`Resumed` fields, the table without the entries used up)."""
     m = keys.size
     start = np.full(m, np.nan)

@@ -35,6 +35,9 @@ KEY_SPAN = 2**63 - 1
 #: A 64-bit draw x is redrawn when (x * KEY_SPAN) mod 2^64 falls below this (Lemire 2019).
 _KEY_REJECT = (2**64 - KEY_SPAN) % KEY_SPAN
 _LOW_64 = 2**64 - 1
+#: Bit generators whose ``random_raw`` gives the 64-bit draws numpy's integers use
+#: (MT19937's gives 32-bit ones).
+_RAW_64 = (np.random.Philox, np.random.PCG64, np.random.PCG64DXSM, np.random.SFC64)
 
 
 def keys(rng: np.random.Generator, k: int) -> np.ndarray:
@@ -44,6 +47,8 @@ def keys(rng: np.random.Generator, k: int) -> np.ndarray:
     below ``_KEY_REJECT`` (Lemire's method, as numpy's bounded integers), with the stream
     left where numpy leaves it, in about 5 us instead of numpy's 13 (its bounds checks
     of Python integers)."""
+    if not isinstance(rng.bit_generator, _RAW_64):
+        raise TypeError(f"keys need a bit generator of 64-bit draws, not {rng.bit_generator}")
     raw = rng.bit_generator.random_raw
     drawn = raw(k).tolist()
     out: list[int] = []

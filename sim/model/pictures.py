@@ -116,6 +116,9 @@ class Pictures:
         its position, its radio hop's block (one per unit), then each message's route block
         and its garbled grid's two uniforms."""
         f, net = self.forces, self.network
+        # not under perfect_reports (exchange sets the truth instead), so every message takes
+        # its route as Network.send_batch sends it without an ideal part
+        assert not net.ideal.perfect_reports
         observed = rng.random(f.n)
         radio = rng.random((2 * net.messaging.max_attempts, f.n))
         m = int(self._audience[due].sum())          # one message per (HQ, unit)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import sys
 
+import numpy as np
 from numba import njit
 from numba.core import types
 from numba.experimental import structref
@@ -53,6 +54,7 @@ def define(table: type, module: str) -> tuple[type, type]:
     setattr(sys.modules[module], name, proxy)
     _PROXIES[table] = proxy
     _TYPES[proxy] = typ
+    _NAMES[table] = np.zeros(0, np.dtype([(name, np.uint8) for name in table._fields]))
     return typ, proxy
 
 
@@ -64,9 +66,10 @@ def view_of(table):
     constructor, compiled in each process, so that the cache's index of ``_construct``
     never names a type that another process cannot import.
     """
-    if type(table).__module__.startswith(_MODEL):
-        return _construct(table)
-    return _PROXIES[type(table)](*table)
+    cls = type(table)
+    if cls.__module__.startswith(_MODEL):
+        return _construct(table, _NAMES[cls])
+    return _PROXIES[cls](*table)
 
 
 _MODEL = __name__.rpartition(".")[0] + "."
@@ -104,8 +107,14 @@ def structref_type(proxy, table):
 
 
 _TYPES: dict[type, type] = {}
+#: per table class, an empty record array whose dtype names its columns in order: passed to
+#: :func:`_construct` so that the columns' names are part of the signature numba's cache
+#: files the constructor under (a named tuple's type holds its class and column types,
+#: not their names: columns of one type reordered would otherwise be put in by position
+#: under the old names, by a constructor cached before the change)
+_NAMES: dict[type, np.ndarray] = {}
 
 
 @njit(cache=True)
-def _construct(table):
+def _construct(table, names):
     return _as_view(table)

@@ -586,3 +586,29 @@ def test_a_step_splits_into_firefight_and_held_positions_in_the_open_and_in_cove
     e = fire._phases(1.0, 1.0)
     assert [e.fight_open[0], e.fight_cover[0], e.held_open[0], e.held_cover[0]] == \
         pytest.approx([0, 0, 0, 1.0 if until == np.inf else 0.0])
+
+
+def test_one_steps_fire_is_the_phases_then_the_volley_then_the_attrition(kit):
+    """The compiled step of fire (combat._fired) gives what its pieces give in turn: the
+    casualties and killed of each engagement, the units marked fired on, the vehicles."""
+    from sim.model.combat import _attrition, _fired
+
+    world = kit.kursk(kp=6, ru=6, ua=6)
+    twin, model = kit.model(world), kit.model(world)
+    for m in (twin, model):
+        m.run_for(30)
+    fire, f = model.direct_fire, model.forces
+    assert fire.shooter.size > 5
+    t, dt, keys = model.time_h, 200.0, np.array([7, 8], np.uint64)   # a long step: losses
+    tf = twin.direct_fire
+    got = _fired(tf.shooter, tf.target, tf.until, tf.start, twin.forces.view, tf.arsenal,
+                 tf.firefight_h, t, dt, keys[0], keys[1])
+    v = volley(fire._phases(t, dt), f.view, fire.arsenal, dt)
+    f.fired_on[fire.target[(v.hazard > 0) | (v.vehicle_hazard > 0)]] = True
+    casualties, killed, lost = _attrition(fire.shooter, fire.target, v, f.view, *keys)
+    f.vehicles[:] -= lost
+    assert casualties.sum() > 0
+    np.testing.assert_array_equal(got[0], casualties)
+    np.testing.assert_array_equal(got[1], killed)
+    np.testing.assert_array_equal(twin.forces.fired_on, f.fired_on)
+    np.testing.assert_array_equal(twin.forces.vehicles, f.vehicles)

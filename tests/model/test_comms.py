@@ -362,6 +362,26 @@ def test_a_unit_radio_report_is_repeated_until_acknowledged(kit):
     np.testing.assert_allclose(np.unique(delay[ok]), [0.0, 0.5, 1.0, 1.5])
 
 
+def test_the_radio_hop_kernel_is_the_first_send_through_and_its_latency():
+    """As numpy says it: the first send whose uniform is below P gets through, after a
+    retry per failed send and the latency drawn from that send's second uniform; a message
+    that never gets through takes the first send's latency."""
+    from sim.model.comms import first_through
+
+    k, n = 3, 2_000
+    rng = np.random.default_rng(11)
+    u = rng.random((2 * k, n))
+    p = rng.uniform(0.0, 0.6, n)
+    latency = rng.uniform(0.0, 2.0, n)
+    through, delay = first_through(u, p, latency, 0.25)
+    ok = u[:k] < p
+    first = np.argmax(ok, axis=0)
+    late = -latency * np.log1p(-np.take_along_axis(u[k:], first[None, :], axis=0)[0])
+    assert not ok.any(axis=0).all() and ok.any(axis=0).any()
+    np.testing.assert_array_equal(through, ok.any(axis=0))
+    np.testing.assert_allclose(delay, first * 0.25 + late, rtol=1e-15, atol=0.0)
+
+
 def _jammed(kit, jamming: float, n: int = 10) -> dict[str, np.ndarray]:
     """Per replication on the same seeds, under ``jamming``: friendly-fire casualties, mean
     incident duration (h) and mean error of the current friend entries of the HQ pictures

@@ -127,8 +127,9 @@ def test_keys_are_numpys_bounded_integers_and_leave_the_stream_where_numpy_does(
 
 
 def test_a_draw_below_the_rejection_threshold_is_drawn_again():
-    class Raw:
+    class Raw(np.random.PCG64):                  # its 64-bit draws, scripted
         def __init__(self, values):
+            super().__init__(0)
             self.values = list(values)
 
         def random_raw(self, size=None):
@@ -145,3 +146,8 @@ def test_a_draw_below_the_rejection_threshold_is_drawn_again():
     got = keyed.keys(Stub([0, 5, 2**63, 11]), 3)
     want = [(x * keyed.KEY_SPAN) >> 64 for x in (5, 2**63, 11)]
     assert got.tolist() == want
+
+
+def test_keys_refuse_a_bit_generator_of_32_bit_draws():
+    with pytest.raises(TypeError, match="64-bit"):
+        keyed.keys(np.random.Generator(np.random.MT19937(0)), 2)

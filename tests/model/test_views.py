@@ -101,3 +101,15 @@ def test_a_new_process_makes_views_without_compiling(kit):
     assert out.returncode == 0, out.stderr
     misses, hits = map(int, out.stdout.split())
     assert misses == 0 and hits >= 1
+
+
+def test_the_cached_constructor_is_filed_under_the_column_names(kit):
+    """The columns' names, in order, are part of the signature of the cached constructor,
+    so a table whose columns of one type are reordered gets a constructor of its own."""
+    from sim.model.forces import Units
+
+    build_forces(kit.kursk(kp=2, ru=2, ua=2), np.random.default_rng(0))
+    assert views._NAMES[Units].dtype.names == Units._fields
+    named = [sig[1] for sig in views._construct.signatures]
+    assert any(tuple(getattr(getattr(t, "dtype", None), "fields", None) or ()) == Units._fields
+               for t in named)
