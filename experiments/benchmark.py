@@ -1,6 +1,6 @@
 """Benchmark: performance and scale of the model (issue 7); prints markdown tables.
 
-Six sections, each a table and a ``target: ... -> met/missed`` line. The
+Seven sections, each a table and a ``target: ... -> met/missed`` line. The
 targets live here and only here: the test suite never asserts on time.
 
 0. ``baseline``: this commit against the pinned baseline ``BASELINE`` (30d89ec, the
@@ -580,9 +580,6 @@ def bench_memory(s: Settings) -> Section:
         data={"peak": peak, "growth": growth, "growth_mb": grew, "model_mb": model_mb})
 
 
-# --- report -------------------------------------------------------------------------------
-
-
 # --- 6. start-up ------------------------------------------------------------------------
 
 #: A child that runs ``sim run`` as the console script does, noting when the imports and
@@ -654,6 +651,9 @@ def bench_startup(s: Settings) -> Section:
                "replications=1` (kernels from numba's cache); times from the child's first "
                "line of Python."],
         data={"runs": runs, "best": best})
+
+
+# --- report -------------------------------------------------------------------------------
 
 
 def cpu_seconds() -> tuple[float, float] | None:

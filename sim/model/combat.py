@@ -212,10 +212,6 @@ class DirectFire:
         engagement was broken off (its check-fire arrived meanwhile: it does not open fire).
         A friendly-fire incident resumed is under way again, its hours broken off added to
         its ``paused_h``."""
-        if self.paused.key.size == 0:
-            n = keys.size
-            return (np.full(n, np.nan), np.full(n, np.inf), np.full(n, -1, np.int64),
-                    np.zeros(n, bool))
         found, left = engagements.resume(keys, self.paused, t, self.resume_h)
         r = Resumed(*found)
         self.paused = Paused(*left)

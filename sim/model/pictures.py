@@ -206,7 +206,7 @@ class ReportDraws(NamedTuple):
 class Sending(NamedTuple):
     """The numbers of one step's reports besides the tables."""
 
-    t: float               # h, the step's end
+    t: float               # h, now: reports are of positions observed in the dt before
     dt: float              # h
     jamming: float         # share of radio sends jammed
     retry_h: float         # h between sends of a message not acknowledged

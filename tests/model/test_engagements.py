@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model import engagements
-from sim.model.engagements import Paused, Resumed, no_pauses
+from sim.model.engagements import Paused, Resumed
 from sim.model.records import Posture
 
 
@@ -73,4 +73,3 @@ def test_engagements_open_on_hostile_contacts_in_reach_not_on_pairs_engaged(kit)
     idx = engagements.opening(obs, tgt, dist, hostile, f.view, views.view_of(arsenal), engaged)
     # 0->5 engaged already, 1 not at the front, 2's contact not hostile, 3's out of range
     assert idx.tolist() == [0]
-    assert no_pauses().key.size == 0
