@@ -77,7 +77,7 @@ from sim.model.keyed import binomial, mix, pair_key, poisson, uniform
 from sim.model.ledger import Ledger
 from sim.model.pictures import Pictures
 from sim.model.sensing import visibility
-from sim.model.spatial import point_within
+from sim.model.spatial import along_y, in_band, point_within
 from sim.schema import Scenario
 
 #: Counters of a sortie's draws (keyed.mix) beyond its units' (4 x unit + 0, 1, 2): its
@@ -319,10 +319,11 @@ def _from_above(units, sorties, sight, training, coalition, index, since):
     ``engage_unidentified``. Uniforms of unit j: ``mix(key, 4j + 0, 1, 2)`` for detection,
     identification and ROE."""
     out = np.full(sorties.nation.size, -1, np.int64)
+    order, ys = along_y(units.anchor + units.offset)
     for s in range(sorties.nation.size):
         x, y, key, nation = sorties.x[s], sorties.y[s], sorties.key[s], sorties.nation[s]
         best_d = np.inf
-        for j in range(units.strength.size):
+        for j in in_band(order, ys, y, sight.footprint):     # in unit order
             if units.posture[j] != 1 or units.strength[j] <= 0:          # FRONT, alive
                 continue
             jx, jy = position(units, j)

@@ -58,6 +58,7 @@ from sim.model.keyed import binomial, mix, normal_pair, uniform
 from sim.model.ledger import Ledger
 from sim.model.pictures import Pictures
 from sim.model.sensing import Contacts, first_per_observer
+from sim.model.spatial import along_y, in_band
 from sim.schema import Scenario
 
 
@@ -181,20 +182,28 @@ def _missions(units, grid, key, alert, shells):
     earlier missions, casualty fraction x (1 if surprised else protection)) casualties
     (keyed ``mix(key, 2 + 2j)``), each killed with the fraction of the open or of cover
     (``mix(key, 3 + 2j)``). Returns the hits (mission, unit, casualties, killed), by
-    mission then unit, and the impacts."""
-    m, n = key.size, units.strength.size
+    mission then unit, and the impacts. Only the units in the band of y within the effect
+    radius of an impact are looked at (:func:`~sim.model.spatial.in_band`)."""
+    m = key.size
     impact = np.empty((m, 2))
-    mission = np.empty(m * n, np.int64)
-    unit = np.empty(m * n, np.int64)
-    casualties = np.empty(m * n, np.int64)
-    killed = np.empty(m * n, np.int64)
+    for s in range(m):
+        z1, z2 = normal_pair(uniform(mix(key[s], 0)), uniform(mix(key[s], 1)))
+        impact[s, 0] = grid[s, 0] + shells.dispersion * z1
+        impact[s, 1] = grid[s, 1] + shells.dispersion * z2
+    order, ys = along_y(units.anchor + units.offset)
+    near = [in_band(order, ys, impact[s, 1], shells.radius) for s in range(m)]
+    size = 0
+    for rows in near:
+        size += rows.size
+    mission = np.empty(size, np.int64)
+    unit = np.empty(size, np.int64)
+    casualties = np.empty(size, np.int64)
+    killed = np.empty(size, np.int64)
     strength = units.strength.copy()
     k = 0
     for s in range(m):
-        z1, z2 = normal_pair(uniform(mix(key[s], 0)), uniform(mix(key[s], 1)))
-        ix, iy = grid[s, 0] + shells.dispersion * z1, grid[s, 1] + shells.dispersion * z2
-        impact[s, 0], impact[s, 1] = ix, iy
-        for j in range(n):
+        ix, iy = impact[s, 0], impact[s, 1]
+        for j in near[s]:
             if units.posture[j] != 1 or strength[j] <= 0:          # FRONT, alive
                 continue
             jx, jy = position(units, j)

@@ -1,5 +1,6 @@
 """Spatial queries: points by group ("is there a point of group g within r of here?"),
-and the pairs of points within a distance of each other.
+the pairs of points within a distance of each other, and the points in a band of y
+(the candidates near an impact or a drone's point: the front runs along y).
 
 Each HQ's picture is one group of points (its current friend entries). The
 index is a cell list: points are sorted by (group, cell row, cell column) on a
@@ -167,3 +168,25 @@ def pairs_within(xy, radius):
             out[m, 0], out[m, 1] = i, near[k]
             m += 1
     return out[:m]
+
+
+#: Slack (km) on each side of a band of y: the band may hold a few points more than needed
+#: (each is then checked exactly), never fewer, whatever the rounding of y - r and y + r.
+BAND_SLACK_KM = 1e-9
+
+
+@njit(cache=True)
+def along_y(xy):
+    """The points ``xy`` (P, 2) km sorted by y, for :func:`in_band`: (their rows, their y)."""
+    order = np.argsort(xy[:, 1], kind="mergesort")
+    return order, xy[:, 1][order]
+
+
+@njit(cache=True)
+def in_band(order, ys, y, half_width):
+    """The rows, in increasing order, of the points of :func:`along_y` whose y lies within
+    ``half_width`` km of ``y`` (a superset by at most ``BAND_SLACK_KM``): the candidates of
+    a search for points within ``half_width`` of a point at height y, O(log P + found)."""
+    lo = np.searchsorted(ys, y - half_width - BAND_SLACK_KM, side="left")
+    hi = np.searchsorted(ys, y + half_width + BAND_SLACK_KM, side="right")
+    return np.sort(order[lo:hi])

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.spatial import cKDTree
 
-from sim.model.spatial import GroupedPoints, pairs_within
+from sim.model.spatial import BAND_SLACK_KM, GroupedPoints, along_y, in_band, pairs_within
 
 
 def _brute(group, xy, stamp, q_group, q_xy, radius, since):
@@ -54,3 +54,24 @@ def test_pairs_within_finds_the_pairs_a_kd_tree_finds(n, radius):
             else np.zeros((0, 2), np.int64))
     want = want[np.lexsort((want[:, 1], want[:, 0]))]
     assert got.shape[1] == 2 and np.array_equal(got, want)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), points=st.integers(0, 200), y=st.floats(-50, 50),
+       half=st.floats(0.0, 20.0))
+def test_a_band_holds_the_points_within_it_in_row_order(seed, points, y, half):
+    """Every point whose y is within the half width, none farther than the slack beyond it,
+    in increasing row order."""
+    rng = np.random.default_rng(seed)
+    xy = np.column_stack([rng.normal(0, 2, points), rng.uniform(-40, 40, points)])
+    xy[: points // 4, 1] = np.round(xy[: points // 4, 1])     # ties in y
+    rows = in_band(*along_y(xy), y, half)
+    assert np.all(np.diff(rows) > 0)
+    inside = np.flatnonzero(np.abs(xy[:, 1] - y) <= half)
+    assert set(inside) <= set(rows)
+    assert np.all(np.abs(xy[rows, 1] - y) <= half + 2 * BAND_SLACK_KM)
+
+
+def test_a_point_exactly_at_the_band_edge_is_in_it():
+    xy = np.array([[0.0, 1.0], [0.0, 3.0], [0.0, 3.5]])
+    np.testing.assert_array_equal(in_band(*along_y(xy), 2.0, 1.0), [0, 1])
