@@ -1,6 +1,6 @@
 """Benchmark: performance and scale of the model (issue 7); prints markdown tables.
 
-Seven sections, each a table and a ``target: ... -> met/missed`` line. The
+Eight sections, each a table and a ``target: ... -> met/missed`` line. The
 targets live here and only here: the test suite never asserts on time.
 
 0. ``baseline``: this commit against the pinned baseline ``BASELINE`` (30d89ec, the
@@ -35,10 +35,16 @@ targets live here and only here: the test suite never asserts on time.
 
 6. ``startup``: a fresh ``sim run`` (the default kursk_2024 run, with one replication)
    in a new interpreter, best of a few: its imports plus compose (what ``sim run`` does
-   before Hydra launches the job: compose and validate the overrides, then import the
-   job's modules), and the time to its first model step (Hydra's launch and the model's
-   build included; the child stops there). Targets (issue 14): imports plus compose <= 1 s,
-   first step <= 1.5 s.
+   before Hydra launches the job: compose and validate the overrides; the model's modules
+   are imported by the job, after that), and the time to its first model step (Hydra's
+   launch, the model's imports and build included; the child stops there). Targets
+   (issue 14): imports plus compose <= 1 s, first step <= 1.5 s.
+
+7. ``overhead``: the fixed cost of a step, from a least-squares fit of ms per step
+   t(N) = a + b N over kursk_2024 scaled 1, 2, 4, 8 and 16 times (240 to 3,840 units,
+   every group at the front from the start): a is what a step costs whatever the number
+   of units (Python, call and set-up overhead), b the cost per unit. Target (issue 14):
+   a under 20% of a 240-unit step, a + 240 b.
 
 Every timing section first runs a short untimed warm-up, because the numba
 kernels compile (or load from their cache) on first use. ``--quick`` shrinks
@@ -47,7 +53,8 @@ can run it in well under a minute; its numbers are indicative only. Each
 section also says how many cores other processes kept busy meanwhile (from
 /proc/stat): on a shared machine its timings are fair only when that is near 0.
 
-Usage: python experiments/benchmark.py [--quick] [--only baseline,kursk,scaling,reference,parallel,memory,startup]
+Usage: python experiments/benchmark.py [--quick]
+       [--only baseline,kursk,scaling,reference,parallel,memory,startup,overhead]
        [--json PATH]
 """
 
@@ -106,6 +113,7 @@ BASELINE = "30d89ec"
 BASELINE_RATIO_MIN = 3.0
 STARTUP_MAX_S = 1.0
 FIRST_STEP_MAX_S = 1.5
+FIXED_SHARE_MAX = 0.20
 BENCH_DIR = REPO / ".benchmarks"
 PROBE = REPO / "experiments" / "benchmark_probe.py"
 
@@ -136,6 +144,8 @@ class Settings:
     baseline_cli_replications: int = 8         # replications of the probe's ``sim run``
     baseline_horizon_h: float | None = None    # None: the full campaign
     startup_rounds: int = 3                    # fresh ``sim run`` processes, best counts
+    overhead_scales: tuple[int, ...] = (1, 2, 4, 8, 16)   # kursk_2024 scale factors fitted
+    overhead_steps: int = 200                  # steps timed at each scale
 
 
 FULL = Settings()
@@ -144,7 +154,8 @@ QUICK = replace(FULL, quick=True, kursk_replications=1, kursk_horizon_h=96.0,
                 reference_looks=1, fast_looks=10, parallel_replications=4,
                 parallel_horizon_h=240.0, peak_units=2_000, peak_steps=20,
                 growth_replications=30, baseline_rounds=1, baseline_replications=1,
-                baseline_cli_replications=2, baseline_horizon_h=96.0, startup_rounds=1)
+                baseline_cli_replications=2, baseline_horizon_h=96.0, startup_rounds=1,
+                overhead_scales=(1, 2, 4), overhead_steps=10)
 
 
 @dataclass
@@ -653,6 +664,47 @@ def bench_startup(s: Settings) -> Section:
         data={"runs": runs, "best": best})
 
 
+# --- 7. overhead ---------------------------------------------------------------------------
+
+
+def fit_fixed_cost(units: Sequence[int], ms_per_step: Sequence[float]) -> tuple[float, float]:
+    """(a ms, b ms per unit) of the least-squares line t(N) = a + b N."""
+    b, a = np.polyfit(np.asarray(units, float), np.asarray(ms_per_step, float), 1)
+    return float(a), float(b)
+
+
+def bench_overhead(s: Settings) -> Section:
+    """The fixed cost of a step: t(N) = a + b N over kursk_2024 at a few scales."""
+    scenario = front_now()
+    base = sum(grp.count for grp in scenario.units.values())
+    warm_up(WARMUP_STEPS)
+    data = []
+    for k in s.overhead_scales:
+        model = scaled_model(scenario, base * k)
+        model.run_for(s.warmup_steps)
+        wall, _ = timed(lambda model=model: model.run_for(s.overhead_steps))
+        data.append({"scale": k, "units": model.forces.n, "steps": s.overhead_steps,
+                     "ms_per_step": 1000 * wall / s.overhead_steps})
+        del model
+    a, b = fit_fixed_cost([r["units"] for r in data], [r["ms_per_step"] for r in data])
+    step = a + b * base
+    share = a / step
+    rows = [(str(r["scale"]), f"{r['units']:,}", str(r["steps"]), f"{r['ms_per_step']:.2f}",
+             f"{a + b * r['units']:.2f}") for r in data]
+    return Section(
+        title="7. Fixed cost per step",
+        columns=("scale", "units", "steps", "ms/step", "fit a + b N"),
+        rows=rows,
+        target=f"fixed cost a < {FIXED_SHARE_MAX:.0%} of a {base}-unit step",
+        measured=f"a = {a:.2f} ms, b = {1000 * b:.2f} us per unit: a is {share:.0%} of "
+                 f"{step:.2f} ms",
+        met=share < FIXED_SHARE_MAX,
+        notes=[f"kursk_2024 scaled by each factor (sim.scaling.scale_scenario), every group at "
+               f"the front from the start; {s.warmup_steps} untimed steps, then "
+               f"model.run_for({s.overhead_steps}) timed; a and b from a least-squares line."],
+        data={"rows": data, "a_ms": a, "b_ms_per_unit": b, "fixed_share": share})
+
+
 # --- report -------------------------------------------------------------------------------
 
 
@@ -684,7 +736,8 @@ def run_section(name: str, s: Settings) -> Section:
 
 SECTIONS: dict[str, Callable[[Settings], Section]] = {
     "baseline": bench_baseline, "kursk": bench_kursk, "scaling": bench_scaling, "reference": bench_reference,
-    "parallel": bench_parallel, "memory": bench_memory, "startup": bench_startup}
+    "parallel": bench_parallel, "memory": bench_memory, "startup": bench_startup,
+    "overhead": bench_overhead}
 
 
 def machine() -> dict:

@@ -34,6 +34,7 @@ TABLES = {
     "parallel": "| n_jobs | backend | replications | horizon h | wall s |",
     "memory": "| measurement | run | MB |",
     "startup": "| measurement | best s | target s |",
+    "overhead": "| scale | units | steps | ms/step | fit a + b N |",
 }
 
 
@@ -61,8 +62,8 @@ def _check_sections(stdout: str, data: dict, sections: tuple[str, ...]) -> None:
     assert set(TABLES) - set(sections) == {name for name in TABLES if TABLES[name] not in stdout}
 
 
-def test_scaling_and_reference_sections(tmp_path):
-    sections = ("scaling", "reference")
+def test_scaling_reference_and_overhead_sections(tmp_path):
+    sections = ("scaling", "reference", "overhead")
     stdout, data = _bench(tmp_path, *sections)
     _check_sections(stdout, data, sections)
 
@@ -73,6 +74,11 @@ def test_scaling_and_reference_sections(tmp_path):
     assert "identical: yes" in stdout
     assert ref["identical"] and ref["pairs"] and ref["hostile"] and ref["challenge_failed"]
     assert 0 < ref["hostile"] < ref["contacts"]             # the comparison is not vacuous
+
+    fixed = data["sections"]["overhead"]
+    assert [row["units"] for row in fixed["rows"]] == [240, 480, 960]
+    assert fixed["fixed_share"] == pytest.approx(
+        fixed["a_ms"] / (fixed["a_ms"] + 240 * fixed["b_ms_per_unit"]))
 
 
 @pytest.mark.slow
@@ -153,3 +159,11 @@ def test_the_contact_comparison_notices_a_difference(benchmark_module):
     assert not compare(a, _contacts([True, False, True], shift_km=1e-9))["identical"]
     fewer = compare(a, _contacts([True, False]))
     assert not fewer["pairs"] and not fewer["identical"]
+
+
+def test_the_fixed_cost_is_the_intercept_of_a_least_squares_line(benchmark_module):
+    fit = benchmark_module.fit_fixed_cost
+    assert fit([240, 480, 960], [1.5 + 0.002 * n for n in (240, 480, 960)]) == pytest.approx(
+        (1.5, 0.002))
+    a, b = fit([100, 200, 300], [1.0, 3.0, 2.0])     # not on a line: the least-squares one
+    assert (a, b) == pytest.approx((1.0, 0.005))

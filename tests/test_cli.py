@@ -122,6 +122,23 @@ def test_sim_run_starts_without_scipy_stats(tmp_path):
     assert done.stdout.strip() == "False"
 
 
+def test_sim_run_launches_before_importing_the_model_or_matplotlib(tmp_path):
+    """Up to Hydra's launch, ``sim run`` imports only what composes and validates the config
+    (Hydra, pydantic, the schema): the model (Mesa, numba, pandas) loads in the job, after
+    compose, and matplotlib only when figures are drawn."""
+    code = ("import sys\n"
+            "import sim.cli as cli, sim.cli.app as app\n"
+            "def launch(args):\n"
+            "    print(sorted(m for m in ('sim.model', 'mesa', 'numba', 'pandas', 'matplotlib')\n"
+            "                 if m in sys.modules))\n"
+            "app.launch = launch\n"
+            "cli.main(['run', 'replications=1'])\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
 def test_unknown_command_exits_2(tmp_path):
     rc, out, err = run_sim([], tmp_path, command=[str(SIM), "frobnicate"])
     assert rc == 2

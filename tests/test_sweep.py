@@ -23,7 +23,7 @@ from omegaconf import OmegaConf
 from sim.cli.job import is_complete, run_job
 from sim.cli.sweep import SweepProgress, planned_jobs
 from sim.cli.validate import compose_config
-from sim.experiment.replication import METRICS
+from sim.experiment.metrics import METRICS
 from sim.experiment.sweep import (
     FIGURES,
     failed_points,

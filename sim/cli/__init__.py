@@ -65,10 +65,15 @@ def run_command(args: list[str]) -> int:
             for line in err.lines:
                 print(f"error: {line}", file=sys.stderr)
             return 2
-    from sim.cli import app, sweep  # heavy imports (model, pandas) only once the config is good
+    # the model's imports wait for the job, after compose (sim.cli.app); a sweep's table
+    # (pandas) loads only for a sweep
+    from sim.cli import app
 
     app.JOB_RECORDS.clear()
-    sweep.LAST_SWEEP.clear()
+    if multirun:
+        from sim.cli import sweep
+
+        sweep.LAST_SWEEP.clear()
     try:
         app.launch(args)
     finally:

@@ -11,7 +11,6 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from sim.cli.job import run_job
 from sim.cli.paths import config_dir
 
 #: Records of the jobs run in this process (single runs), read by ``sim.cli.main``.
@@ -27,6 +26,8 @@ def launch(args: list[str]) -> None:
 
     @hydra.main(config_path=str(config_dir()), config_name="config", version_base="1.3")
     def _entry(cfg: DictConfig) -> dict:
+        from sim.cli.job import run_job   # the model's imports (2-3 s) after compose, not before
+
         hc = HydraConfig.get()
         out_dir = Path(hc.runtime.output_dir)
         multirun = hc.mode == RunMode.MULTIRUN

@@ -27,8 +27,6 @@ from typing import Any
 from sim.cli.validate import ConfigError, validate_config
 from sim.experiment.atomic import write_json
 from sim.experiment.design import DesignError, resolve_design
-from sim.experiment.rundir import write_run
-from sim.experiment.runner import run_experiment
 from sim.experiment.sweep import STATUS_FILE
 
 #: Keys that do not change results (or, for a design, are replaced by the values they set).
@@ -64,6 +62,10 @@ def run_job(data: dict[str, Any], out_dir: Path, *, debug: bool = False,
         if resume and is_complete(status_path, record["config_hash"]):
             return {**json.loads(status_path.read_text()), "skipped": True}
         cfg = validate_config(data)
+        # the model and its outputs (2-3 s of imports) load once the config is known good
+        from sim.experiment.rundir import write_run
+        from sim.experiment.runner import run_experiment
+
         if resume:
             write_json(status_path, {**record, "status": "running"})
         start = time.perf_counter()

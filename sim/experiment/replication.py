@@ -1,6 +1,7 @@
 """One replication: build the model, run it, reduce it to metrics and tables.
 
-Metric definitions (docs/contract.md), per replication, coalition only:
+Metric definitions (docs/contract.md; their names: :mod:`sim.experiment.metrics`), per
+replication, coalition only:
 - ``friendly_fire_incidents``: coalition-on-coalition engagements started;
 - ``friendly_fire_casualties``: coalition killed + wounded by coalition fire;
 - ``hostile_fire_casualties``: coalition killed + wounded by enemy fire (also split into
@@ -23,10 +24,6 @@ from sim.model.model import CoalitionModel
 from sim.model.records import CAUSES
 from sim.schema import Intervention, RunConfig
 
-METRICS: tuple[str, ...] = (
-    "friendly_fire_incidents", "friendly_fire_casualties", "hostile_fire_casualties",
-    "total_casualties", "fratricide_share", "miscommunication_share", "enemy_casualties",
-)
 
 
 @dataclass

@@ -25,7 +25,6 @@ import numpy as np
 import pandas as pd
 
 from sim import build
-from sim.experiment import figures
 from sim.experiment.atomic import write_json, write_parquet
 from sim.experiment.decomposition import DECOMPOSITION_FILE, decomposition_table, split_table
 from sim.experiment.runner import Experiment
@@ -80,6 +79,8 @@ def rebuild(out_dir: Path, *, scenario: str, intervention: str, seed: int,
                             counterfactual=cf, counterfactual_name=counterfactual_name,
                             decomposition=dec)
     write_json(out_dir / "summary.json", summary)
+    from sim.experiment import figures   # matplotlib loads when figures are drawn, not at start-up
+
     figures.run_figures(out_dir, summary)
     return summary
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from sim.experiment import decomposition as decomp
-from sim.experiment.replication import METRICS
+from sim.experiment.metrics import METRICS
 from sim.experiment.stats import describe, paired_difference
 from sim.experiment.tables import NATION_FIELDS
 from sim.model.records import CAUSES

@@ -26,16 +26,12 @@ import math
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import numpy as np
+import pandas as pd
+import yaml
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import yaml  # noqa: E402
-
-from sim.experiment.atomic import save_figure, write_json, write_parquet  # noqa: E402
-from sim.experiment.replication import METRICS  # noqa: E402
+from sim.experiment.atomic import pyplot, save_figure, write_json, write_parquet
+from sim.experiment.metrics import METRICS
 
 STATUS_FILE = "status.json"
 PLAN_FILE = "sweep_plan.json"
@@ -251,6 +247,7 @@ def _label(m: str) -> str:
 
 
 def _response(ok: pd.DataFrame, key: str):
+    plt = pyplot()
     x, levels = _positions(ok[key])
     rows = ok.assign(_x=x).dropna(subset=["_x"]).sort_values("_x", kind="stable")
     fig, axes = plt.subplots(1, len(FIGURE_METRICS), figsize=(3.6 * len(FIGURE_METRICS), 3.3))
@@ -274,6 +271,7 @@ def _response(ok: pd.DataFrame, key: str):
 
 
 def _heatmap(ok: pd.DataFrame, k1: str, k2: str):
+    plt = pyplot()
     rows_l, cols_l = _levels(ok[k1]), _levels(ok[k2])
     ri = {repr(v): i for i, v in enumerate(rows_l)}
     ci = {repr(v): i for i, v in enumerate(cols_l)}
@@ -309,6 +307,7 @@ def _heatmap(ok: pd.DataFrame, k1: str, k2: str):
 
 
 def _scatter(ok: pd.DataFrame, keys: list[str]):
+    plt = pyplot()
     fig, axes = plt.subplots(len(FIGURE_METRICS), len(keys),
                              figsize=(3.2 * len(keys), 2.5 * len(FIGURE_METRICS)), squeeze=False)
     for j, key in enumerate(keys):

@@ -13,7 +13,8 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 
-from sim.experiment.replication import METRICS, ReplicationResult
+from sim.experiment.metrics import METRICS
+from sim.experiment.replication import ReplicationResult
 from sim.model.records import CAUSES
 
 NATION_FIELDS = ("initial", "deployed", "killed", "wounded", "friendly_fire_casualties")

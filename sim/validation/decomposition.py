@@ -19,7 +19,7 @@ import pandas as pd
 
 from sim.cli.validate import load_intervention
 from sim.experiment import decomposition as decomp
-from sim.experiment.replication import METRICS
+from sim.experiment.metrics import METRICS
 from sim.validation.fmt import diff_num, num, pct
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.experiment.replication import METRICS
+from sim.experiment.metrics import METRICS
 from sim.model.records import CAUSES
 from sim.model.streams import replication_seeds, seed_label
 
