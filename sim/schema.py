@@ -739,6 +739,10 @@ class RunConfig(Strict):
         None, description="a sampled experimental design (configs/design/, "
         "sim/experiment/design.py): method, n points, seed, factor ranges; the run takes the "
         "factor values of point `design_point`")
+    priors: dict[str, object] | None = Field(
+        None, description="a prior set (configs/priors/, sim/priors.py): dotted config key -> "
+        "distribution, range and reason; read by sensitivity analysis and calibration, "
+        "checked against the schema and the config before any work")
     design_point: int | None = Field(
         None, ge=0, description="index of the design point whose factor values this run takes "
         "(sweep it: design_point=range(N))")

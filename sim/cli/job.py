@@ -30,7 +30,7 @@ from sim.experiment.design import DesignError, resolve_design
 from sim.experiment.sweep import STATUS_FILE
 
 #: Keys that do not change results (or, for a design, are replaced by the values they set).
-UNHASHED_KEYS = ("hydra", "progress", "workers", "design", "design_point")
+UNHASHED_KEYS = ("hydra", "progress", "workers", "design", "design_point", "priors")
 
 
 def config_hash(data: dict[str, Any]) -> str:

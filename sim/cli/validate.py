@@ -17,6 +17,7 @@ from omegaconf.errors import OmegaConfBaseException
 from pydantic import ValidationError
 
 from sim.cli.paths import config_dir, group_options
+from sim.priors import PriorError, check_priors
 from sim.schema import Intervention, RunConfig
 
 
@@ -105,6 +106,11 @@ def validate_config(cfg: DictConfig | dict[str, Any]) -> RunConfig:
         run = RunConfig.model_validate(data)
     except ValidationError as err:
         raise ConfigError(format_validation_error(err)) from err
+    if run.priors is not None:
+        try:
+            check_priors(data, run.priors)
+        except PriorError as err:
+            raise ConfigError(err.lines) from err
     if run.compare_to is not None:
         run.counterfactual = load_intervention(run.compare_to)
     return run

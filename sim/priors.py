@@ -1,0 +1,252 @@
+"""Priors: what is believed about each parameter a scenario marks as an assumption.
+
+A prior set is the config group ``priors`` (``configs/priors/<scenario>.yaml``, added to a
+run with ``+priors=<name>``): for each parameter, named by its config key such as
+``scenario.links.RU_KP.interpreters``, a distribution over a range and one line of
+reasoning or a source. It is written nested as the config is (so
+``priors.scenario.links.RU_KP.interpreters.high=48`` changes one from the command line);
+a dotted key (``scenario.links.RU_KP: {interpreters: ...}``) means the same. A prior is a
+mapping with a ``distribution``. Sensitivity analysis samples the set, calibration starts
+from it.
+
+Rules:
+- ``uniform``: every value in [low, high] equally likely; with ``integer: true`` the
+  integers low..high, each equally likely.
+- ``loguniform``: uniform in log(value) over [low, high], low > 0 (for rates and counts
+  known only to within a factor).
+- ``triangular``: density rising linearly from low to ``mode`` and falling to high
+  (a most likely value, with bounds).
+- The key must exist: every part of its path is a field of the schema, and every
+  entry of a mapping (a nation, a link, a unit group, a weapon) is in the composed
+  config. A field left to its schema default counts as existing.
+- The key must name a number (not a flag, a name or a list).
+- The range must lie within the field's own range: the config must validate with the
+  value at ``low`` and at ``high`` (the schema's rules decide, as they do for any
+  override).
+- The scenario's own value must lie within [low, high]: the prior says what is plausible,
+  and the value the scenario runs with is one such.
+- Every problem is one line ``priors.<key> = <value>: <rule>``; the command line prints
+  them and exits 2 before any work, like every other config error.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import types
+import typing
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.schema import RunConfig
+
+
+class Prior(BaseModel):
+    """One parameter's prior: a distribution over [low, high], and why."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    distribution: Literal["uniform", "loguniform", "triangular"] = Field(
+        description="uniform, loguniform (low > 0) or triangular (with mode)")
+    low: float = Field(description="lowest plausible value, in the field's unit")
+    high: float = Field(description="highest plausible value, in the field's unit")
+    mode: float | None = Field(None, description="triangular only: the most likely value")
+    integer: bool = Field(False, description="uniform only: the integers low..high")
+    reason: str = Field(min_length=3, description="one line of reasoning, or a source")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Prior:
+        if not (math.isfinite(self.low) and math.isfinite(self.high)):
+            raise ValueError("low and high must be finite")
+        if not self.high > self.low:
+            raise ValueError(f"high {self.high:g} must be greater than low {self.low:g}")
+        if self.distribution == "loguniform" and self.low <= 0:
+            raise ValueError(f"loguniform needs low > 0, got {self.low:g}")
+        if (self.mode is not None) != (self.distribution == "triangular"):
+            raise ValueError("mode is given for a triangular prior, and only for one")
+        if self.mode is not None and not self.low <= self.mode <= self.high:
+            raise ValueError(f"mode {self.mode:g} must lie within [{self.low:g}, {self.high:g}]")
+        if self.integer and (self.distribution != "uniform" or self.low != int(self.low)
+                             or self.high != int(self.high)):
+            raise ValueError("integer needs a uniform prior with whole-number low and high")
+        return self
+
+    def frozen(self):
+        """The prior as a frozen ``scipy.stats`` distribution."""
+        from scipy import stats  # 0.5 s of imports: only when priors are sampled
+
+        lo, width = self.low, self.high - self.low
+        if self.integer:
+            return stats.randint(int(self.low), int(self.high) + 1)
+        if self.distribution == "uniform":
+            return stats.uniform(loc=lo, scale=width)
+        if self.distribution == "loguniform":
+            return stats.loguniform(self.low, self.high)
+        return stats.triang(c=(self.mode - lo) / width, loc=lo, scale=width)
+
+    def quantile(self, u: np.ndarray) -> np.ndarray:
+        """The values at probabilities ``u`` in [0, 1] (the inverse of the prior's CDF):
+        maps a uniform sample, such as a Sobol sequence, onto the prior, within
+        [low, high]."""
+        x = self.frozen().ppf(np.clip(np.asarray(u, float), 0.0, 1.0))
+        if self.integer:
+            return np.clip(x, self.low, self.high).astype(np.int64)
+        return np.clip(x, self.low, self.high)
+
+
+class PriorError(ValueError):
+    """Priors that cannot be used; one line per problem (``priors.<key> = value: rule``)."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("; ".join(lines))
+        self.lines = lines
+
+
+def flatten(raw: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """The priors of a nested set by dotted key: a mapping with a ``distribution``, or one
+    whose values are not all mappings, is a prior; any other mapping holds more keys."""
+    out = {}
+    for name, value in raw.items():
+        key = f"{prefix}.{name}" if prefix else str(name)
+        if (isinstance(value, dict) and value and "distribution" not in value
+                and all(isinstance(v, dict) for v in value.values())):
+            out.update(flatten(value, key))
+        else:
+            out[key] = value
+    return out
+
+
+def parse_priors(raw: dict[str, Any]) -> dict[str, Prior]:
+    """Each prior of a set (nested or by dotted key) as a :class:`Prior`, keys sorted;
+    :class:`PriorError` naming every bad one."""
+    out, lines = {}, []
+    flat = flatten(raw)
+    if not flat:
+        raise PriorError(["priors = {}: a prior set needs at least one prior"])
+    for key in sorted(flat):
+        try:
+            out[key] = Prior.model_validate(flat[key])
+        except ValidationError as err:
+            for e in err.errors():
+                where = ".".join(str(p) for p in e["loc"])
+                msg = e["msg"].removeprefix("Value error, ")
+                if e["type"] == "extra_forbidden":
+                    msg = "unknown key (a prior has distribution, low, high, mode, integer, reason)"
+                value = e.get("input")
+                shown = (_compact(value) if isinstance(value, dict) else repr(value))
+                lines.append(f"priors.{key}{'.' + where if where else ''} = {shown}: {msg}")
+    if lines:
+        raise PriorError(lines)
+    return out
+
+
+def _compact(value: dict[str, Any]) -> str:
+    return "{" + ", ".join(f"{k}: {v}" for k, v in value.items() if k != "reason") + "}"
+
+
+def check_priors(data: dict[str, Any], raw: dict[str, Any]) -> dict[str, Prior]:
+    """The prior set ``raw`` of the composed config ``data`` (a plain dict, before
+    validation), checked against the schema and the config (module rules); returns the
+    priors by key or raises :class:`PriorError`."""
+    priors = parse_priors(raw)
+    lines = []
+    base = {k: v for k, v in data.items() if k not in ("hydra", "priors")}
+    for key, prior in priors.items():
+        problem = _key_problem(base, key)
+        if problem is None:
+            problem = _range_problem(base, key, prior)
+        if problem is not None:
+            lines.append(f"priors.{key} = {_shown(prior)}: {problem}")
+    if lines:
+        raise PriorError(lines)
+    return priors
+
+
+def _shown(prior: Prior) -> str:
+    extra = f", mode {prior.mode:g}" if prior.mode is not None else ""
+    return f"{prior.distribution}[{prior.low:g}, {prior.high:g}{extra}]"
+
+
+def _unwrap(annotation: Any) -> Any:
+    """The type inside ``Annotated[...]`` and ``X | None``."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(args) != 1:
+                return annotation
+            annotation = args[0]
+        else:
+            return annotation
+
+
+def _key_problem(data: dict[str, Any], key: str) -> str | None:
+    """Why ``key`` names no number of the config, or None (module rules)."""
+    node: Any = data
+    kind: Any = RunConfig
+    path = []
+    for part in key.split("."):
+        kind = _unwrap(kind)
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            if part not in kind.model_fields:
+                where = ".".join(path) or "the config"
+                return f"no such key: {where} has no field {part!r}"
+            kind = kind.model_fields[part].annotation
+            node = node.get(part) if isinstance(node, dict) else None
+        elif typing.get_origin(kind) is dict:
+            entries = sorted(node) if isinstance(node, dict) else []
+            if part not in entries:
+                return (f"no such key: {'.'.join(path)} has no entry {part!r} (it has "
+                        f"{', '.join(map(str, entries)) or 'none'})")
+            kind = typing.get_args(kind)[1]
+            node = node[part]
+        else:
+            return f"no such key: {'.'.join(path)} is not a mapping"
+        path.append(part)
+    kind = _unwrap(kind)
+    if kind not in (float, int) or kind is bool:
+        return f"not a number: the field holds {getattr(kind, '__name__', kind)}"
+    return None
+
+
+def _set(data: dict[str, Any], key: str, value: float) -> dict[str, Any]:
+    out = copy.deepcopy(data)
+    *parents, leaf = key.split(".")
+    node = out
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[leaf] = value
+    return out
+
+
+def _get(data: dict[str, Any], key: str) -> Any:
+    node: Any = data
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _range_problem(data: dict[str, Any], key: str, prior: Prior) -> str | None:
+    """Why the prior's range does not fit the field (or the scenario's value lies outside
+    it), or None."""
+    for end, value in (("low", prior.low), ("high", prior.high)):
+        value = int(value) if prior.integer else value
+        try:
+            RunConfig.model_validate(_set(data, key, value))
+        except ValidationError as err:
+            rule = next((e["msg"] for e in err.errors()
+                         if ".".join(map(str, e["loc"])) == key), err.errors()[0]["msg"])
+            return f"{end} {value:g} is outside the field's range: {rule}"
+    current = _get(data, key)
+    if current is None:              # the schema's default: read it from a validated config
+        current = _get(RunConfig.model_validate(data).model_dump(), key)
+    if isinstance(current, (int, float)) and not prior.low <= current <= prior.high:
+        return (f"the scenario's value {current:g} lies outside the prior's range "
+                f"[{prior.low:g}, {prior.high:g}]")
+    return None
