@@ -743,6 +743,10 @@ class RunConfig(Strict):
         None, description="a prior set (configs/priors/, sim/priors.py): dotted config key -> "
         "distribution, range and reason; read by sensitivity analysis and calibration, "
         "checked against the schema and the config before any work")
+    sensitivity: dict[str, object] | None = Field(
+        None, description="settings of `sim sensitivity` (configs/sensitivity/, "
+        "sim/experiment/sensitivity.py): base sample size n, seed, outputs, bootstrap "
+        "resamples; a plain run ignores them")
     design_point: int | None = Field(
         None, ge=0, description="index of the design point whose factor values this run takes "
         "(sweep it: design_point=range(N))")

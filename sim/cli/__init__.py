@@ -1,4 +1,4 @@
-"""Command line: ``sim run [OVERRIDES...]`` and ``sim report DIR``.
+"""Command line: ``sim run [OVERRIDES...]``, ``sim report DIR`` and ``sim sensitivity``.
 
 Only this package imports Hydra. A single run is composed and validated with
 Hydra's compose API before anything is launched, so a bad config exits 2
@@ -12,6 +12,7 @@ import sys
 
 USAGE = """usage: sim run [OVERRIDES...] [-m]   run a scenario (Hydra overrides; -m sweeps)
        sim report DIR                rebuild tables and figures of a run or sweep directory
+       sim sensitivity [OVERRIDES...]  Sobol' indices of the outputs over the scenario's priors
        sim --version
 
 examples:
@@ -21,6 +22,7 @@ examples:
                               and instant_check_fire: 2^3 paired arms, Shapley values)
   sim run -m intervention=none,strict_roe,iff_markings hydra/launcher=joblib
   sim run --cfg job          (print the composed config)
+  sim sensitivity scenario=kursk_2024 sensitivity.n=64 hydra/launcher=joblib
 set SIM_DEBUG=1 for tracebacks."""
 
 
@@ -41,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
             return run_command(rest)
         if cmd == "report":
             return report_command(rest)
+        if cmd == "sensitivity":
+            from sim.cli.sensitivity import sensitivity_command
+
+            return sensitivity_command(rest)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

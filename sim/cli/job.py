@@ -30,7 +30,8 @@ from sim.experiment.design import DesignError, resolve_design
 from sim.experiment.sweep import STATUS_FILE
 
 #: Keys that do not change results (or, for a design, are replaced by the values they set).
-UNHASHED_KEYS = ("hydra", "progress", "workers", "design", "design_point", "priors")
+UNHASHED_KEYS = ("hydra", "progress", "workers", "design", "design_point", "priors",
+                 "sensitivity")
 
 
 def config_hash(data: dict[str, Any]) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from sim.experiment import sensitivity
 from sim.experiment.rundir import rebuild
 from sim.experiment.sweep import point_dirs, write_sweep
 
@@ -36,4 +37,12 @@ def report(path: str) -> int:
     df = write_sweep(d)
     failed = int((df["status"] != "ok").sum())
     print(f"rebuilt {len(points)} points and {d}/sweep.parquet ({failed} failed)")
+    if (d / sensitivity.SPEC_FILE).is_file():
+        try:
+            sensitivity.write_analysis(d)
+        except sensitivity.SensitivityError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 1
+        print(f"rebuilt {d}/{sensitivity.TABLE_FILE}, {sensitivity.FIGURE_FILE} and "
+              f"{sensitivity.READING_FILE}")
     return 1 if failed else 0
