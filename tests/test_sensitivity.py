@@ -189,3 +189,17 @@ def test_the_command_runs_the_design_and_writes_the_analysis(tmp_path):
     rc, out, err = run_sim(["report", str(sweep)], tmp_path, command=sim)
     assert rc == 0, err
     assert pd.read_parquet(sweep / sa.TABLE_FILE).equals(table)
+
+
+def test_the_reading_names_as_drivers_only_parameters_clearly_above_negligible():
+    rows = [("a", 0.50, 0.40, 0.60, 0.45), ("b", 0.05, 0.02, 0.08, 0.04),
+            ("c", 0.02, -0.01, 0.05, 0.00)]
+    table = pd.DataFrame([{"output": "fratricide_share", "parameter": p, "ST": st,
+                           "ST_low": lo, "ST_high": hi, "S1": s1, "S1_low": s1, "S1_high": s1,
+                           "output_mean": 0.1, "output_sd": 0.01, "output_min": 0.05,
+                           "output_max": 0.2} for p, st, lo, hi, s1 in rows])
+    text = sa.reading(table, 20, sa.SensitivitySpec(n=4, outputs=["fratricide_share"]))
+    assert "Driven most by a (ST 0.50 [0.40, 0.60], S1 0.45); b (ST 0.05" in text
+    assert "c (ST" not in text
+    assert "1 of 3 parameters have a total index whose interval reaches 0.01" in text
+    assert "add up to 0.49, so interactions explain about 0.51" in text

@@ -28,8 +28,9 @@ Rules:
 - The indices and their 95% intervals come from SALib's estimator with ``resamples``
   bootstrap resamples (seeded). Every point must have run: a design with a failed or
   missing point is not analysed, and the points are named.
-- Parameters whose total index has a 95% interval reaching 0 are, at this design size,
-  not told apart from no effect.
+- A parameter drives an output when the lower end of its total index's 95% interval is
+  above ``NEGLIGIBLE`` (1% of the variance, a common screening threshold); the others are,
+  at this design size, not told apart from no effect.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ SPEC_FILE = "sensitivity.json"
 TABLE_FILE = "sensitivity.parquet"
 FIGURE_FILE = "sensitivity.png"
 READING_FILE = "sensitivity.md"
+#: A total index whose interval's lower end is at most this is not told apart from none.
+NEGLIGIBLE = 0.01
 #: The output that needs ``compare_to=perfect_comms``.
 MISCOMMUNICATION = "miscommunication_effect"
 
@@ -288,17 +291,19 @@ def reading(table: pd.DataFrame, n_points: int, spec: SensitivitySpec, top: int 
             lines.append(f"- **{name.replace('_', ' ')}**: the same, {first.output_mean:.4g}, "
                          "at every point: no parameter moved it at this design size.")
             continue
-        lead = rows.head(top)
+        clear = rows[rows["ST_low"] > NEGLIGIBLE]
         drivers = "; ".join(f"{r.parameter.removeprefix('scenario.')} (ST {r.ST:.2f} "
                             f"[{r.ST_low:.2f}, {r.ST_high:.2f}], S1 {r.S1:.2f})"
-                            for r in lead.itertuples())
-        noise = int((rows["ST_low"] <= 0).sum())
+                            for r in clear.head(top).itertuples())
+        lead = (f"Driven most by {drivers}." if drivers else
+                "No parameter's total index is clearly above 0 at this design size.")
         s1_sum = float(rows["S1"].clip(lower=0).sum())
-        lines.append(f"- **{name.replace('_', ' ')}**: {where} Driven most by {drivers}. "
+        lines.append(f"- **{name.replace('_', ' ')}**: {where} {lead} "
                      f"The first-order indices add up to {s1_sum:.2f}, so interactions "
                      f"explain about {max(0.0, 1 - s1_sum):.2f} of the variance. "
-                     f"{noise} of {len(rows)} parameters have a total index whose interval "
-                     "reaches 0: at this design size they are not told apart from no effect.")
+                     f"{len(rows) - len(clear)} of {len(rows)} parameters have a total index "
+                     f"whose interval reaches {NEGLIGIBLE:g}: at this design size they are "
+                     "not told apart from no effect.")
     return "\n".join(lines) + "\n"
 
 
