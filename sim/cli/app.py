@@ -26,7 +26,7 @@ def launch(args: list[str]) -> None:
 
     @hydra.main(config_path=str(config_dir()), config_name="config", version_base="1.3")
     def _entry(cfg: DictConfig) -> dict:
-        from sim.cli.job import run_job   # the model's imports (2-3 s) after compose, not before
+        from sim.cli.job import run_job  # the model's imports (2-3 s) after compose, not before
 
         hc = HydraConfig.get()
         out_dir = Path(hc.runtime.output_dir)

@@ -25,7 +25,6 @@ from sim.model.records import CAUSES
 from sim.schema import Intervention, RunConfig
 
 
-
 @dataclass
 class ReplicationResult:
     """What one replication produced."""

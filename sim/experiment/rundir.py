@@ -79,7 +79,7 @@ def rebuild(out_dir: Path, *, scenario: str, intervention: str, seed: int,
                             counterfactual=cf, counterfactual_name=counterfactual_name,
                             decomposition=dec)
     write_json(out_dir / "summary.json", summary)
-    from sim.experiment import figures   # matplotlib loads when figures are drawn, not at start-up
+    from sim.experiment import figures  # matplotlib loads when figures are drawn, not at start-up
 
     figures.run_figures(out_dir, summary)
     return summary
