@@ -254,9 +254,13 @@ def figure(table: pd.DataFrame, top: int = 12):
     """Bars of S1 and ST with their 95% intervals, the ``top`` parameters by ST, per output."""
     plt = pyplot()
     outputs = list(dict.fromkeys(table["output"]))
-    fig, axes = plt.subplots(1, len(outputs), figsize=(5.2 * len(outputs), 0.4 * top + 1.6),
+    cols = min(2, len(outputs))
+    rows_n = math.ceil(len(outputs) / cols)
+    fig, axes = plt.subplots(rows_n, cols, figsize=(6.4 * cols, (0.32 * top + 1.4) * rows_n),
                              squeeze=False)
-    for ax, name in zip(axes[0], outputs, strict=True):
+    for ax in axes.flat[len(outputs):]:
+        ax.set_visible(False)
+    for ax, name in zip(axes.flat, outputs, strict=False):
         rows = table[table["output"] == name].sort_values("ST", ascending=True).tail(top)
         y = np.arange(len(rows))
         for offset, key, colour, label in ((-0.2, "ST", "tab:blue", "total ST"),
@@ -268,7 +272,7 @@ def figure(table: pd.DataFrame, top: int = 12):
         ax.axvline(0, color="k", lw=0.6)
         ax.set_title(name.replace("_", " "), fontsize=9)
         ax.set_xlabel("Sobol' index (95% interval)")
-    axes[0][0].legend(fontsize=7, loc="lower right")
+    axes.flat[0].legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     return fig
 
