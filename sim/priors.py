@@ -19,7 +19,8 @@ Rules:
 - The key must exist: every part of its path is a field of the schema, and every
   entry of a mapping (a nation, a link, a unit group, a weapon) is in the composed
   config. A field left to its schema default counts as existing.
-- The key must name a number (not a flag, a name or a list).
+- The key must name a number (not a flag, a name or a list); a field of whole numbers
+  needs an ``integer`` prior.
 - The range must lie within the field's own range: the config must validate with the
   value at ``low`` and at ``high`` (the schema's rules decide, as they do for any
   override).
@@ -154,7 +155,7 @@ def check_priors(data: dict[str, Any], raw: dict[str, Any]) -> dict[str, Prior]:
     lines = []
     base = {k: v for k, v in data.items() if k not in ("hydra", "priors")}
     for key, prior in priors.items():
-        problem = _key_problem(base, key)
+        problem = _key_problem(base, key, prior)
         if problem is None:
             problem = _range_problem(base, key, prior)
         if problem is not None:
@@ -184,7 +185,7 @@ def _unwrap(annotation: Any) -> Any:
             return annotation
 
 
-def _key_problem(data: dict[str, Any], key: str) -> str | None:
+def _key_problem(data: dict[str, Any], key: str, prior: Prior) -> str | None:
     """Why ``key`` names no number of the config, or None (module rules)."""
     node: Any = data
     kind: Any = RunConfig
@@ -210,6 +211,9 @@ def _key_problem(data: dict[str, Any], key: str) -> str | None:
     kind = _unwrap(kind)
     if kind not in (float, int) or kind is bool:
         return f"not a number: the field holds {getattr(kind, '__name__', kind)}"
+    if kind is int and not prior.integer:
+        return ("the field holds whole numbers: give a uniform prior with integer: true "
+                "(samples of this one would not be whole)")
     return None
 
 

@@ -205,3 +205,24 @@ def test_a_config_error_in_a_prior_is_a_config_error():
     with pytest.raises(ConfigError, match="priors.scenario.environment.jamming"):
         validate_config(compose_config(["+priors=kursk_2024",
                                         "priors.scenario.environment.jamming.low=0.2"]))
+
+
+def test_a_field_of_whole_numbers_needs_an_integer_prior():
+    """night_hours is an int: a continuous prior would give points that fail validation."""
+    line = _one("scenario.environment.night_hours", low=12, high=16)
+    assert line == ["priors.scenario.environment.night_hours = uniform[12, 16]: the field "
+                    "holds whole numbers: give a uniform prior with integer: true (samples of "
+                    "this one would not be whole)"]
+    assert _one("scenario.environment.night_hours", low=12, high=16, integer=True) == []
+
+
+def test_a_point_drawn_from_the_kursk_priors_is_a_valid_config():
+    """Values inside every prior at once (not only each prior's ends) validate: the types
+    fit (a whole-number field gets whole numbers) and no cross-field rule breaks."""
+    from sim.experiment.design import apply_point
+    from sim.schema import RunConfig
+
+    priors = _kursk_priors()
+    for u in (0.0, 0.37, 1.0):
+        point = {k: p.quantile(np.array([u]))[0].item() for k, p in priors.items()}
+        RunConfig.model_validate(apply_point(kursk_data(), point))
