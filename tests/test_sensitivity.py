@@ -134,8 +134,8 @@ SMALL = [*TINY, "replications=1", "+priors=kursk_2024_links", "sensitivity.n=2",
 @pytest.mark.parametrize(("extra", "message"), [
     (["sensitivity.n=3"], "error: sensitivity.n = 3: must be a power of 2"),
     (["sensitivity.outputs=[losses.XX]"], "error: sensitivity.outputs = 'losses.XX': no nation"),
-    (["priors.scenario.links.RU_KP.delivery.high=1.5"], "error: priors.scenario.links."
-     "RU_KP.delivery = uniform[0.6, 1.5]: high 1.5 is outside the field's range"),
+    (["priors.scenario.links.RU_KP.challenge_signal.high=1.5"], "error: priors.scenario."
+     "links.RU_KP.challenge_signal = uniform[0.3, 1.5]: high 1.5 is outside the field's range"),
     (["-m"], "error: sim sensitivity runs its own sweep; leave out -m"),
 ])
 def test_a_bad_analysis_exits_2_before_any_run(tmp_path, extra, message):
