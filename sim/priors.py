@@ -74,18 +74,24 @@ class Prior(BaseModel):
             raise ValueError("integer needs a uniform prior with whole-number low and high")
         return self
 
+    def scipy_args(self) -> tuple:
+        """The prior as a ``scipy.stats`` distribution's name and arguments (what
+        :meth:`frozen` builds, and what pyabc's ``RV`` takes)."""
+        lo, width = self.low, self.high - self.low
+        if self.integer:
+            return ("randint", int(self.low), int(self.high) + 1)
+        if self.distribution == "uniform":
+            return ("uniform", lo, width)
+        if self.distribution == "loguniform":
+            return ("loguniform", self.low, self.high)
+        return ("triang", (self.mode - lo) / width, lo, width)
+
     def frozen(self):
         """The prior as a frozen ``scipy.stats`` distribution."""
         from scipy import stats  # 0.5 s of imports: only when priors are sampled
 
-        lo, width = self.low, self.high - self.low
-        if self.integer:
-            return stats.randint(int(self.low), int(self.high) + 1)
-        if self.distribution == "uniform":
-            return stats.uniform(loc=lo, scale=width)
-        if self.distribution == "loguniform":
-            return stats.loguniform(self.low, self.high)
-        return stats.triang(c=(self.mode - lo) / width, loc=lo, scale=width)
+        name, *args = self.scipy_args()
+        return getattr(stats, name)(*args)
 
     def quantile(self, u: np.ndarray) -> np.ndarray:
         """The values at probabilities ``u`` in [0, 1] (the inverse of the prior's CDF):
@@ -217,7 +223,8 @@ def _key_problem(data: dict[str, Any], key: str, prior: Prior) -> str | None:
     return None
 
 
-def _set(data: dict[str, Any], key: str, value: float) -> dict[str, Any]:
+def set_value(data: dict[str, Any], key: str, value: float) -> dict[str, Any]:
+    """A copy of the config ``data`` with the dotted ``key`` set to ``value``."""
     out = copy.deepcopy(data)
     *parents, leaf = key.split(".")
     node = out
@@ -242,7 +249,7 @@ def _range_problem(data: dict[str, Any], key: str, prior: Prior) -> str | None:
     for end, value in (("low", prior.low), ("high", prior.high)):
         value = int(value) if prior.integer else value
         try:
-            RunConfig.model_validate(_set(data, key, value))
+            RunConfig.model_validate(set_value(data, key, value))
         except ValidationError as err:
             rule = next((e["msg"] for e in err.errors()
                          if ".".join(map(str, e["loc"])) == key), err.errors()[0]["msg"])

@@ -747,6 +747,10 @@ class RunConfig(Strict):
         None, description="settings of `sim sensitivity` (configs/sensitivity/, "
         "sim/experiment/sensitivity.py): base sample size n, seed, outputs, bootstrap "
         "resamples; a plain run ignores them")
+    calibration: dict[str, object] | None = Field(
+        None, description="settings of `sim calibrate` (configs/calibration/, "
+        "sim/experiment/calibration.py): parameters, targets with their bands and sources, "
+        "population, generations; a plain run ignores them")
     design_point: int | None = Field(
         None, ge=0, description="index of the design point whose factor values this run takes "
         "(sweep it: design_point=range(N))")

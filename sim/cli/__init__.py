@@ -1,4 +1,5 @@
-"""Command line: ``sim run [OVERRIDES...]``, ``sim report DIR`` and ``sim sensitivity``.
+"""Command line: ``sim run [OVERRIDES...]``, ``sim report DIR``, ``sim sensitivity`` and
+``sim calibrate``.
 
 Only this package imports Hydra. A single run is composed and validated with
 Hydra's compose API before anything is launched, so a bad config exits 2
@@ -13,6 +14,7 @@ import sys
 USAGE = """usage: sim run [OVERRIDES...] [-m]   run a scenario (Hydra overrides; -m sweeps)
        sim report DIR                rebuild tables and figures of a run or sweep directory
        sim sensitivity [OVERRIDES...]  Sobol' indices of the outputs over the scenario's priors
+       sim calibrate [OVERRIDES...]    ABC-SMC posterior of the priors against the reporting
        sim --version
 
 examples:
@@ -23,6 +25,7 @@ examples:
   sim run -m intervention=none,strict_roe,iff_markings hydra/launcher=joblib
   sim run --cfg job          (print the composed config)
   sim sensitivity scenario=kursk_2024 sensitivity.n=64 hydra/launcher=joblib
+  sim calibrate calibration=kursk_2024 calibration.population=100 hydra.run.dir=cal/kursk
 set SIM_DEBUG=1 for tracebacks."""
 
 
@@ -47,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
             from sim.cli.sensitivity import sensitivity_command
 
             return sensitivity_command(rest)
+        if cmd == "calibrate":
+            from sim.cli.calibrate import calibrate_command
+
+            return calibrate_command(rest)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

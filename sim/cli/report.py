@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from sim.experiment import sensitivity
+from sim.experiment import calibration, sensitivity
 from sim.experiment.rundir import rebuild
 from sim.experiment.sweep import point_dirs, write_sweep
 
@@ -22,6 +22,15 @@ def _rebuild_run(run_dir: Path) -> None:
 def report(path: str) -> int:
     """Rebuild ``path`` (a run directory or a sweep directory); exit status."""
     d = Path(path)
+    if (d / calibration.SPEC_FILE).is_file():
+        try:
+            calibration.write_analysis(d)
+        except calibration.CalibrationError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 1
+        print(f"rebuilt {d}/{calibration.POSTERIOR_FILE}, {calibration.GENERATIONS_FILE}, "
+              f"figures and {calibration.READING_FILE}")
+        return 0
     if (d / "replications.parquet").is_file():
         _rebuild_run(d)
         print(f"rebuilt {d}/summary.json and figures")

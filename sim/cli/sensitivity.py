@@ -28,35 +28,16 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from sim.cli.paths import config_dir
+from sim.cli.overrides import default_choice, given, given_dir
+from sim.cli.overrides import key as _key
 
 #: The design file the sweep's jobs read, beside ``sensitivity.json``.
 DESIGN_NAME = "sensitivity_design.json"
 
 
-def _key(override: str) -> str:
-    return override.lstrip("+~").split("=", 1)[0]
-
-
-def _given(overrides: list[str], group: str) -> bool:
-    return any(_key(o) == group for o in overrides)
-
-
-def _default_choice(overrides: list[str], group: str, scenario: str) -> list[str]:
-    """``+group=<scenario>`` (or ``default``) unless the overrides choose one."""
-    if _given(overrides, group):
-        return []
-    for name in (scenario, "default"):
-        if (config_dir() / group / f"{name}.yaml").is_file():
-            return [f"+{group}={name}"]
-    return []
-
-
 def _sweep_dir(overrides: list[str], scenario: str) -> Path:
-    for o in overrides:
-        if _key(o) == "hydra.sweep.dir":
-            return Path(o.split("=", 1)[1])
-    return Path("multirun") / "sensitivity" / scenario / time.strftime("%Y-%m-%d_%H-%M-%S")
+    return (given_dir(overrides, "hydra.sweep.dir")
+            or Path("multirun") / "sensitivity" / scenario / time.strftime("%Y-%m-%d_%H-%M-%S"))
 
 
 def sensitivity_command(args: list[str]) -> int:
@@ -71,9 +52,9 @@ def sensitivity_command(args: list[str]) -> int:
     try:
         own = [o for o in user if not _key(o).startswith(("priors", "sensitivity"))]
         scenario = str(compose_config(own).scenario.name)
-        user += _default_choice(user, "priors", scenario)
-        user += _default_choice(user, "sensitivity", scenario)
-        if not _given(user, "priors"):
+        user += default_choice(user, "priors", scenario)
+        user += default_choice(user, "sensitivity", scenario)
+        if not given(user, "priors"):
             raise ConfigError([f"priors: no prior set for scenario {scenario!r}; write "
                                f"configs/priors/{scenario}.yaml or choose one with "
                                "+priors=NAME"])
