@@ -231,7 +231,9 @@ def run_abc(directory: Path, spec: CalibrationSpec, priors: dict[str, Prior],
                                 alpha=spec.alpha)
     abc = pyabc.ABCSMC(simulate, _pyabc_prior(priors, keys), distance,
                        population_size=spec.population, sampler=sampler, eps=eps)
-    logging.getLogger("ABC").setLevel(logging.INFO if progress else logging.WARNING)
+    # pyabc's own lines, one or two a generation (epsilon, acceptance, ESS), are the
+    # progress of a long run; its per-particle bar only on a terminal
+    logging.getLogger("ABC").setLevel(logging.INFO)
     if done:
         abc.load(db, 1)
     else:
