@@ -751,6 +751,10 @@ class RunConfig(Strict):
         None, description="settings of `sim calibrate` (configs/calibration/, "
         "sim/experiment/calibration.py): parameters, targets with their bands and sources, "
         "population, generations; a plain run ignores them")
+    coverage: dict[str, object] | None = Field(
+        None, description="settings of `sim coverage` (configs/coverage/, "
+        "sim/experiment/coverage.py): repetitions, credible level, seed; a plain run "
+        "ignores them")
     design_point: int | None = Field(
         None, ge=0, description="index of the design point whose factor values this run takes "
         "(sweep it: design_point=range(N))")

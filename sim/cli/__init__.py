@@ -1,5 +1,5 @@
-"""Command line: ``sim run [OVERRIDES...]``, ``sim report DIR``, ``sim sensitivity`` and
-``sim calibrate``.
+"""Command line: ``sim run [OVERRIDES...]``, ``sim report DIR``, ``sim sensitivity``,
+``sim calibrate`` and ``sim coverage``.
 
 Only this package imports Hydra. A single run is composed and validated with
 Hydra's compose API before anything is launched, so a bad config exits 2
@@ -15,6 +15,7 @@ USAGE = """usage: sim run [OVERRIDES...] [-m]   run a scenario (Hydra overrides;
        sim report DIR                rebuild tables and figures of a run or sweep directory
        sim sensitivity [OVERRIDES...]  Sobol' indices of the outputs over the scenario's priors
        sim calibrate [OVERRIDES...]    ABC-SMC posterior of the priors against the reporting
+       sim coverage [OVERRIDES...]     does the calibration find a known truth? (coverage check)
        sim --version
 
 examples:
@@ -54,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
             from sim.cli.calibrate import calibrate_command
 
             return calibrate_command(rest)
+        if cmd == "coverage":
+            from sim.cli.coverage import coverage_command
+
+            return coverage_command(rest)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

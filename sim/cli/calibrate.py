@@ -40,7 +40,30 @@ def _fail(lines: list[str]) -> int:
     return 2
 
 
-def prepare(args: list[str]):
+def _dumped(priors) -> dict:
+    return {k: p.model_dump(mode="json") for k, p in sorted(priors.items())}
+
+
+def differs(path: Path, now: dict, free: tuple[str, ...] = ()) -> str | None:
+    """Why the settings saved at ``path`` are another calibration's than ``now``, or None
+    (also when nothing is saved). The stopping rules, ``workers`` and the ``free`` keys of
+    a saved spec or coverage check may change."""
+    from sim.experiment import calibration as cal
+
+    if not path.is_file():
+        return None
+    before = json.loads(path.read_text())
+    now = json.loads(json.dumps(now))
+    for kept in (before, now):
+        for part in ("spec", "coverage"):
+            for name in (*cal.STOPPING, *free):
+                kept.get(part, {}).pop(name, None)
+    if any(before.get(k) != v for k, v in now.items()):
+        return "it holds a different calibration (other settings, priors or config)"
+    return None
+
+
+def prepare(args: list[str], extra_groups: tuple[str, ...] = ()):
     """Compose and check a calibration: (directory, spec, priors, base config).
     Raises ``ConfigError`` or ``CalibrationError``."""
     from sim.cli.validate import ConfigError, compose_config, validate_config
@@ -48,10 +71,10 @@ def prepare(args: list[str]):
     from sim.priors import parse_priors
 
     user = added_group(list(args), "calibration")
-    own = [o for o in user if not key(o).startswith(("priors", "calibration"))]
+    own = [o for o in user if not key(o).startswith(("priors", "calibration", *extra_groups))]
     scenario = str(compose_config(own).scenario.name)
-    user += default_choice(user, "priors", scenario)
-    user += default_choice(user, "calibration", scenario)
+    for group in ("priors", "calibration", *extra_groups):
+        user += default_choice(user, group, scenario)
     for group in ("priors", "calibration"):
         if not given(user, group):
             raise ConfigError([f"{group}: no {group} set for scenario {scenario!r}; write "
@@ -63,9 +86,24 @@ def prepare(args: list[str]):
     data.pop("hydra", None)
     priors = parse_priors(run.priors)
     spec = cal.parse_spec(data.get("calibration"), priors, list(run.scenario.nations))
+    kind = extra_groups[0] if extra_groups else "calibration"
     directory = (given_dir(user, "hydra.run.dir")
-                 or Path("outputs") / "calibration" / scenario / time.strftime("%Y-%m-%d_%H-%M-%S"))
+                 or Path("outputs") / kind / scenario / time.strftime("%Y-%m-%d_%H-%M-%S"))
     return directory, spec, priors, data
+
+
+def simulator(base: dict, priors: dict):
+    """``make(spec)``: the model as a calibration of ``spec`` sees it (the priors not
+    calibrated fixed or drawn, as the spec says)."""
+    from sim.experiment import calibration as cal
+
+    def make(spec):
+        keys = cal.calibrated(spec, priors)
+        others = ({} if spec.others == "scenario"
+                  else {k: p for k, p in priors.items() if k not in keys})
+        return cal.Simulator(base, spec, others)
+
+    return make
 
 
 def calibrate_command(args: list[str]) -> int:
@@ -79,31 +117,21 @@ def calibrate_command(args: list[str]) -> int:
         directory, spec, priors, data = prepare(args)
     except (ConfigError, cal.CalibrationError) as err:
         return _fail(err.lines)
-    base = {k: v for k, v in data.items() if k not in ("priors", "calibration")}
+    base = {k: v for k, v in data.items() if k not in ("priors", "calibration", "coverage")}
     spec_path = directory / cal.SPEC_FILE
-    if spec_path.is_file():
-        before = json.loads(spec_path.read_text())
-        now = json.loads(json.dumps({"spec": spec.model_dump(mode="json"), "config": base,
-                                     "priors": {k: p.model_dump(mode="json")
-                                                for k, p in sorted(priors.items())}}))
-        for kept in (before, now):           # how long to run and on what: free to change
-            for name in cal.STOPPING:
-                kept.get("spec", {}).pop(name, None)
-        if any(before.get(k) != v for k, v in now.items()):
-            return _fail([f"hydra.run.dir = {str(directory)!r}: it holds a different "
-                          "calibration (other settings, priors or config); choose another "
-                          "directory"])
-    elif (directory / cal.DB_FILE).exists():
-        return _fail([f"hydra.run.dir = {str(directory)!r}: it holds an abc.db without "
-                      f"{cal.SPEC_FILE}; choose another directory"])
+    problem = differs(spec_path, {"spec": spec.model_dump(mode="json"), "config": base,
+                                  "priors": _dumped(priors)})
+    if problem is None and not spec_path.is_file() and (directory / cal.DB_FILE).exists():
+        problem = f"it holds an abc.db without {cal.SPEC_FILE}"
+    if problem is not None:
+        return _fail([f"hydra.run.dir = {str(directory)!r}: {problem}; choose another "
+                      "directory"])
     cal.save_spec(spec_path, spec, priors, base)
     keys = cal.calibrated(spec, priors)
-    others = ({} if spec.others == "scenario"
-              else {k: p for k, p in priors.items() if k not in keys})
     print(f"calibrate: {len(keys)} parameters, {len(spec.targets)} targets, population "
           f"{spec.population}, at most {spec.generations} generations, {spec.workers} "
           f"worker(s) -> {directory}", flush=True)
-    simulate = cal.Simulator(base, spec, others)
+    simulate = simulator(base, priors)(spec)
     state = cal.run_abc(directory, spec, priors, simulate,
                         progress=bool(base.get("progress", True)) and sys.stderr.isatty())
     print(f"calibrate: {state['generations']} generation(s), {state['simulations']} "

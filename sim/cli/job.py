@@ -31,7 +31,7 @@ from sim.experiment.sweep import STATUS_FILE
 
 #: Keys that do not change results (or, for a design, are replaced by the values they set).
 UNHASHED_KEYS = ("hydra", "progress", "workers", "design", "design_point", "priors",
-                 "sensitivity", "calibration")
+                 "sensitivity", "calibration", "coverage")
 
 
 def config_hash(data: dict[str, Any]) -> str:
