@@ -755,6 +755,9 @@ class RunConfig(Strict):
         None, description="settings of `sim coverage` (configs/coverage/, "
         "sim/experiment/coverage.py): repetitions, credible level, seed; a plain run "
         "ignores them")
+    posterior: str | None = Field(
+        None, description="a `sim calibrate` directory or its posterior.parquet: each "
+        "replication runs with one parameter set drawn from it (sim/experiment/posterior.py)")
     design_point: int | None = Field(
         None, ge=0, description="index of the design point whose factor values this run takes "
         "(sweep it: design_point=range(N))")

@@ -77,7 +77,7 @@ def test_a_calibration_that_ignores_the_figures_is_caught():
 @pytest.mark.slow
 def test_sim_coverage_runs_calibrations_on_the_model_and_continues(tmp_path):
     out = tmp_path / "cov"
-    args = [*TINY, "calibration.population=5", "calibration.generations=2",
+    args = [*TINY, "calibration.population=5", "calibration.generations=1",
             "calibration.workers=1",
             "calibration.parameters=[scenario.nations.UA.fire_missions_per_h]",
             "coverage.repetitions=2", f"hydra.run.dir={out}"]

@@ -34,9 +34,15 @@ UNHASHED_KEYS = ("hydra", "progress", "workers", "design", "design_point", "prio
                  "sensitivity", "calibration", "coverage")
 
 
+#: Keys added since sweeps were first hashed: they count only when set, so a sweep made
+#: before them still resumes.
+LATER_KEYS = ("posterior",)
+
+
 def config_hash(data: dict[str, Any]) -> str:
     """A stable hash of a job's resolved config (after its design point is applied)."""
-    clean = {k: v for k, v in data.items() if k not in UNHASHED_KEYS}
+    clean = {k: v for k, v in data.items() if k not in UNHASHED_KEYS
+             and not (k in LATER_KEYS and v is None)}
     return hashlib.sha256(json.dumps(clean, sort_keys=True, default=str).encode()).hexdigest()
 
 

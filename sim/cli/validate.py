@@ -113,4 +113,11 @@ def validate_config(cfg: DictConfig | dict[str, Any]) -> RunConfig:
             raise ConfigError(err.lines) from err
     if run.compare_to is not None:
         run.counterfactual = load_intervention(run.compare_to)
+    if run.posterior is not None:
+        from sim.experiment.posterior import PosteriorError, check
+
+        try:
+            check(run)
+        except PosteriorError as err:
+            raise ConfigError(err.lines) from err
     return run

@@ -44,6 +44,8 @@ class ReplicationResult:
     duration_h: dict[str, float] = field(default_factory=dict)
     #: coalition casualties by enemy fire, by direct and indirect fire (artillery, drones)
     hostile_fire: dict[str, float] = field(default_factory=dict)
+    #: with ``posterior``: the particle drawn and its values by key (else empty)
+    posterior: dict[str, float] = field(default_factory=dict)
 
 
 def run_replication(config: RunConfig, lever: Intervention, seed: np.random.SeedSequence,

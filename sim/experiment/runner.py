@@ -9,6 +9,8 @@ Rules:
   (:mod:`sim.experiment.decomposition`); a combination that builds the same model
   as an arm already run (the run itself, its counterfactual, another combination)
   is not simulated again.
+- With ``posterior``, replication k runs with the parameters its seed draws from the
+  posterior, in every arm alike (:mod:`sim.experiment.posterior`).
 - Replications run in this process, or in a pool of ``workers`` processes;
   results are sorted by replication, so the outcome does not depend on workers.
 """
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 
 from tqdm.auto import tqdm
 
+from sim.experiment import posterior
 from sim.experiment.decomposition import label, simulation_key, subsets, with_parts
 from sim.experiment.replication import ReplicationResult, run_replication
 from sim.model.streams import replication_seeds, seed_label
@@ -38,14 +41,30 @@ class Experiment:
     decomposition: dict[str, list[ReplicationResult]] | None = None
 
 
-def _one(args: tuple[RunConfig, Intervention, object, int, int]) -> ReplicationResult:
-    config, lever, seq, k, label = args
-    return run_replication(config, lever, seq, k, label)
+def _one(args: tuple[RunConfig, Intervention, object, int, int, dict]) -> ReplicationResult:
+    config, lever, seq, k, label, drawn = args
+    result = run_replication(config, lever, seq, k, label)
+    result.posterior = drawn
+    return result
+
+
+def _jobs(cfg: RunConfig, lever: Intervention) -> list[tuple]:
+    """One job per replication; with a posterior, each runs with the particle its seed
+    draws (:mod:`sim.experiment.posterior`), the same in every arm."""
+    seeds = replication_seeds(cfg.seed, cfg.replications)
+    post = posterior.load(cfg.posterior) if cfg.posterior is not None else None
+    jobs = []
+    for k, seq in enumerate(seeds):
+        run_cfg, drawn = cfg, {}
+        if post is not None:
+            i, values = post.draw(seq)
+            run_cfg, drawn = posterior.with_values(cfg, values), {"particle": i, **values}
+        jobs.append((run_cfg, lever, seq, k, seed_label(seq), drawn))
+    return jobs
 
 
 def _arm(cfg: RunConfig, lever: Intervention, desc: str, show: bool) -> list[ReplicationResult]:
-    seeds = replication_seeds(cfg.seed, cfg.replications)
-    jobs = [(cfg, lever, seq, k, seed_label(seq)) for k, seq in enumerate(seeds)]
+    jobs = _jobs(cfg, lever)
     bar = tqdm(total=len(jobs), desc=desc, unit="rep", disable=not show, leave=False)
     try:
         if cfg.workers > 1 and len(jobs) > 1:

@@ -4,7 +4,9 @@ Built from the replications table alone (so ``sim report`` can rebuild it):
 means and 95% intervals of every metric, nation totals and incident causes
 averaged over replications, the paired comparison when a counterfactual
 was run on the same seeds, and the decomposition into the parts of perfect
-communication when the combinations were (:mod:`sim.experiment.decomposition`).
+communication when the combinations were (:mod:`sim.experiment.decomposition`), and, for
+a run whose replications drew their parameters from a posterior, which interval is which
+(``uncertainty``) and the central 90% of single replications (``predictive``).
 No timestamps, paths or durations.
 """
 
@@ -15,6 +17,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from sim.experiment import decomposition as decomp
+from sim.experiment import posterior
 from sim.experiment.metrics import METRICS
 from sim.experiment.stats import describe, paired_difference
 from sim.experiment.tables import NATION_FIELDS
@@ -72,4 +75,12 @@ def build_summary(reps: pd.DataFrame, *, scenario: str, intervention: str, seed:
         }
     if decomposition is not None:
         out["decomposition"] = decomp.summarise(reps, decomposition, METRICS)
+    if "posterior.particle" in reps:
+        out["uncertainty"] = {
+            "parameters": "posterior", "intervals": posterior.INTERVALS,
+            "particles_drawn": int(reps["posterior.particle"].nunique())}
+        out["predictive"] = {m: posterior.quantiles(reps[m]) for m in METRICS}
+        if counterfactual is not None:
+            out["comparison"]["predictive"] = {
+                m: posterior.quantiles(reps[m].to_numpy() - cf[m].to_numpy()) for m in METRICS}
     return out

@@ -1,7 +1,8 @@
 """Result tables (pandas) with explicit pyarrow schemas, so empty tables keep their columns.
 
 - replications: one row per replication: ``replication``, ``seed``, every metric,
-  ``cause.<CAUSE>`` incident counts and ``nation.<NATION>.<FIELD>`` totals;
+  ``cause.<CAUSE>`` incident counts and ``nation.<NATION>.<FIELD>`` totals; with a
+  posterior, ``posterior.particle`` and ``posterior.<KEY>``, the parameters it ran with;
 - incidents: one row per friendly-fire incident;
 - timeseries: long format, one row per replication, record time and nation;
 - links: long format, one row per replication, record time and translation pool
@@ -59,6 +60,8 @@ def replications_table(results: list[ReplicationResult]) -> pd.DataFrame:
         row["engagements"] = r.engagements
         row["fire_missions"] = r.missions
         row["drone_strikes"] = r.drone_strikes
+        for key, value in r.posterior.items():
+            row[f"posterior.{key}"] = int(value) if key == "particle" else float(value)
         rows.append(row)
     return pd.DataFrame(rows)
 

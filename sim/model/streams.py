@@ -16,7 +16,7 @@ import numpy as np
 #: Mechanisms with their own stream. Append only: ids are part of the results.
 MECHANISMS: tuple[str, ...] = (
     "movement", "communication", "sensing", "identification", "combat", "indirect_fire",
-    "campaign", "recognition", "mesa", "seams", "drones", "drone_hunts",
+    "campaign", "recognition", "mesa", "seams", "drones", "drone_hunts", "posterior",
 )
 _IDS = {name: i for i, name in enumerate(MECHANISMS)}
 
@@ -49,6 +49,13 @@ class Streams:
             "buffer": np.zeros(4, dtype=np.uint64), "buffer_pos": 4, "has_uint32": 0,
             "uinteger": 0}
         return self._generators[i]
+
+
+def stream_seed(seed: np.random.SeedSequence, mechanism: str) -> np.random.SeedSequence:
+    """The seed of ``mechanism``'s own sub-stream of a replication's ``seed`` (what
+    :class:`Streams` keys that mechanism's generator with), for draws made once per
+    replication outside the model, such as its posterior particle."""
+    return np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, _IDS[mechanism]))
 
 
 def replication_seeds(seed: int, replications: int) -> list[np.random.SeedSequence]:
