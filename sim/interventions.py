@@ -11,7 +11,10 @@ property of the mechanics, not a parameter value.
 
 from __future__ import annotations
 
-from sim.schema import COMMON_RADIO, Intervention, Scenario
+from sim.schema import COMMON_RADIO, PARTS, Intervention, Scenario
+
+#: Intervention configs that are counterfactuals, not remedies: never ranked as remedies.
+COUNTERFACTUALS: tuple[str, ...] = ("perfect_comms", *PARTS)
 
 
 def apply_intervention(scenario: Scenario, lever: Intervention) -> Scenario:

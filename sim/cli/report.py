@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from sim.experiment import calibration, sensitivity
+from sim.experiment import calibration, ranking, sensitivity
 from sim.experiment.rundir import rebuild
 from sim.experiment.sweep import point_dirs, write_sweep
 
@@ -46,6 +46,8 @@ def report(path: str) -> int:
     df = write_sweep(d)
     failed = int((df["status"] != "ok").sum())
     print(f"rebuilt {len(points)} points and {d}/sweep.parquet ({failed} failed)")
+    if (d / ranking.TABLE_FILE).is_file():
+        print(f"rebuilt {d}/{ranking.JSON_FILE}, {ranking.TABLE_FILE} and {ranking.FIGURE_FILE}")
     if (d / sensitivity.SPEC_FILE).is_file():
         try:
             sensitivity.write_analysis(d)

@@ -41,6 +41,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 from tqdm.auto import tqdm
 
 from sim.cli.job import STATUS_FILE, config_hash, is_complete
+from sim.experiment import ranking
 from sim.experiment.atomic import write_atomic, write_json
 from sim.experiment.design import DESIGN_FILE, DesignError, make_design, resolve_design, save_design
 from sim.experiment.sweep import failed_points, write_plan, write_sweep
@@ -95,6 +96,8 @@ def finish_sweep(sweep_dir: Path) -> dict[str, Any]:
           + f" -> {sweep_dir}/sweep.parquet", flush=True)
     for label, error in failed:
         print(f"  failed point {label}: {error}", file=sys.stderr, flush=True)
+    if (sweep_dir / ranking.TABLE_FILE).is_file():
+        print((sweep_dir / ranking.TABLE_FILE).read_text(), end="", flush=True)
     return LAST_SWEEP
 
 

@@ -17,6 +17,9 @@ with 95% bands (``sweep_response.png``; categories as points with error
 bars); two varied on a grid give heatmaps (``sweep_heatmap.png``, missing
 cells grey); more, or a sampled design, give one panel per parameter and
 metric with every point and its interval (``sweep_scatter.png``).
+
+A sweep of interventions against the baseline ``none`` on the same seeds also ranks its
+remedies (``remedies.json``, ``remedies.md``, ``remedies.png``; :mod:`sim.experiment.ranking`).
 """
 
 from __future__ import annotations
@@ -342,8 +345,12 @@ def failed_points(df: pd.DataFrame) -> list[tuple[str, str]]:
 
 
 def write_sweep(sweep_dir: Path) -> pd.DataFrame:
-    """Write ``sweep.parquet`` and the sweep figures; return the table."""
+    """Write ``sweep.parquet``, the sweep figures and, for a sweep of interventions against
+    ``none``, the remedies' ranking (:mod:`sim.experiment.ranking`); return the table."""
+    from sim.experiment import ranking
+
     df = sweep_table(sweep_dir)
     write_parquet(Path(sweep_dir) / TABLE_FILE, df)
     sweep_figures(sweep_dir, df)
+    ranking.write(sweep_dir, df)
     return df

@@ -66,7 +66,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiment.stats import describe
-from sim.schema import PARTS
+from sim.interventions import COUNTERFACTUALS as COUNTERFACTUALS
 from sim.validation.theory import THREE_SIGMA as THREE_SIGMA
 from sim.validation.theory import SquareLaw as SquareLaw
 from sim.validation.theory import crit_3sigma as crit_3sigma
@@ -82,8 +82,6 @@ WOUNDED_PER_KILLED_BAND = (3.0, 9.0)
 #: stepped differently and the reference case (5.).
 GRANULARITY_TOLERANCE = 0.02
 
-#: Intervention configs that are counterfactuals, not remedies: never ranked as remedies.
-COUNTERFACTUALS = ("perfect_comms", *PARTS)
 
 #: Metrics whose paired change each intervention is reported on.
 EFFECT_METRICS = ("friendly_fire_incidents", "friendly_fire_casualties", "total_casualties",
