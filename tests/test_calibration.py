@@ -65,6 +65,30 @@ def test_the_posterior_of_a_known_problem_is_the_prior_cut_to_the_band(tmp_path)
     assert generations["epsilon"].iloc[-1] == 0.0
 
 
+def test_the_dask_sampler_runs_the_particles_on_a_clusters_workers(tmp_path):
+    """calibration.scheduler: the same known problem, simulated by the workers of a Dask
+    cluster (here two workers in this process: the same client, scheduler and pickling)."""
+    from distributed import LocalCluster
+
+    priors = _priors(theta={"low": 0.0, "high": 10.0})
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                      dashboard_address=None) as cluster:
+        spec = _spec(population=20, generations=2, seed=3, scheduler=cluster.scheduler_address)
+        state = cal.run_abc(tmp_path, spec, priors, _identity)
+    posterior, generations = cal.tables(tmp_path)
+    assert state["generations"] == 2 and len(posterior) == 20
+    assert list(generations["epsilon"]) == sorted(generations["epsilon"], reverse=True)
+    assert generations["epsilon"].iloc[-1] < 1.0
+    np.testing.assert_allclose(posterior["stat.x"], posterior["theta"])
+
+
+def test_a_scheduler_that_does_not_answer_is_named(monkeypatch):
+    monkeypatch.setattr(cal, "SCHEDULER_TIMEOUT_S", 2)
+    spec = _spec(population=4, generations=1, scheduler="tcp://127.0.0.1:9")
+    with pytest.raises(cal.CalibrationError, match="calibration.scheduler = 'tcp://127.0.0.1:9'"):
+        cal.make_sampler(spec)
+
+
 def test_a_run_continues_from_its_database_and_keeps_the_generations_done(tmp_path):
     priors = _priors(theta={"low": 0.0, "high": 10.0})
     spec = _spec(population=30, generations=2, seed=5, alpha=0.8)
@@ -204,6 +228,7 @@ def test_sim_calibrate_writes_a_posterior_continues_and_refuses_another_calibrat
 @pytest.mark.parametrize(("extra", "message"), [
     (["calibration.parameters=[scenario.links.RU_KP.nope]"], "not in the prior set"),
     (["calibration.population=1"], "calibration.population = 1"),
+    (["calibration.scheduler=my-laptop"], "calibration.scheduler = 'my-laptop'"),
     (["priors.scenario.links.RU_KP.latency_h.low=-1"], "priors.scenario.links.RU_KP.latency_h"),
     (["calibration=nope"], "calibration = 'nope': no such option"),
     (["-m"], "leave out -m"),

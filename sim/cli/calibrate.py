@@ -9,7 +9,8 @@ One command (:mod:`sim.experiment.calibration` holds the method and its rules):
 2. write the settings into the directory (``calibration.json``; ``hydra.run.dir=PATH``
    chooses it, default ``outputs/calibration/<scenario>/<time>``);
 3. run pyabc's ABC-SMC, keeping every generation in ``abc.db``, on pyabc's multicore
-   sampler with ``calibration.workers`` processes;
+   sampler with ``calibration.workers`` processes, or on a Dask cluster's workers with
+   ``calibration.scheduler=tcp://HOST:PORT``;
 4. analyse: ``posterior.parquet`` (the last generation's particles, weights, distances and
    statistics), ``generations.parquet`` (epsilon, simulations, acceptance rate and
    effective sample size per generation), the figures ``posterior_marginals.png`` and
@@ -17,7 +18,7 @@ One command (:mod:`sim.experiment.calibration` holds the method and its rules):
 
 Running it again into the same directory continues from the last finished generation (an
 interrupted run loses only the generation it was sampling); the stopping rules
-(``generations``, ``min_epsilon``, ``max_simulations``) and ``workers`` may change, so a
+(``generations``, ``min_epsilon``, ``max_simulations``), ``workers`` and ``scheduler`` may change, so a
 finished run can be taken further. A directory holding a different calibration (other
 parameters, targets, population, priors or config) is refused. ``sim report DIR`` redoes step 4.
 """
@@ -129,11 +130,16 @@ def calibrate_command(args: list[str]) -> int:
     cal.save_spec(spec_path, spec, priors, base)
     keys = cal.calibrated(spec, priors)
     print(f"calibrate: {len(keys)} parameters, {len(spec.targets)} targets, population "
-          f"{spec.population}, at most {spec.generations} generations, {spec.workers} "
-          f"worker(s) -> {directory}", flush=True)
+          f"{spec.population}, at most {spec.generations} generations, "
+          + (f"on the Dask scheduler {spec.scheduler}" if spec.scheduler else
+             f"{spec.workers} worker(s)") + f" -> {directory}", flush=True)
     simulate = simulator(base, priors)(spec)
-    state = cal.run_abc(directory, spec, priors, simulate,
-                        progress=bool(base.get("progress", True)) and sys.stderr.isatty())
+    try:
+        state = cal.run_abc(directory, spec, priors, simulate,
+                            progress=bool(base.get("progress", True)) and sys.stderr.isatty())
+    except cal.CalibrationError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     print(f"calibrate: {state['generations']} generation(s), {state['simulations']} "
           f"simulations, epsilon {state['epsilon']:.4g} ({state['stopped']})", flush=True)
     _, text = cal.write_analysis(directory)

@@ -28,6 +28,9 @@ Rules:
   generator, seeded here with ``seed``); with more, pyabc's multicore sampler seeds each
   worker from the operating system, so the particles differ from run to run, though each
   particle can still be re-run exactly.
+- With ``scheduler`` (a Dask scheduler's address), the particles are simulated on that
+  cluster's workers by pyabc's Dask sampler, not reproducibly either; the database, and so
+  continuing, stays on the machine that runs the command.
 """
 
 from __future__ import annotations
@@ -56,7 +59,9 @@ PAIRS_FILE = "posterior_pairs.png"
 READING_FILE = "calibration.md"
 #: Settings that say how long to run and on what, not what is computed: a run may be
 #: continued with other values.
-STOPPING = ("generations", "min_epsilon", "max_simulations", "workers")
+STOPPING = ("generations", "min_epsilon", "max_simulations", "workers", "scheduler")
+#: Seconds to wait for a Dask scheduler to answer.
+SCHEDULER_TIMEOUT_S = 30
 #: The credible level of the intervals reported.
 CREDIBLE = 0.90
 
@@ -83,6 +88,10 @@ class CalibrationSpec(BaseModel):
     seed: int = Field(2024, ge=0, description="seed of the proposals and of every "
                       "particle's replications")
     workers: int = Field(1, ge=1, le=256, description="processes (pyabc's multicore sampler)")
+    scheduler: str | None = Field(
+        None, pattern=r"^(tcp|tls|inproc|ucx)://\S+$",
+        description="a Dask scheduler's address (tcp://HOST:PORT): sample on its workers with "
+        "pyabc's Dask sampler instead of local processes (workers is then unused)")
 
 
 class CalibrationError(ValueError):
@@ -220,8 +229,7 @@ def run_abc(directory: Path, spec: CalibrationSpec, priors: dict[str, Prior],
     def distance(x: dict, _x0: dict) -> float:
         return band_distance(targets, x)
 
-    sampler = (pyabc.SingleCoreSampler(check_max_eval=False) if spec.workers == 1 else
-               pyabc.MulticoreEvalParallelSampler(n_procs=spec.workers))
+    sampler, client = make_sampler(spec)
     sampler.show_progress = progress
     np.random.seed(spec.seed)  # noqa: NPY002 - pyabc draws from numpy's global generator
     done = finished(directory)
@@ -242,11 +250,35 @@ def run_abc(directory: Path, spec: CalibrationSpec, priors: dict[str, Prior],
     used = abc.history.total_nr_simulations if done else 0
     budget = (math.inf if spec.max_simulations is None else spec.max_simulations - used)
     last_eps = _last_epsilon(abc.history) if done else math.inf
-    if remaining > 0 and budget > 0 and last_eps > spec.min_epsilon:
-        with np.errstate(invalid="ignore"):     # pyabc subtracts the first, infinite epsilons
-            abc.run(minimum_epsilon=spec.min_epsilon, max_nr_populations=remaining,
-                    max_total_nr_simulations=budget)
+    try:
+        if remaining > 0 and budget > 0 and last_eps > spec.min_epsilon:
+            with np.errstate(invalid="ignore"):  # pyabc subtracts the first, infinite epsilons
+                abc.run(minimum_epsilon=spec.min_epsilon, max_nr_populations=remaining,
+                        max_total_nr_simulations=budget)
+    finally:
+        if client is not None:
+            client.close()
     return status(directory, spec)
+
+
+def make_sampler(spec: CalibrationSpec):
+    """pyabc's sampler for ``spec`` and the Dask client it holds (None when local): one
+    process for ``workers = 1``, the multicore sampler for more, or with ``scheduler`` the
+    Dask sampler on that scheduler's workers (each must import ``sim``: the same install)."""
+    import pyabc
+
+    if spec.scheduler is not None:
+        from distributed import Client
+
+        try:
+            client = Client(spec.scheduler, timeout=SCHEDULER_TIMEOUT_S)
+        except OSError as exc:
+            raise CalibrationError([f"calibration.scheduler = {spec.scheduler!r}: no Dask "
+                                    f"scheduler answers there ({exc})"]) from exc
+        return pyabc.sampler.DaskDistributedSampler(dask_client=client), client
+    if spec.workers == 1:
+        return pyabc.SingleCoreSampler(check_max_eval=False), None
+    return pyabc.MulticoreEvalParallelSampler(n_procs=spec.workers), None
 
 
 def _history(directory: Path):
