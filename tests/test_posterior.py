@@ -140,3 +140,11 @@ def test_a_bad_posterior_exits_2_before_any_work(tmp_path):
     assert code == 2
     assert "posterior" in err and "no such file" in err
     assert not (tmp_path / "outputs").exists()
+
+
+def test_the_draws_do_not_depend_on_the_workers(tmp_path):
+    path = _write(tmp_path, [0.001, 0.3, 0.9], [1, 1, 1])
+    serial = api.run(*TINY, "replications=3", f"posterior={path}")
+    parallel = api.run(*TINY, "replications=3", f"posterior={path}", "workers=2")
+    pd.testing.assert_frame_equal(serial.replications, parallel.replications)
+    assert serial.summary == parallel.summary
