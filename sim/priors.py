@@ -234,6 +234,13 @@ def set_value(data: dict[str, Any], key: str, value: float) -> dict[str, Any]:
     return out
 
 
+def validated_with(data: dict[str, Any], values: dict[str, float]) -> RunConfig:
+    """The validated run config of ``data`` with each dotted key set to its value."""
+    for key, value in values.items():
+        data = set_value(data, key, value)
+    return RunConfig.model_validate(data)
+
+
 def _get(data: dict[str, Any], key: str) -> Any:
     node: Any = data
     for part in key.split("."):

@@ -114,10 +114,14 @@ def validate_config(cfg: DictConfig | dict[str, Any]) -> RunConfig:
     if run.compare_to is not None:
         run.counterfactual = load_intervention(run.compare_to)
     if run.posterior is not None:
-        from sim.experiment.posterior import PosteriorError, check
+        from sim.experiment.posterior import InvalidParticle, PosteriorError, check
 
         try:
             check(run)
         except PosteriorError as err:
             raise ConfigError(err.lines) from err
+        except InvalidParticle as bad:
+            where = f"posterior = {run.posterior!r}: particle {bad.index} sets "
+            raise ConfigError([where + line for line in format_validation_error(bad.error)]
+                              ) from bad
     return run

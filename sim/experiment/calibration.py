@@ -47,7 +47,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.experiment.atomic import pyplot, save_figure, write_atomic, write_json, write_parquet
 from sim.experiment.targets import Target, band_distance, mean_statistics, nations_named
-from sim.priors import Prior, set_value
+from sim.priors import Prior, validated_with
 
 #: Files in a calibration directory.
 SPEC_FILE = "calibration.json"
@@ -175,12 +175,7 @@ class Simulator:
 
     def config(self, values: dict[str, float], nuisance: dict[str, float] | None = None):
         """The validated run config of a particle (its values, and the others' draws)."""
-        from sim.schema import RunConfig
-
-        data = self.base
-        for key, value in {**(nuisance or {}), **values}.items():
-            data = set_value(data, key, value)
-        return RunConfig.model_validate(data)
+        return validated_with(self.base, {**(nuisance or {}), **values})
 
     def nuisance(self, seq: np.random.SeedSequence) -> dict[str, float]:
         """The draws of the priors not calibrated, from the particle's own stream."""

@@ -51,6 +51,14 @@ class PosteriorError(ValueError):
         self.lines = lines
 
 
+class InvalidParticle(ValueError):
+    """A particle whose values fail the config's validation: its index and the error."""
+
+    def __init__(self, index: int, error) -> None:
+        super().__init__(f"particle {index}: {error}")
+        self.index, self.error = index, error
+
+
 @dataclass(frozen=True)
 class Posterior:
     """Particles of a calibration's posterior: their values by key, and weights."""
@@ -63,7 +71,11 @@ class Posterior:
         """The particle replication ``seq`` runs with (module rules): its index and values."""
         rng = np.random.default_rng(stream_seed(seq, "posterior"))
         i = int(rng.choice(len(self.weights), p=self.weights))
-        return i, {k: float(self.values[i, j]) for j, k in enumerate(self.keys)}
+        return i, self.particle(i)
+
+    def particle(self, i: int) -> dict[str, float]:
+        """Particle ``i``'s values by key."""
+        return {k: float(self.values[i, j]) for j, k in enumerate(self.keys)}
 
 
 def load(path: str | Path) -> Posterior:
@@ -96,30 +108,23 @@ def load(path: str | Path) -> Posterior:
 def with_values(cfg, values: dict[str, float]):
     """``cfg`` (a validated ``RunConfig``) with the dotted keys set to ``values``, validated
     again."""
-    from sim.priors import set_value
-    from sim.schema import RunConfig
+    from sim.priors import validated_with
 
-    data = cfg.model_dump(mode="python")
-    for key, value in values.items():
-        data = set_value(data, key, value)
-    return RunConfig.model_validate(data)
+    return validated_with(cfg.model_dump(mode="python"), values)
 
 
 def check(cfg) -> Posterior:
     """The run's posterior, checked: every parameter names a config key and the config
-    validates with every particle's values; :class:`PosteriorError` naming the problem."""
+    validates with every particle's values. Raises :class:`PosteriorError` for a file that
+    cannot be used, :class:`InvalidParticle` for the first particle that fails."""
     from pydantic import ValidationError
 
     post = load(cfg.posterior)
     for i in range(len(post.weights)):
-        values = {k: float(post.values[i, j]) for j, k in enumerate(post.keys)}
         try:
-            with_values(cfg, values)
+            with_values(cfg, post.particle(i))
         except ValidationError as err:
-            e = err.errors()[0]
-            where = ".".join(map(str, e["loc"]))
-            raise PosteriorError([f"posterior = {str(cfg.posterior)!r}: particle {i} sets "
-                                  f"{where} = {e.get('input')!r}: {e['msg']}"]) from err
+            raise InvalidParticle(i, err) from err
     return post
 
 

@@ -82,7 +82,6 @@ WOUNDED_PER_KILLED_BAND = (3.0, 9.0)
 #: stepped differently and the reference case (5.).
 GRANULARITY_TOLERANCE = 0.02
 
-
 #: Metrics whose paired change each intervention is reported on.
 EFFECT_METRICS = ("friendly_fire_incidents", "friendly_fire_casualties", "total_casualties",
                   "enemy_casualties")
