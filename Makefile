@@ -48,7 +48,7 @@ notebooks: setup
 ## re-pin requirements.lock from pyproject.toml (in a fresh throwaway venv)
 lock:
 	rm -rf /tmp/cf-lock && py=$$(scripts/find_python.sh) && $$py -m venv /tmp/cf-lock && \
-	/tmp/cf-lock/bin/pip install --quiet -e ".[dev]" && \
+	/tmp/cf-lock/bin/pip install --quiet -e ".[dev,viz]" && \
 	/tmp/cf-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
 
 clean:
