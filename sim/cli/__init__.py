@@ -1,5 +1,5 @@
 """Command line: ``sim run [OVERRIDES...]``, ``sim report DIR``, ``sim sensitivity``,
-``sim calibrate`` and ``sim coverage``.
+``sim calibrate``, ``sim coverage`` and ``sim viz``.
 
 Only this package imports Hydra. A single run is composed and validated with
 Hydra's compose API before anything is launched, so a bad config exits 2
@@ -16,6 +16,7 @@ USAGE = """usage: sim run [OVERRIDES...] [-m]   run a scenario (Hydra overrides;
        sim sensitivity [OVERRIDES...]  Sobol' indices of the outputs over the scenario's priors
        sim calibrate [OVERRIDES...]    ABC-SMC posterior of the priors against the reporting
        sim coverage [OVERRIDES...]     does the calibration find a known truth? (coverage check)
+       sim viz [OVERRIDES...] [--port N]  watch a battle in the browser (127.0.0.1, offline)
        sim --version
 
 examples:
@@ -59,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
             from sim.cli.coverage import coverage_command
 
             return coverage_command(rest)
+        if cmd == "viz":
+            from sim.cli.viz import viz_command
+
+            return viz_command(rest)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -181,10 +181,14 @@ class DroneStrikes:
                              cfg.killed_fraction_exposed, cfg.killed_fraction)
         self.strikes = 0
         self.recon_calls = 0
+        #: this step's strikes: the struck unit's position (x, y) km and the striking
+        #: nation's index, one row each (for a viewer; the model does not read it)
+        self.struck = np.empty((0, 3))
 
     def answer(self, t: float, dt: float, calls: Calls, rng: np.random.Generator) -> None:
         """Take this step's calls (those the artillery left) and strike (rules above)."""
         count, order, sortie = keyed.keys(rng, 3)
+        self.struck = np.empty((0, 3))       # answer() opens the step's strikes
         rows, nation, rank = keyed.choose(calls.supplier, self.strikes_per_h * dt, count, order)
         if rows.size == 0:
             return
@@ -273,6 +277,7 @@ class DroneStrikes:
         casualties, killed, vehicle = _effects(
             f.view, struck, sorties.key[rows], f.alert(t, self.alert_h), self.effect)
         self.strikes += rows.size
+        self.struck = np.vstack([self.struck, np.column_stack([f.pos[struck], nation])])
         np.subtract.at(f.vehicles, struck[vehicle], 1)
         f.fired_on[struck] = True
         shooter_coalition = f.nations.coalition[nation]

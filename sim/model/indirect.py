@@ -76,6 +76,9 @@ class IndirectFire:
         self.missions_fired = 0
         self.in_flight = no_calls()     # calls sent that have not reached their HQ yet
         self.expired = 0                # calls dropped on arrival as stale
+        #: this step's missions: impact point (x, y) km and the firing nation's index, one
+        #: row each (for a viewer; the model does not read it)
+        self.landed = np.empty((0, 3))
 
     def call(self, calls: Calls) -> None:
         """Send ``calls`` on their way (they are fired in the step they arrive: rules above)."""
@@ -87,6 +90,7 @@ class IndirectFire:
         fired on; casualties. Returns the arrived calls no mission took (for the drone
         teams, :mod:`sim.model.drones`)."""
         keys = keyed.keys(rng, 3)          # the missions' keys, before the calls' draws
+        self.landed = np.empty((0, 3))
         self.call(self._send(t, dt, contacts, rng))
         due = self.in_flight.arrive_h < t + dt
         arrived, self.in_flight = self.in_flight.take(due), self.in_flight.take(~due)
@@ -147,6 +151,7 @@ class IndirectFire:
         f = self.forces
         mission, hit, casualties, killed, impact = _missions(
             f.view, calls.grid, key, f.alert(t, self.alert_h), self.shells)
+        self.landed = np.vstack([self.landed, np.column_stack([impact, nation])])
         if hit.size == 0:
             return
         f.fired_on[hit] = True

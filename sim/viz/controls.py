@@ -1,0 +1,200 @@
+"""The page's controls, read from the schema: never a range, default or help text typed twice.
+
+Rules:
+- Two selects: the scenario (``configs/scenario/``) and the intervention
+  (``configs/intervention/``).
+- The seed, a whole-number box (any seed is as good as another, so no range).
+- Sliders for the main levers and uncertainties of the selected scenario, in this order:
+  for each liaison link, its interpreters and liaison officers (the levers
+  the remedies change); for each coalition nation, P(engage an unidentified contact
+  beyond the front line) (its rule of engagement); then the parameters its calibration
+  (``configs/calibration/<scenario>.yaml``) fits, when it has one (the uncertainties
+  the reporting speaks to).
+- A slider's range is the field's own (``ge``/``gt``/``le``/``lt`` of the pydantic
+  field). Where the field has no upper bound, the top is the high end of the
+  scenario's prior for that key (``configs/priors/<scenario>.yaml``), else 4x the
+  scenario's value (at least 10). Where the field has no lower bound (a position),
+  the bottom is the prior's low end, else the value less 4x its size (at most -1).
+- Its default is the composed scenario's value (so the command line's overrides show).
+- Its label names the key, and its tooltip is the field's description, with the
+  prior and its reason where the scenario has one.
+- Whole-number fields get whole-number sliders (step 1); others get 100 steps over the
+  range, rounded to 2 significant digits.
+"""
+
+from __future__ import annotations
+
+import math
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+import annotated_types
+from omegaconf import OmegaConf
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from sim.cli.paths import config_dir, group_options
+from sim.priors import _unwrap
+from sim.schema import RunConfig
+
+
+@dataclass(frozen=True)
+class Slider:
+    """One numeric setting on the page.
+
+    Attributes:
+        key: dotted config key (``scenario.links.RU_KP.interpreters``).
+        label: short label shown beside the slider.
+        help: the tooltip: the field's description (and its prior, where one is set).
+        value: the default, the composed config's value.
+        low, high: the slider's range (module rules).
+        step: the slider's step.
+        integer: the field holds whole numbers.
+    """
+
+    key: str
+    label: str
+    help: str
+    value: float
+    low: float
+    high: float
+    step: float
+    integer: bool
+
+
+def field_at(key: str, data: dict[str, Any]) -> tuple[FieldInfo, Any]:
+    """The pydantic field a dotted ``key`` of the run config names, and its type.
+
+    ``data`` is the composed config: it resolves the entries of mappings (a link's
+    name, a nation's). Raises KeyError naming the first part that does not exist.
+    """
+    kind: Any = RunConfig
+    node: Any = data
+    info: FieldInfo | None = None
+    for part in key.split("."):
+        kind = _unwrap(kind)
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            if part not in kind.model_fields:
+                raise KeyError(f"{key}: no field {part!r}")
+            info = kind.model_fields[part]
+            kind = info.annotation
+        elif typing.get_origin(kind) is dict:
+            if not isinstance(node, dict) or part not in node:
+                raise KeyError(f"{key}: no entry {part!r}")
+            kind = typing.get_args(kind)[1]
+        else:
+            raise KeyError(f"{key}: {part!r} is inside a number")
+        node = node.get(part) if isinstance(node, dict) else None
+    if info is None:
+        raise KeyError(key)
+    return info, _unwrap(kind)
+
+
+def bounds(info: FieldInfo) -> tuple[float | None, float | None]:
+    """The (lower, upper) bounds of a field from its constraints (pydantic gathers the
+    type's and the field's own in ``metadata``; ``gt``/``lt`` count as their limit;
+    None: unbounded)."""
+    low = high = None
+    for m in info.metadata:
+        if isinstance(m, (annotated_types.Ge, annotated_types.Gt)):
+            value = float(m.ge if isinstance(m, annotated_types.Ge) else m.gt)
+            low = value if low is None else max(low, value)
+        elif isinstance(m, (annotated_types.Le, annotated_types.Lt)):
+            value = float(m.le if isinstance(m, annotated_types.Le) else m.lt)
+            high = value if high is None else min(high, value)
+    return low, high
+
+
+def _get(data: dict[str, Any], key: str) -> Any:
+    node: Any = data
+    for part in key.split("."):
+        node = node[part]
+    return node
+
+
+def _round2(x: float) -> float:
+    if x <= 0:
+        return 1.0
+    digits = 1 - math.floor(math.log10(x))
+    return round(x, digits)
+
+
+def _config(group: str, name: str) -> dict[str, Any]:
+    path = config_dir() / group / f"{name}.yaml"
+    if not path.is_file():
+        return {}
+    return OmegaConf.to_container(OmegaConf.load(path), resolve=True) or {}
+
+
+def _flat(tree: dict[str, Any], prefix: str = "") -> dict[str, dict[str, Any]]:
+    out = {}
+    for k, v in tree.items():
+        if isinstance(v, dict) and "distribution" in v:
+            out[prefix + k] = v
+        elif isinstance(v, dict):
+            out.update(_flat(v, f"{prefix}{k}."))
+    return out
+
+
+def slider(key: str, data: dict[str, Any], prior: dict[str, Any] | None = None) -> Slider:
+    """The slider of dotted ``key`` of the composed config ``data`` (module rules)."""
+    info, kind = field_at(key, data)
+    integer = kind is int
+    try:
+        value = _get(data, key)
+    except (KeyError, TypeError):
+        value = None
+    if value is None:
+        value = _get(RunConfig.model_validate(data).model_dump(), key)
+    value = float(value)
+    low, high = bounds(info)
+    if high is None:
+        high = float(prior["high"]) if prior else max(4.0 * abs(value), 10.0)
+    if low is None:
+        low = float(prior["low"]) if prior else min(value - 4.0 * abs(value), -1.0)
+    high, low = max(high, value), min(low, value)
+    step = 1.0 if integer else _round2((high - low) / 100.0)
+    text = info.description or ""
+    if prior:
+        text += (f". Prior: {prior['distribution']} [{prior['low']:g}, {prior['high']:g}]"
+                 f" ({prior.get('reason', 'no reason given')})")
+    label = key.removeprefix("scenario.")
+    return Slider(key, label, text, value, low, high, step, integer)
+
+
+def slider_keys(data: dict[str, Any]) -> list[str]:
+    """The keys of the sliders for the composed config ``data`` (module rules, in order)."""
+    scenario = data["scenario"]
+    keys = []
+    for link in sorted(scenario.get("links") or {}):
+        keys += [f"scenario.links.{link}.interpreters", f"scenario.links.{link}.liaison_officers"]
+    for nation, spec in sorted((scenario.get("nations") or {}).items()):
+        if spec.get("side") == "coalition":
+            keys.append(f"scenario.nations.{nation}.roe.engage_unidentified")
+    for key in _config("calibration", scenario.get("name", "")).get("parameters", []):
+        if key not in keys:
+            keys.append(key)
+    return keys
+
+
+def sliders(data: dict[str, Any]) -> list[Slider]:
+    """Every slider for the composed config ``data`` (module rules)."""
+    priors = _flat(_config("priors", data["scenario"].get("name", "")))
+    out = []
+    for key in slider_keys(data):
+        try:
+            out.append(slider(key, data, priors.get(key)))
+        except KeyError:
+            continue          # a calibration parameter this scenario's config lacks
+    return out
+
+
+def scenarios() -> list[str]:
+    """The scenario select's options."""
+    return group_options("scenario")
+
+
+def interventions() -> list[str]:
+    """The intervention select's options."""
+    return group_options("intervention")
