@@ -73,6 +73,9 @@ def Clock(battle: solara.Reactive, version: solara.Reactive) -> None:
                 f"({b.config.scenario.name}, {b.config.intervention.name}, "
                 f"seed {b.config.seed})", style={"font-size": "1.2em", "font-weight": "bold"},
                 classes=["cf-clock"])
+    solara.Text("built with " + (", ".join(b.changes) if b.changes else
+                                 "the scenario's values (and the command line's)"),
+                style={"font-size": "0.85em"}, classes=["cf-built"])
 
 
 @solara.component
@@ -109,7 +112,9 @@ def Plots(battle: solara.Reactive, version: solara.Reactive, playing: bool) -> N
 
 
 @solara.component
-def Page() -> None:
+def Page(sidebar: bool = True) -> None:
+    """The page (``sidebar=False``: the controls above the map, for tests that render
+    without Solara's app layout, which is what shows a sidebar)."""
     base = solara.use_memo(base_overrides, [])
     first = solara.use_memo(lambda: compose(base, Choice()), [])
     scenario = solara.use_reactive(first.scenario.name)
@@ -180,7 +185,7 @@ def Page() -> None:
 
     b = battle.value
     solara.Title("coalition-friction: watch the battle")
-    with solara.Sidebar():
+    with solara.Sidebar() if sidebar else solara.Column():
         with solara.Card("Battle"):
             solara.Select("scenario", values=controls.scenarios(), value=scenario.value,
                           on_value=choose_scenario)

@@ -82,10 +82,12 @@ class Battle:
             waiting at each translation pool (its backlog in hours times its rate).
     """
 
-    def __init__(self, config) -> None:
+    def __init__(self, config, choice: Choice | None = None) -> None:
         from sim.build import build_model
 
         self.config = config
+        #: the page's choice it was built from (None: the command line's config)
+        self.choice = choice
         self.model = build_model(config)
         self.impacts: deque[np.ndarray] = deque()
         self.names = {name: i for i, name in enumerate(self.model.forces.names)}
@@ -109,7 +111,12 @@ class Battle:
     @classmethod
     def build(cls, base: list[str], choice: Choice) -> Battle:
         """Compose, validate and build (module rules; raises ConfigError)."""
-        return cls(compose(base, choice))
+        return cls(compose(base, choice), choice)
+
+    @property
+    def changes(self) -> list[str]:
+        """The sliders' settings it was built with, as overrides (``key=value``)."""
+        return [] if self.choice is None else Choice(values=self.choice.values).overrides()
 
     @property
     def done(self) -> bool:
