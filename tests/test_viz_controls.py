@@ -39,7 +39,7 @@ def test_a_probability_spans_the_fields_own_range_and_says_its_description(kursk
     assert (s.low, s.high) == (0.0, 1.0)
     assert s.value == kursk["scenario"]["nations"]["KP"]["roe"]["engage_unidentified"]
     assert s.help == RulesOfEngagement.model_fields["engage_unidentified"].description
-    assert s.step == 0.01 and not s.integer
+    assert s.step == 0.001 and not s.integer          # 0.005 lies on steps of 0.001
 
 
 def test_an_unbounded_field_tops_at_its_prior_and_its_tooltip_gives_the_prior(kursk):
@@ -61,6 +61,16 @@ def test_a_field_with_no_lower_bound_reaches_below_its_value(kursk):
     kursk["scenario"]["units"]["kp"]["x_km"] = -2.0
     s = controls.slider("scenario.units.kp.x_km", kursk)
     assert s.low == -10.0 and s.high == 10.0
+
+
+@pytest.mark.parametrize(("value", "step"), [(6.5, 0.1), (0.003, 0.001), (0.5, 0.1),
+                                             (8.0, 0.1)])
+def test_a_step_is_a_power_of_ten_the_value_lies_on(kursk, value, step):
+    kursk["scenario"]["links"]["RU_KP"]["latency_h"] = value
+    prior = {"distribution": "uniform", "low": 0.0, "high": 16.0}
+    s = controls.slider("scenario.links.RU_KP.latency_h", kursk, prior)
+    assert s.step == pytest.approx(step)
+    assert s.value / s.step == pytest.approx(round(s.value / s.step))
 
 
 def test_whole_number_fields_get_whole_steps(kursk):

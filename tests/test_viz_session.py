@@ -21,8 +21,8 @@ def test_a_choice_is_said_as_overrides():
     c = Choice("kursk_2024", "strict_roe", 7, {"scenario.links.RU_KP.interpreters": 12.0,
                                                "scenario.units.kp.protection": 0.35})
     assert c.overrides() == ["scenario=kursk_2024", "intervention=strict_roe", "seed=7",
-                             "scenario.links.RU_KP.interpreters=12",
-                             "scenario.units.kp.protection=0.35"]
+                             "++scenario.links.RU_KP.interpreters=12",
+                             "++scenario.units.kp.protection=0.35"]
     assert Choice().overrides() == []
 
 
@@ -31,6 +31,13 @@ def test_a_page_choice_replaces_the_command_lines_override_of_the_same_key():
     assert combined(base, Choice(seed=9)) == ["scale=0.05", "intervention=iff_markings",
                                               "seed=9"]
     assert combined(base, Choice()) == base
+
+
+def test_a_key_left_to_the_schemas_default_can_be_set():
+    # kursk's RU rules of engagement do not spell out engage_unidentified
+    battle = Battle.build(BASE, Choice(values={
+        "scenario.nations.RU.roe.engage_unidentified": 0.25}))
+    assert battle.model.world.nations["RU"].roe.engage_unidentified == 0.25
 
 
 def test_the_battle_is_replication_0_of_the_same_sim_run_config():

@@ -18,8 +18,9 @@ Rules:
 - Its default is the composed scenario's value (so the command line's overrides show).
 - Its label names the key, and its tooltip is the field's description, with the
   prior and its reason where the scenario has one.
-- Whole-number fields get whole-number sliders (step 1); others get 100 steps over the
-  range, rounded to 2 significant digits.
+- Whole-number fields get whole-number sliders (step 1); others a power-of-ten step of
+  about a hundredth of the range, made finer until the value lies on a step (a slider
+  snaps to its steps: a coarser one would change the scenario's value unasked).
 """
 
 from __future__ import annotations
@@ -113,11 +114,18 @@ def _get(data: dict[str, Any], key: str) -> Any:
     return node
 
 
-def _round2(x: float) -> float:
-    if x <= 0:
+def _step(low: float, high: float, value: float) -> float:
+    """A power of ten near (high - low) / 100 on which ``value`` (and ``low``) lie."""
+    span = high - low
+    if span <= 0:
         return 1.0
-    digits = 1 - math.floor(math.log10(x))
-    return round(x, digits)
+    k = math.floor(math.log10(span / 100.0))
+    for _ in range(6):
+        step = 10.0 ** k
+        if all(abs(x / step - round(x / step)) < 1e-6 for x in (value, low)):
+            return step
+        k -= 1
+    return 10.0 ** k
 
 
 def _config(group: str, name: str) -> dict[str, Any]:
@@ -154,7 +162,7 @@ def slider(key: str, data: dict[str, Any], prior: dict[str, Any] | None = None) 
     if low is None:
         low = float(prior["low"]) if prior else min(value - 4.0 * abs(value), -1.0)
     high, low = max(high, value), min(low, value)
-    step = 1.0 if integer else _round2((high - low) / 100.0)
+    step = 1.0 if integer else _step(low, high, value)
     text = info.description or ""
     if prior:
         text += (f". Prior: {prior['distribution']} [{prior['low']:g}, {prior['high']:g}]"

@@ -46,7 +46,9 @@ class Choice:
             out.append(f"intervention={self.intervention}")
         if self.seed is not None:
             out.append(f"seed={int(self.seed)}")
-        out += [f"{k}={_number(v)}" for k, v in sorted(self.values.items())]
+        # "++": set the key whether the composed config has it or leaves it to the
+        # schema's default (a key the schema lacks still fails validation)
+        out += [f"++{k}={_number(v)}" for k, v in sorted(self.values.items())]
         return out
 
 
@@ -115,8 +117,9 @@ class Battle:
 
     @property
     def changes(self) -> list[str]:
-        """The sliders' settings it was built with, as overrides (``key=value``)."""
-        return [] if self.choice is None else Choice(values=self.choice.values).overrides()
+        """The sliders' settings it was built with (``key=value``)."""
+        return [] if self.choice is None else \
+            [o.removeprefix("++") for o in Choice(values=self.choice.values).overrides()]
 
     @property
     def done(self) -> bool:
