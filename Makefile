@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 ARGS  ?=
 PYTEST_ARGS ?=
 
-.PHONY: setup run test lint lock validation calibrate benchmark notebooks clean
+.PHONY: setup run viz test lint lock validation calibrate benchmark notebooks clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || { py=$$(scripts/find_python.sh) && echo "creating $(VENV) with $$py" && $$py -m venv $(VENV); }
@@ -21,6 +21,10 @@ setup: $(STAMP)
 ## run the default scenario (kursk_2024, baseline); extra Hydra overrides via ARGS="..."
 run: setup
 	$(BIN)/sim run $(ARGS)
+
+## watch a battle in the browser (docs/viz.md): serves http://127.0.0.1:8765/; overrides via ARGS="..."
+viz: setup
+	$(BIN)/sim viz $(ARGS)
 
 ## run the test suite (what CI runs)
 test: setup

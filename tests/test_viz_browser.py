@@ -1,6 +1,7 @@
 """``sim viz`` end to end: the command, then the page in a real browser (Playwright driving
 Debian's chromium, which ``.ci/run`` installs; Playwright's own browser download cannot
-work offline). Marked ``browser``; skipped where chromium is not installed."""
+work offline). Marked ``browser``; skipped where chromium is not installed, except under
+``SIM_REQUIRE_BROWSER=1`` (``.ci/run``), where that fails."""
 
 from __future__ import annotations
 
@@ -87,6 +88,8 @@ def server(tmp_path_factory):
 @pytest.fixture
 def browser_page(server):
     if not Path(CHROMIUM).exists():
+        if os.environ.get("SIM_REQUIRE_BROWSER"):           # .ci/run sets it: never skip there
+            pytest.fail(f"SIM_REQUIRE_BROWSER is set but {CHROMIUM} is missing")
         pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
     url, _log = server
     with sync_api.sync_playwright() as p:

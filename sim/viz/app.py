@@ -20,6 +20,7 @@ Rules:
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
 import time
@@ -40,6 +41,17 @@ PLOT_EVERY_H = 24.0
 def base_overrides() -> list[str]:
     """The command line's overrides (``SIM_VIZ_OVERRIDES``)."""
     return list(json.loads(os.environ.get("SIM_VIZ_OVERRIDES", "[]")))
+
+
+def _extent(world) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(along the front, depth) ranges of the scenario's positions, km, rounded out to 5 km:
+    the sector and depth sliders' ranges and defaults."""
+    groups = list(world.units.values())
+    along = (min(0.0, min(g.y_from_km for g in groups)), max(g.y_to_km for g in groups))
+    deep = (min(min(g.x_km, g.rear_x_km) for g in groups) - 2.0,
+            max(g.x_km for g in groups) + 2.0)
+    return ((5 * math.floor(along[0] / 5), 5 * math.ceil(along[1] / 5)),
+            (5 * math.floor(deep[0] / 5), 5 * math.ceil(deep[1] / 5)))
 
 
 @solara.component
@@ -79,16 +91,17 @@ def Clock(battle: solara.Reactive, version: solara.Reactive) -> None:
 
 
 @solara.component
-def MapImage(battle: solara.Reactive, view: MapView, hq: str | None, sector,
+def MapImage(battle: solara.Reactive, view: MapView, hq: str | None, sector, depth,
              version: solara.Reactive) -> None:
     """The map of the battle, redrawn with every frame (``version``)."""
     b, v = battle.value, version.value
-    data = solara.use_memo(lambda: _map_png(view, b, hq, sector), [id(b), v, hq, sector])
+    data = solara.use_memo(lambda: _map_png(view, b, hq, sector, depth),
+                           [id(b), v, hq, sector, depth])
     solara.Image(data, format="png", width="100%", classes=["cf-map"])
 
 
-def _map_png(view: MapView, battle: Battle, hq, sector) -> bytes:
-    view.draw(battle, hq, sector)
+def _map_png(view: MapView, battle: Battle, hq, sector, depth) -> bytes:
+    view.draw(battle, hq, sector, depth)
     return view.png()
 
 
@@ -142,8 +155,9 @@ def Page(sidebar: bool = True) -> None:
     hq = solara.use_reactive(coalition[0] if coalition else None)
     if hq.value not in coalition:
         hq.set(coalition[0] if coalition else None)
-    extent = (0.0, float(max(m.world.units[g].y_to_km for g in m.world.units) or 1.0))
+    extent, band = _extent(m.world)
     sector = solara.use_reactive(extent)
+    depth = solara.use_reactive(band)
 
     def choose_scenario(name: str) -> None:
         scenario.set(name)
@@ -159,8 +173,9 @@ def Page(sidebar: bool = True) -> None:
             return
         errors.set([])
         battle.set(new)
-        nm = new.model
-        sector.set((0.0, float(max(nm.world.units[g].y_to_km for g in nm.world.units) or 1.0)))
+        new_extent, new_band = _extent(new.model.world)
+        sector.set(new_extent)
+        depth.set(new_band)
         version.set(version.value + 1)
 
     def step_once() -> None:
@@ -209,9 +224,11 @@ def Page(sidebar: bool = True) -> None:
             lo, hi = extent
             solara.SliderRangeFloat("sector along the front, km", value=sector, min=lo,
                                     max=hi, step=0.5)
+            solara.SliderRangeFloat("depth, km (front line at 0)", value=depth, min=band[0],
+                                    max=band[1], step=0.5)
     with solara.Columns([3, 2]):
         with solara.Column():
             Clock(battle, version)
-            MapImage(battle, view, hq.value, tuple(sector.value), version)
+            MapImage(battle, view, hq.value, tuple(sector.value), tuple(depth.value), version)
         with solara.Column():
             Plots(battle, version, playing.value)

@@ -14,7 +14,8 @@ front line, the enemy above it):
   drone fire as a star on the target (the model has no battery or operator position);
 - artillery impacts (small dots) and drone strikes (small triangles) of the last
   ``FADE_H`` hours, coloured by the firing nation;
-- the front line (``front_line_x_km``), and a sector chosen with ``y_range``.
+- the front line (``front_line_x_km``); a sector along the front chosen with
+  ``y_range`` and a band of depth with ``x_range``.
 
 The figure and its artists are made once and updated in place each frame. The still
 parts (axes, ticks, legend, front line) are rendered once per view and kept as a
@@ -138,9 +139,11 @@ class MapView:
         self.fig.legend(handles=handles, loc="center right", fontsize=7, frameon=False,
                         bbox_to_anchor=(0.995, 0.5))
 
-    def draw(self, battle: Battle, hq: str | None, y_range: tuple[float, float] | None = None
-             ) -> None:
-        """Update every artist from ``battle`` (``hq``: whose picture; None: no picture)."""
+    def draw(self, battle: Battle, hq: str | None, y_range: tuple[float, float] | None = None,
+             x_range: tuple[float, float] | None = None) -> None:
+        """Update every artist from ``battle`` (``hq``: whose picture; None: no picture;
+        ``y_range``, ``x_range``: the sector along the front and the band of depth shown,
+        km; None: all)."""
         m = battle.model
         f = m.forces
         names = list(f.nation_names)
@@ -164,7 +167,7 @@ class MapView:
         self._picture(battle, hq, palette)
         self._impacts(battle, palette)
         self._incidents(battle)
-        self._frame(battle, y_range)
+        self._frame(battle, y_range, x_range)
 
     def _picture(self, battle: Battle, hq: str | None, palette: np.ndarray) -> None:
         m = battle.model
@@ -227,9 +230,9 @@ class MapView:
         self.stars.set_offsets(np.array(stars).reshape(-1, 2))
         self.stars.set_facecolors(star_c or "none")
 
-    def _frame(self, battle: Battle, y_range: tuple[float, float] | None) -> None:
-        """Axis limits: the sector asked for (along the front), else every unit seen so
-        far; depth from every unit seen so far. Both are rounded out to 5 km and only grow,
+    def _frame(self, battle: Battle, y_range: tuple[float, float] | None,
+               x_range: tuple[float, float] | None) -> None:
+        """Axis limits: the sector and band asked for, else every unit seen so far. Both are rounded out to 5 km and only grow,
         so the still parts are re-rendered rarely."""
         m = battle.model
         f = m.forces
@@ -245,7 +248,7 @@ class MapView:
         lo_y, hi_y = (ext[0], ext[1]) if y_range is None else y_range
         pad = max(0.5, 0.01 * (hi_y - lo_y))
         self.ax.set_xlim(lo_y - pad, hi_y + pad)
-        self.ax.set_ylim(ext[2] - 1, ext[3] + 1)
+        self.ax.set_ylim(*((ext[2] - 1, ext[3] + 1) if x_range is None else x_range))
         self.front.set_ydata([front] * 2)
         day = m.time_h / 24.0
         self.title.set_text(f"{m.world.name}: t = {m.time_h:.0f} h (day {day:.1f}), "
