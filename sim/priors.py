@@ -40,6 +40,7 @@ from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic.fields import FieldInfo
 
 from sim.schema import RunConfig
 
@@ -191,30 +192,45 @@ def _unwrap(annotation: Any) -> Any:
             return annotation
 
 
-def _key_problem(data: dict[str, Any], key: str, prior: Prior) -> str | None:
-    """Why ``key`` names no number of the config, or None (module rules)."""
+def field_at(key: str, data: dict[str, Any]) -> tuple[FieldInfo, Any]:
+    """The pydantic field a dotted ``key`` of the run config names, and the type it holds
+    (``Annotated`` and ``| None`` unwrapped). ``data`` is the composed config: it resolves
+    the entries of mappings (a link's name, a nation's). Raises KeyError saying which part
+    names nothing."""
     node: Any = data
     kind: Any = RunConfig
-    path = []
+    info: FieldInfo | None = None
+    path: list[str] = []
     for part in key.split("."):
         kind = _unwrap(kind)
         if isinstance(kind, type) and issubclass(kind, BaseModel):
             if part not in kind.model_fields:
                 where = ".".join(path) or "the config"
-                return f"no such key: {where} has no field {part!r}"
-            kind = kind.model_fields[part].annotation
+                raise KeyError(f"no such key: {where} has no field {part!r}")
+            info = kind.model_fields[part]
+            kind = info.annotation
             node = node.get(part) if isinstance(node, dict) else None
         elif typing.get_origin(kind) is dict:
             entries = sorted(node) if isinstance(node, dict) else []
             if part not in entries:
-                return (f"no such key: {'.'.join(path)} has no entry {part!r} (it has "
-                        f"{', '.join(map(str, entries)) or 'none'})")
+                raise KeyError(f"no such key: {'.'.join(path)} has no entry {part!r} (it has "
+                               f"{', '.join(map(str, entries)) or 'none'})")
             kind = typing.get_args(kind)[1]
             node = node[part]
         else:
-            return f"no such key: {'.'.join(path)} is not a mapping"
+            raise KeyError(f"no such key: {'.'.join(path)} is not a mapping")
         path.append(part)
-    kind = _unwrap(kind)
+    if info is None:
+        raise KeyError("no such key: an empty key")
+    return info, _unwrap(kind)
+
+
+def _key_problem(data: dict[str, Any], key: str, prior: Prior) -> str | None:
+    """Why ``key`` names no number of the config, or None (module rules)."""
+    try:
+        _info, kind = field_at(key, data)
+    except KeyError as err:
+        return err.args[0]
     if kind not in (float, int) or kind is bool:
         return f"not a number: the field holds {getattr(kind, '__name__', kind)}"
     if kind is int and not prior.integer:

@@ -90,7 +90,7 @@ def test_the_priors_file_gives_the_tops(kursk):
 
 
 def test_a_key_that_names_nothing_is_a_key_error(kursk):
-    with pytest.raises(KeyError, match="no field 'nope'"):
+    with pytest.raises(KeyError, match="scenario has no field 'nope'"):
         controls.field_at("scenario.nope", kursk)
-    with pytest.raises(KeyError, match="no entry 'XX'"):
+    with pytest.raises(KeyError, match="scenario.links has no entry 'XX'"):
         controls.field_at("scenario.links.XX.interpreters", kursk)

@@ -26,18 +26,19 @@ Rules:
 from __future__ import annotations
 
 import math
-import typing
 from dataclasses import dataclass
 from typing import Any
 
 import annotated_types
 from omegaconf import OmegaConf
-from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from sim.cli.paths import config_dir, group_options
-from sim.priors import _unwrap
+from sim.priors import field_at
 from sim.schema import RunConfig
+
+__all__ = ["Slider", "bounds", "field_at", "interventions", "scenarios", "slider",
+           "slider_keys", "sliders"]
 
 
 @dataclass(frozen=True)
@@ -62,34 +63,6 @@ class Slider:
     high: float
     step: float
     integer: bool
-
-
-def field_at(key: str, data: dict[str, Any]) -> tuple[FieldInfo, Any]:
-    """The pydantic field a dotted ``key`` of the run config names, and its type.
-
-    ``data`` is the composed config: it resolves the entries of mappings (a link's
-    name, a nation's). Raises KeyError naming the first part that does not exist.
-    """
-    kind: Any = RunConfig
-    node: Any = data
-    info: FieldInfo | None = None
-    for part in key.split("."):
-        kind = _unwrap(kind)
-        if isinstance(kind, type) and issubclass(kind, BaseModel):
-            if part not in kind.model_fields:
-                raise KeyError(f"{key}: no field {part!r}")
-            info = kind.model_fields[part]
-            kind = info.annotation
-        elif typing.get_origin(kind) is dict:
-            if not isinstance(node, dict) or part not in node:
-                raise KeyError(f"{key}: no entry {part!r}")
-            kind = typing.get_args(kind)[1]
-        else:
-            raise KeyError(f"{key}: {part!r} is inside a number")
-        node = node.get(part) if isinstance(node, dict) else None
-    if info is None:
-        raise KeyError(key)
-    return info, _unwrap(kind)
 
 
 def bounds(info: FieldInfo) -> tuple[float | None, float | None]:
