@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 ARGS  ?=
 PYTEST_ARGS ?=
 
-.PHONY: setup run viz test lint lock validation calibrate benchmark notebooks clean
+.PHONY: setup run viz test lint lock validation calibrate benchmark notebooks lab clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || { py=$$(scripts/find_python.sh) && echo "creating $(VENV) with $$py" && $$py -m venv $(VENV); }
@@ -54,6 +54,10 @@ lock:
 	rm -rf /tmp/cf-lock && py=$$(scripts/find_python.sh) && $$py -m venv /tmp/cf-lock && \
 	/tmp/cf-lock/bin/pip install --quiet -e ".[dev,viz]" && \
 	/tmp/cf-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
+
+## open the analyst notebooks in JupyterLab (the venv's kernel)
+lab: setup
+	$(BIN)/jupyter lab experiments/notebooks/
 
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache

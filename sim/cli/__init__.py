@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_command(args: list[str]) -> int:
-    from sim.cli.validate import ConfigError, compose_config, validate_config
+    from sim.cli.validate import ConfigError, compose_config, config_failed, validate_config
 
     multirun = "-m" in args or "--multirun" in args
     flags = [a for a in args if a.startswith("-") and a not in ("-m", "--multirun")]
@@ -85,9 +85,7 @@ def run_command(args: list[str]) -> int:
         try:
             validate_config(compose_config(args))
         except ConfigError as err:
-            for line in err.lines:
-                print(f"error: {line}", file=sys.stderr)
-            return 2
+            return config_failed(err)
     # the model's imports wait for the job, after compose (sim.cli.app); a sweep's table
     # (pandas) loads only for a sweep
     from sim.cli import app

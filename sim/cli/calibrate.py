@@ -108,7 +108,7 @@ def simulator(base: dict, priors: dict):
 
 
 def calibrate_command(args: list[str]) -> int:
-    from sim.cli.validate import ConfigError
+    from sim.cli.validate import ConfigError, config_failed
     from sim.experiment import calibration as cal
 
     if "-m" in args or "--multirun" in args:
@@ -117,7 +117,7 @@ def calibrate_command(args: list[str]) -> int:
     try:
         directory, spec, priors, data = prepare(args)
     except (ConfigError, cal.CalibrationError) as err:
-        return _fail(err.lines)
+        return config_failed(err)
     base = {k: v for k, v in data.items() if k not in ("priors", "calibration", "coverage")}
     spec_path = directory / cal.SPEC_FILE
     problem = differs(spec_path, {"spec": spec.model_dump(mode="json"), "config": base,

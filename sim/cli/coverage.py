@@ -21,7 +21,7 @@ SPEC_FILE = "coverage.json"
 
 
 def coverage_command(args: list[str]) -> int:
-    from sim.cli.validate import ConfigError
+    from sim.cli.validate import ConfigError, config_failed
     from sim.experiment import calibration as cal
     from sim.experiment import coverage as cov
 
@@ -31,7 +31,7 @@ def coverage_command(args: list[str]) -> int:
         directory, spec, priors, data = prepare(args, extra_groups=("coverage",))
         check = cov.CoverageSpec.model_validate(data.get("coverage") or {})
     except (ConfigError, cal.CalibrationError) as err:
-        return _fail(err.lines)
+        return config_failed(err)
     except ValueError as err:                      # pydantic's, for the coverage key
         return _fail([f"coverage.{'.'.join(map(str, e['loc']))} = {e.get('input')!r}: "
                       f"{e['msg']}" for e in err.errors()])

@@ -41,7 +41,7 @@ def _sweep_dir(overrides: list[str], scenario: str) -> Path:
 
 
 def sensitivity_command(args: list[str]) -> int:
-    from sim.cli.validate import ConfigError, compose_config, validate_config
+    from sim.cli.validate import ConfigError, compose_config, config_failed, validate_config
     from sim.experiment import sensitivity as sa
     from sim.priors import parse_priors
 
@@ -66,9 +66,7 @@ def sensitivity_command(args: list[str]) -> int:
         sa.check_outputs(spec, list(run.scenario.nations), run.compare_to)
         problem = sa.Problem(parse_priors(run.priors))
     except (ConfigError, sa.SensitivityError) as err:
-        for line in err.lines:
-            print(f"error: {line}", file=sys.stderr)
-        return 2
+        return config_failed(err)
     sweep_dir = _sweep_dir(user, scenario)
     unit, points = sa.sobol_design(problem, spec)
     spec_path = sweep_dir / sa.SPEC_FILE

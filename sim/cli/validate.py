@@ -6,7 +6,10 @@ path, the value and the rule; the command line prints them and exits 2.
 
 from __future__ import annotations
 
+import os
 import re
+import sys
+import traceback
 from typing import Any
 
 from hydra import compose, initialize_config_dir
@@ -27,6 +30,17 @@ class ConfigError(Exception):
     def __init__(self, lines: list[str]) -> None:
         super().__init__("\n".join(lines))
         self.lines = lines
+
+
+def config_failed(err: Exception) -> int:
+    """Report a config error the CLI's way and return its exit status, 2: one line per
+    problem, ``error: KEY = VALUE: RULE`` (``err.lines``), after the traceback when
+    ``SIM_DEBUG`` is set."""
+    if os.environ.get("SIM_DEBUG", "") not in ("", "0"):
+        traceback.print_exception(err, file=sys.stderr)
+    for line in getattr(err, "lines", None) or [str(err)]:
+        print(f"error: {line}", file=sys.stderr)
+    return 2
 
 
 def format_validation_error(err: ValidationError, prefix: str = "") -> list[str]:

@@ -55,7 +55,7 @@ def _split(args: list[str]) -> tuple[list[str], int | None, str | None]:
 
 
 def viz_command(args: list[str]) -> int:
-    from sim.cli.validate import ConfigError, compose_config, validate_config
+    from sim.cli.validate import ConfigError, compose_config, config_failed, validate_config
 
     overrides, port, problem = _split(args)
     if problem:
@@ -64,9 +64,7 @@ def viz_command(args: list[str]) -> int:
     try:
         validate_config(compose_config(overrides))
     except ConfigError as err:
-        for line in err.lines:
-            print(f"error: {line}", file=sys.stderr)
-        return 2
+        return config_failed(err)
     if port is None:
         port = DEFAULT_PORT if _free(DEFAULT_PORT) else _any_port()
     elif port == 0:
