@@ -38,6 +38,7 @@ import types
 import typing
 from typing import Any, Literal
 
+import annotated_types
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.fields import FieldInfo
@@ -223,6 +224,21 @@ def field_at(key: str, data: dict[str, Any]) -> tuple[FieldInfo, Any]:
     if info is None:
         raise KeyError("no such key: an empty key")
     return info, _unwrap(kind)
+
+
+def bounds(info: FieldInfo) -> tuple[float | None, float | None]:
+    """The (lower, upper) bounds of a field from its constraints (pydantic gathers the
+    type's and the field's own in ``metadata``; ``gt``/``lt`` count as their limit;
+    None: unbounded)."""
+    low = high = None
+    for m in info.metadata:
+        if isinstance(m, (annotated_types.Ge, annotated_types.Gt)):
+            value = float(m.ge if isinstance(m, annotated_types.Ge) else m.gt)
+            low = value if low is None else max(low, value)
+        elif isinstance(m, (annotated_types.Le, annotated_types.Lt)):
+            value = float(m.le if isinstance(m, annotated_types.Le) else m.lt)
+            high = value if high is None else min(high, value)
+    return low, high
 
 
 def _key_problem(data: dict[str, Any], key: str, prior: Prior) -> str | None:

@@ -17,6 +17,7 @@ USAGE = """usage: sim run [OVERRIDES...] [-m]   run a scenario (Hydra overrides;
        sim calibrate [OVERRIDES...]    ABC-SMC posterior of the priors against the reporting
        sim coverage [OVERRIDES...]     does the calibration find a known truth? (coverage check)
        sim viz [OVERRIDES...] [--port N]  watch a battle in the browser (127.0.0.1, offline)
+       sim settings [PREFIX]           every setting: meaning, unit, range, default (also sim run --help)
        sim --version
 
 examples:
@@ -43,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         print(version("coalition-friction"))
         return 0
     cmd, rest = argv[0], argv[1:]
+    if cmd in ("-sc", "--shell-completion"):
+        return completion_command(argv)
     try:
         if cmd == "run":
             return run_command(rest)
@@ -60,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
             from sim.cli.coverage import coverage_command
 
             return coverage_command(rest)
+        if cmd == "settings":
+            from sim.cli.settings import settings_command
+
+            return settings_command(rest)
         if cmd == "viz":
             from sim.cli.viz import viz_command
 
@@ -76,8 +83,55 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
+#: the commands, for shell completion; those after "run" take the same overrides
+COMMANDS = ("run", "report", "sensitivity", "calibrate", "coverage", "viz")
+OVERRIDE_COMMANDS = ("run", "sensitivity", "calibrate", "coverage", "viz")
+
+
+def completion_command(args: list[str]) -> int:
+    """``sim -sc query=SHELL``, what the hook ``sim run -sc install=bash`` installs calls:
+    complete the command word, then hand a command's overrides to Hydra's completion with
+    the command word taken out of the line (Hydra completes ``PROGRAM OVERRIDES``)."""
+    if not any(a.startswith("query=") for a in args):
+        print("error: shell completion: install the hook with `sim run -sc install=bash` "
+              "(or zsh, fish)", file=sys.stderr)
+        return 2
+    line = os.environ.get("COMP_LINE", "")
+    words = line.split()
+    if len(words) <= 1 or (len(words) == 2 and not line.endswith(" ")):
+        print(" ".join(c for c in COMMANDS if len(words) < 2 or c.startswith(words[1])))
+        return 0
+    cmd = words[1]
+    if cmd not in OVERRIDE_COMMANDS:
+        return 0
+    at = line.index(cmd, len(words[0]))
+    stripped = line[:at] + line[at + len(cmd):].lstrip(" ")
+    point = int(os.environ.get("COMP_POINT", len(line)))
+    os.environ["COMP_LINE"] = stripped
+    os.environ["COMP_POINT"] = str(max(0, point - (len(line) - len(stripped))))
+    from sim.cli import app
+
+    try:
+        app.launch(args)
+    except SystemExit as done:
+        return int(done.code or 0)
+    return 0
+
+
+RUN_HELP = """usage: sim run [OVERRIDES...] [-m]
+Runs a scenario. OVERRIDES are KEY=VALUE (any setting below) or GROUP=NAME (a config
+group: scenario, intervention, ...); -m sweeps comma-separated values. Hydra's own
+options: sim run --hydra-help. A bad setting exits 2 naming the key, value and rule."""
+
+
 def run_command(args: list[str]) -> int:
     from sim.cli.validate import ConfigError, compose_config, config_failed, validate_config
+
+    if "--help" in args or "-h" in args:
+        from sim.cli.settings import lines
+
+        print(RUN_HELP + "\n\n" + "\n".join(lines()))
+        return 0
 
     multirun = "-m" in args or "--multirun" in args
     flags = [a for a in args if a.startswith("-") and a not in ("-m", "--multirun")]

@@ -66,7 +66,7 @@ def format_validation_error(err: ValidationError, prefix: str = "") -> list[str]
 def _hydra_error(exc: Exception, overrides: list[str]) -> list[str]:
     text = str(exc).strip()
     if isinstance(exc, MissingConfigException):
-        m = re.search(r"Could not find '([^/']+)/([^']+)'", text)
+        m = re.search(r"Could not find '([^/']+)/([^']*)'", text)
         if m:
             group, value = m.group(1), m.group(2)
             return [f"{group} = {value!r}: no such option; available: "

@@ -29,12 +29,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import annotated_types
 from omegaconf import OmegaConf
-from pydantic.fields import FieldInfo
 
 from sim.cli.paths import config_dir, group_options
-from sim.priors import field_at
+from sim.priors import bounds, field_at
 from sim.schema import RunConfig
 
 __all__ = ["Slider", "bounds", "field_at", "interventions", "scenarios", "slider",
@@ -63,21 +61,6 @@ class Slider:
     high: float
     step: float
     integer: bool
-
-
-def bounds(info: FieldInfo) -> tuple[float | None, float | None]:
-    """The (lower, upper) bounds of a field from its constraints (pydantic gathers the
-    type's and the field's own in ``metadata``; ``gt``/``lt`` count as their limit;
-    None: unbounded)."""
-    low = high = None
-    for m in info.metadata:
-        if isinstance(m, (annotated_types.Ge, annotated_types.Gt)):
-            value = float(m.ge if isinstance(m, annotated_types.Ge) else m.gt)
-            low = value if low is None else max(low, value)
-        elif isinstance(m, (annotated_types.Le, annotated_types.Lt)):
-            value = float(m.le if isinstance(m, annotated_types.Le) else m.lt)
-            high = value if high is None else min(high, value)
-    return low, high
 
 
 def _get(data: dict[str, Any], key: str) -> Any:
