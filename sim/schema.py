@@ -35,9 +35,42 @@ PARTS: tuple[str, ...] = ("perfect_reports", "no_language_barrier", "instant_che
 
 
 class Strict(BaseModel):
-    """Base for every config block: unknown keys are errors, values are checked on assignment."""
+    """Base for every config block: unknown keys are errors, values are checked on
+    assignment, numbers are finite (NaN and infinities are refused everywhere), and a
+    yes/no is not a number (``count=false`` is refused, not read as 0)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False,
+                              allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_yes_no_numbers(cls, data: object) -> object:
+        if isinstance(data, dict):
+            for name, value in data.items():
+                info = cls.model_fields.get(name)
+                if isinstance(value, bool) and info is not None \
+                        and _number_type(info.annotation):
+                    raise ValueError(f"{name}: {value!r} is a yes/no, not a number; give a "
+                                     f"number")
+        return data
+
+
+def _number_type(annotation: object) -> bool:
+    """The annotation holds an int or a float (possibly optional or constrained)."""
+    import types
+    import typing
+
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(args) != 1:
+                return False
+            annotation = args[0]
+        else:
+            return annotation in (int, float)
 
 
 class RulesOfEngagement(Strict):
@@ -600,6 +633,9 @@ class Scenario(Strict):
         if sides != {"coalition", "enemy"}:
             raise ValueError(f"nations: need at least one coalition and one enemy nation, "
                              f"got sides {sorted(sides)}")
+        if self.dt_h > self.horizon_h:
+            raise ValueError(f"dt_h: {self.dt_h:g} must be <= horizon_h {self.horizon_h:g} "
+                             "(at least one step before the horizon)")
         return self
 
     def _laydowns(self) -> None:
@@ -761,3 +797,16 @@ class RunConfig(Strict):
     design_point: int | None = Field(
         None, ge=0, description="index of the design point whose factor values this run takes "
         "(sweep it: design_point=range(N))")
+
+    @model_validator(mode="after")
+    def _both_sides_fight(self) -> RunConfig:
+        """A run needs a unit on each side (a scenario alone may hold one side: tests of
+        single mechanisms build such)."""
+        sc = self.scenario
+        for side in ("coalition", "enemy"):
+            if not any(g.count > 0 and sc.nations[g.nation].side == side
+                       for g in sc.units.values()):
+                raise ValueError(f"scenario.units: no {side} unit (a group with count >= 1 "
+                                 f"of a {side} nation{'; the map is empty' if not sc.units else ''}"
+                                 "); both sides need one to fight")
+        return self

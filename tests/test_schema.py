@@ -212,8 +212,9 @@ def _below(kind: type | None, bounds: dict[str, float]):
     if kind is int:
         top = int(low) - 1 if "ge" in bounds else int(low)
         return st.integers(max_value=min(top, -1))
+    # -inf is refused as not finite (its own test below), not as below the bound
     return st.floats(max_value=min(low, 0.0), exclude_max="gt" in bounds or low >= 0,
-                     allow_nan=False)
+                     allow_nan=False, allow_infinity=False)
 
 
 @pytest.mark.parametrize("path, kind, bounds", LOWER_BOUNDED, ids=[p for p, _, _ in LOWER_BOUNDED])
@@ -223,6 +224,59 @@ def test_negative_strengths_counts_and_amounts_are_rejected(path, kind, bounds, 
     value = data.draw(_below(kind, bounds))
     line = line_for(config_error(set_path(base(), path, value)), path)
     assert "greater than" in line
+
+
+FLOATS = sorted(p for p, t, _ in FIELDS if t is float)
+
+
+def test_the_float_fields_are_found():
+    for path in ("scenario.units.kp.x_km", "scenario.front_line_x_km", "scenario.horizon_h",
+                 "scenario.units.kp.lethality", "scenario.links.RU_KP.interpreters"):
+        assert path in FLOATS
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf], ids=["nan", "inf", "-inf"])
+@pytest.mark.parametrize("path", FLOATS)
+def test_no_float_field_takes_a_non_finite_number(path, value):
+    line = line_for(config_error(set_path(base(), path, value)), path)
+    assert "finite number" in line and repr(value) in line
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf])
+def test_dict_valued_numbers_are_finite_too(value):
+    data = base()
+    data["scenario"]["units"]["kp"]["weapons"] = {"ak": value}
+    data["scenario"]["nations"]["KP"]["languages"]["korean"] = value
+    lines = config_error(data)
+    assert any("scenario.units.kp.weapons.ak" in ln and "finite" in ln for ln in lines)
+
+
+@pytest.mark.parametrize("path", ["scenario.units.kp.count", "replications", "seed",
+                                  "scenario.horizon_h", "scenario.links.RU_KP.interpreters"])
+def test_a_yes_no_is_not_a_number(path):
+    line = line_for(config_error(set_path(base(), path, False)), path)
+    assert "is a yes/no, not a number" in line
+
+
+def test_the_step_fits_in_the_horizon():
+    data = set_path(base(), "scenario.dt_h", 100000.0)
+    line = line_for(config_error(data), "scenario.dt_h")
+    assert "must be <= horizon_h 2880" in line
+    data = set_path(set_path(base(), "scenario.dt_h", 48.0), "scenario.horizon_h", 48.0)
+    validate_config(data)                    # one step exactly to the horizon is fine
+
+
+@pytest.mark.parametrize("side", ["coalition", "enemy"])
+def test_each_side_needs_a_unit_to_fight(side):
+    data = base()
+    for grp in data["scenario"]["units"].values():
+        if data["scenario"]["nations"][grp["nation"]]["side"] == side:
+            grp["count"] = 0
+            grp.pop("waves", None)
+    line = line_for(config_error(data), "scenario.units")
+    assert f"no {side} unit" in line
+    data["scenario"]["units"] = {}
+    assert any("scenario.units" in ln for ln in config_error(data))
 
 
 @pytest.mark.parametrize("path, kind, bounds", UPPER_BOUNDED, ids=[p for p, _, _ in UPPER_BOUNDED])
