@@ -76,7 +76,7 @@ def build_summary(reps: pd.DataFrame, *, scenario: str, intervention: str, seed:
         }
     if decomposition is not None:
         out["decomposition"] = decomp.summarise(reps, decomposition, METRICS,
-                                                  {m: bounds(m) for m in METRICS})
+                                                  ranges={m: bounds(m) for m in METRICS})
     if "posterior.particle" in reps:
         out["uncertainty"] = {
             "parameters": "posterior", "intervals": posterior.INTERVALS,
