@@ -27,7 +27,7 @@ def _num(x: float, signed: bool = False) -> str:
         return f"{x:{sign},.0f}"
     if abs(x) >= 10 or x == 0:
         return f"{x:{sign}.1f}"
-    return f"{x:{sign}.2g}" if abs(x) < 1 else f"{x:{sign}.2f}"
+    return f"{x:{sign}#.2g}" if abs(x) < 1 else f"{x:{sign}.2f}"
 
 
 def _value(metric: str, x: float, signed: bool = False) -> str:
