@@ -183,6 +183,8 @@ def test_a_value_outside_its_range_is_an_error():
         interval([0.5, 1.5], SHARE)
     with pytest.raises(ValueError, match="outside"):
         interval([-1.0, 2.0], COUNT)
+    # rounding is not an error: 0.3 - 0.1 - 0.2 h is a duration of 0
+    assert interval([0.3 - 0.1 - 0.2, 1.0], COUNT)["ci95_low"] > 0
 
 
 @pytest.mark.parametrize(("name", "draw", "truth", "n", "bounds"), [

@@ -61,14 +61,18 @@ def interval(values: Sequence[float], bounds: Bounds = REAL) -> dict[str, float 
         ``ci95_method`` (one of :data:`METHODS`).
 
     Raises:
-        ValueError: a value lies outside ``bounds``.
+        ValueError: a value lies outside ``bounds`` by more than rounding (1e-9 of the
+            largest value; within that it is taken as the bound).
     """
     x = np.asarray(values, dtype=float)
     n = x.size
     lo, hi = bounds
-    if n and (x.min() < lo or x.max() > hi):
-        raise ValueError(f"values outside their range [{lo}, {hi}]: "
-                         f"min {x.min()!r}, max {x.max()!r}")
+    if n:
+        slack = 1e-9 * max(1.0, float(np.abs(x).max()))   # rounding (a duration of -1e-17 h)
+        if x.min() < lo - slack or x.max() > hi + slack:
+            raise ValueError(f"values outside their range [{lo}, {hi}]: "
+                             f"min {x.min()!r}, max {x.max()!r}")
+        x = np.clip(x, lo, hi)
     mean = float(x.mean()) if n else 0.0
     std = float(x.std(ddof=1)) if n > 1 else 0.0
     if n < 2 or std == 0.0 or not lo < mean < hi:
