@@ -111,8 +111,10 @@ def report(summary: dict, out_dir: Path, horizon_h: float) -> str:
         lines.append(f"    {str(c):<{cw}}  {_num(v):>7} incidents  ({share})")
     comp = summary.get("comparison")
     if comp is not None:
+        what = ("on the same seed, no interval (1 replication)" if n < 2
+                else f"on the same {n} seeds, mean [95% CI]")
         lines.append(f"  paired effect, {summary['intervention']} minus "
-                     f"{comp['counterfactual']} on the same {n} seeds, mean [95% CI]:")
+                     f"{comp['counterfactual']} {what}:")
         for k in METRICS:
             label, unit = LABELS[k]
             d = comp["metrics"][k]
