@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -40,6 +41,7 @@ from conftest import (
 
 from sim.build import build_world
 from sim.cli.validate import ConfigError, compose_config, validate_config
+from sim.experiment.metrics import SHARES
 from sim.schema import RunConfig
 
 # (override, the key its error line must name, the value it must show)
@@ -154,13 +156,50 @@ def test_report_on_a_directory_that_is_no_run_exits_2(tmp_path):
 
 # ---- a good tiny run ---------------------------------------------------------------------------
 
-def test_good_run_exits_0_with_a_one_line_summary(tiny_run):
+def test_good_run_exits_0_with_a_one_line_summary_then_the_answer(tiny_run):
+    """The first line is the run in one line (ending with its directory); the indented lines
+    under it say what a replication is, every metric with its unit, the causes
+    (sim/cli/lines.py)."""
     assert tiny_run["rc"] == 0, tiny_run["stderr"]
     assert "Traceback" not in tiny_run["stderr"]
     lines = [ln for ln in tiny_run["stdout"].splitlines() if ln.strip()]
-    assert len(lines) == 1, tiny_run["stdout"]
     assert lines[0].endswith(str(tiny_run["dir"]))
     assert "kursk_2024" in lines[0]
+    assert all(ln.startswith("  ") for ln in lines[1:]), tiny_run["stdout"]
+    text = tiny_run["stdout"]
+    assert ("per 2-day campaign, mean [95% CI] over 2 replications; casualties = killed + "
+            "wounded") in text
+    assert re.search(r"friendly-fire incidents +[\d.]+ .*incidents", text), text
+    assert re.search(r"fratricide share +[\d.]+% .*of coalition casualties", text), text
+    assert "incidents by cause" in text
+    for cause in CAUSES:
+        assert re.search(rf"^    {cause} +[\d.]+ incidents", text, re.M), (cause, text)
+    assert "paired effect" not in text
+
+
+def test_compare_to_prints_the_paired_effect_and_one_replication_says_no_interval(tmp_path):
+    """compare_to=perfect_comms: the effect of every metric, with its unit, is printed; with
+    one replication every value says there is no interval, and the summary marks it."""
+    (rc, out, err), (rc1, out1, err1) = run_sim_many([
+        ([*TINY, "seed=3", "compare_to=perfect_comms", f"hydra.run.dir={tmp_path / 'cmp'}"],
+         tmp_path),
+        ([*TINY, "seed=3", "replications=1", f"hydra.run.dir={tmp_path / 'one'}"], tmp_path)])
+    assert rc == 0, err
+    assert "paired effect, none minus perfect_comms on the same 2 seeds, mean [95% CI]:" in out
+    summary = json.loads((tmp_path / "cmp" / "summary.json").read_text())
+    effect = summary["comparison"]["metrics"]
+    assert re.search(r"^    friendly-fire casualties +[+-][\d.]+.* coalition killed \+ wounded",
+                     out, re.M), out
+    assert re.search(r"^    fratricide share +[+-][\d.]+.* percentage points of coalition "
+                     r"casualties", out, re.M), out
+    assert all(effect[m]["ci95_method"] in ("t", "logit_t", "none") for m in METRICS)
+    assert rc1 == 0, err1
+    first = out1.splitlines()[0]
+    assert first.endswith(f", no interval (1 replication) -> {tmp_path / 'one'}"), first
+    assert "per 2-day campaign, one replication, no interval (1 replication)" in out1
+    assert "[" not in out1.split("\n", 1)[1], out1          # no interval printed anywhere
+    one = json.loads((tmp_path / "one" / "summary.json").read_text())
+    assert {one["metrics"][m]["ci95_method"] for m in METRICS} == {"none"}
 
 
 def test_good_run_dir_passes_the_shared_checker(tiny_run):
@@ -247,6 +286,7 @@ def test_sweep_with_a_failing_point_records_it_and_exits_nonzero(tmp_path):
         s = summary["metrics"][m]
         assert s["std"] == 0.0
         assert s["ci95_low"] == s["mean"] == s["ci95_high"]
+        assert s["ci95_method"] == "none"
 
 
 def test_sweep_with_an_unknown_group_option_records_the_point_and_runs_the_others(tmp_path):
@@ -303,6 +343,10 @@ def check_run_dir(d: Path) -> None:
         assert all(_number(st[k]) for k in STATS), (m, st)
         assert st["std"] >= 0
         assert st["ci95_low"] <= st["mean"] + 1e-9 <= st["ci95_high"] + 2e-9, (m, st)
+        # within the metric's range: a count >= 0, a share in [0, 1]
+        assert st["ci95_low"] >= 0 and (m not in SHARES or st["ci95_high"] <= 1), (m, st)
+        assert st["ci95_method"] in ("log_t", "logit_t", "none"), (m, st)
+        assert (st["ci95_method"] == "none") == (st["std"] == 0), (m, st)
     assert set(s["by_cause"]) == set(CAUSES)
     assert all(_number(v) and v >= 0 for v in s["by_cause"].values())
     assert set(s["by_nation"]) == set(scenario.nations)

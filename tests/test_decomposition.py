@@ -143,7 +143,8 @@ def test_the_summary_splits_the_paired_effect_into_parts():
     out = decomp.summarise(base, tables, METRICS)
     assert out["parts"] == list(PARTS)
     m = out["metrics"]["friendly_fire_incidents"]
-    assert m["effect"] == paired_difference(values[frozenset()], values[frozenset(PARTS)])
+    assert m["effect"] == paired_difference(values[frozenset()], values[frozenset(PARTS)],
+                                            method=True)
     phi = decomp.shapley({s: np.array(v) for s, v in values.items()})
     for p in PARTS:
         assert m["shapley"][p]["mean_diff"] == pytest.approx(phi[p].mean())
@@ -153,7 +154,22 @@ def test_the_summary_splits_the_paired_effect_into_parts():
     assert m["combinations"] == {decomp.label([p for p in PARTS if p in s]): np.mean(v)
                                  for s, v in values.items()}
     assert out["metrics"]["total_casualties"]["effect"] == {"mean_diff": 0.0, "ci95_low": 0.0,
-                                                            "ci95_high": 0.0}
+                                                            "ci95_high": 0.0,
+                                                            "ci95_method": "none"}
+
+
+def test_a_share_s_effect_and_parts_stay_within_minus_one_and_one():
+    """With the metrics' ranges (as summary.json passes them), a share's effect and Shapley
+    values get intervals inside [-1, 1], the range of a difference of shares."""
+    rng = np.random.default_rng(8)
+    values = {frozenset(s): list(rng.beta(0.5, 0.5, 3)) for s in decomp.subsets()}
+    tables = _tables(values)
+    out = decomp.summarise(tables.pop("none"), tables, METRICS,
+                           ranges={m: (0.0, 1.0) for m in METRICS})
+    m = out["metrics"]["friendly_fire_incidents"]               # the one _tables fills
+    for cell in (m["effect"], *m["shapley"].values()):
+        assert -1 <= cell["ci95_low"] <= cell["mean_diff"] <= cell["ci95_high"] <= 1, cell
+        assert cell["ci95_method"] == "logit_t"
 
 
 def test_one_replication_gives_intervals_of_zero_width_and_no_nan():
@@ -163,6 +179,7 @@ def test_one_replication_gives_intervals_of_zero_width_and_no_nan():
     for cell in (out["metrics"]["friendly_fire_incidents"]["effect"],
                  *out["metrics"]["friendly_fire_incidents"]["shapley"].values()):
         assert cell["ci95_low"] == cell["mean_diff"] == cell["ci95_high"]
+        assert cell["ci95_method"] == "none"
         assert not math.isnan(cell["mean_diff"])
 
 

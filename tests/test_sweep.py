@@ -21,7 +21,7 @@ from conftest import SIM, TINY, run_sim
 from omegaconf import OmegaConf
 
 from sim.cli.job import is_complete, run_job
-from sim.cli.sweep import SweepProgress, planned_jobs
+from sim.cli.sweep import SweepProgress, planned_jobs, point_name
 from sim.cli.validate import compose_config
 from sim.experiment.metrics import METRICS
 from sim.experiment.sweep import (
@@ -163,6 +163,18 @@ def test_no_figure_when_nothing_is_ok(tmp_path):
 
 # ---- planning and progress --------------------------------------------------------------------
 
+def test_a_point_is_named_by_the_overrides_that_vary_across_the_sweep(tmp_path):
+    write_plan(tmp_path, [["seed=3", "replications=2", "scenario.x=0.5", "intervention=none"],
+                          ["seed=3", "replications=2", "scenario.x=0.9", "intervention=none"],
+                          ["seed=3", "replications=2", "scenario.x=0.5", "intervention=iff"]])
+    task = ["seed=3", "replications=2", "scenario.x=0.9", "intervention=none", "workers=2",
+            "hydra.launcher.n_jobs=2"]
+    assert point_name(task, tmp_path) == "scenario.x=0.9,intervention=none"
+    # no plan (another sweeper), or nothing varies: all the point's own overrides
+    assert point_name(task, tmp_path / "elsewhere") == (
+        "seed=3,replications=2,scenario.x=0.9,intervention=none")
+
+
 def test_planned_jobs_expand_like_the_basic_sweeper():
     cfg = OmegaConf.create({"hydra": {
         "sweeper": {"_target_": "hydra._internal.core_plugins.basic_sweeper.BasicSweeper",
@@ -253,6 +265,8 @@ def test_sweep_with_a_failing_point_goes_on_resumes_and_reports(tmp_path):
     assert rc == 1, err[-2000:]
     assert "Traceback" not in err
     assert "sweep: 1 of 2 points ok, 1 not ok" in out
+    # the point's line names it by what varies across the sweep (not "kursk_2024/none x2")
+    assert f"point {DELIVERY}=0.5: kursk_2024/none x2: friendly-fire incidents" in out, out
     assert (f"failed point {DELIVERY}=1.5: [failed] {DELIVERY} = 1.5: Input should be less "
             "than or equal to 1") in err
     assert f"1 sweep point(s) failed: {DELIVERY}=1.5" in err
@@ -268,7 +282,7 @@ def test_sweep_with_a_failing_point_goes_on_resumes_and_reports(tmp_path):
     # resume: the same command into the same directory skips the complete point
     rc, out, err = run_sim(args, tmp_path)
     assert rc == 1
-    assert "(already complete)" in out
+    assert f"(already complete) point {DELIVERY}=0.5: kursk_2024/none x2:" in out, out
     assert (good / "summary.json").stat().st_mtime_ns == stamp
     pd.testing.assert_frame_equal(pd.read_parquet(sweep / "sweep.parquet"), table)
 
@@ -304,7 +318,7 @@ def test_sweeper_plugin_records_uncomposable_points_and_shortens_long_names(tmp_
     # resume: nothing is launched again; the failed point is still failed
     rc, out, err = run_sim(args, tmp_path)
     assert rc == 1
-    assert "(already complete) kursk_2024/interpreters_x2" in out
+    assert "(already complete) point intervention=interpreters_x2: kursk_2024/interpreters_x2" in out
     assert "Launching" not in out + err
     assert sorted(p.name for p in sweep.iterdir() if p.is_dir() and p.name[0] != ".") \
         == sorted(names)

@@ -39,7 +39,18 @@
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from _shared import SMALL, WORKERS, api, by_scale, describe, overrides, scale_note
+from _shared import (
+    COUNT,
+    SHARE,
+    SMALL,
+    WORKERS,
+    api,
+    by_scale,
+    ci_text,
+    describe,
+    overrides,
+    scale_note,
+)
 from IPython.display import Markdown, display
 from matplotlib.colors import LogNorm
 
@@ -79,8 +90,8 @@ ts = ts.assign(casualties=ts["killed"] + ts["wounded"], day=ts["time_h"] / 24)
 
 
 def band(frame: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Mean and 95% CI of ``column`` over replications at each recorded day."""
-    rows = [{"day": day, **describe(g[column].to_numpy())}
+    """Mean and 95% CI of ``column`` (a count, >= 0) over replications at each recorded day."""
+    rows = [{"day": day, **describe(g[column].to_numpy(), COUNT)}
             for day, g in frame.groupby("day", sort=True)]
     return pd.DataFrame(rows)
 
@@ -176,7 +187,7 @@ counts = (inc.groupby(["replication", "cause", "fire"]).size()
           .reindex(pd.MultiIndex.from_product([reps["replication"], CAUSES, FIRES],
                                               names=["replication", "cause", "fire"]),
                    fill_value=0))
-per_cause = pd.DataFrame([{"cause": c, "fire": f, **describe(counts.xs((c, f), level=[1, 2]))}
+per_cause = pd.DataFrame([{"cause": c, "fire": f, **describe(counts.xs((c, f), level=[1, 2]), COUNT)}
                           for c in CAUSES for f in FIRES])
 
 fig, ax = plt.subplots(figsize=(8, 3.8))
@@ -186,7 +197,8 @@ for f, colour in zip(FIRES, ["tab:red", "tab:orange"], strict=True):
     d = per_cause[per_cause["fire"] == f].set_index("cause").loc[CAUSES]
     ax.bar(x, d["mean"], bottom=bottom, color=colour, label=f"{f} fire")
     bottom += d["mean"].to_numpy()
-tot_rows = [describe(counts.xs(c, level=1).groupby(level=0).sum().to_numpy()) for c in CAUSES]
+tot_rows = [describe(counts.xs(c, level=1).groupby(level=0).sum().to_numpy(), COUNT)
+            for c in CAUSES]
 ax.errorbar(x, [t["mean"] for t in tot_rows],
             yerr=[[t["mean"] - t["ci95_low"] for t in tot_rows],
                   [t["ci95_high"] - t["mean"] for t in tot_rows]],
@@ -199,8 +211,7 @@ fig.tight_layout()
 plt.show()
 
 share = res.summary["metrics"]["miscommunication_share"]
-print(f"Share of incidents with a communication cause: {share['mean']:.1%} "
-      f"[{share['ci95_low']:.1%}, {share['ci95_high']:.1%}]")
+print(f"Share of incidents with a communication cause: {ci_text(share)}")
 
 # %% [markdown]
 # ### By the shooter's weapon
@@ -221,7 +232,7 @@ by_weapon = (inc.assign(casualties=inc["killed"] + inc["wounded"])
                       fill_value=0))
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
 for ax, column in zip(axes, ["incidents", "casualties"], strict=True):
-    rows = [describe(by_weapon.xs(wpn, level=1)[column].to_numpy()) for wpn in weapons]
+    rows = [describe(by_weapon.xs(wpn, level=1)[column].to_numpy(), COUNT) for wpn in weapons]
     ax.barh(weapons, [r["mean"] for r in rows], color="tab:red",
             xerr=[[r["mean"] - r["ci95_low"] for r in rows],
                   [r["ci95_high"] - r["mean"] for r in rows]], capsize=3)
@@ -292,15 +303,16 @@ n = reps  # one row per replication
 
 
 def pct(d: dict) -> str:
-    return f"{d['mean']:.1%} [{d['ci95_low']:.1%}, {d['ci95_high']:.1%}]"
+    return ci_text(d, ".1%")
 
 
 def num(d: dict, f: str = ".0f") -> str:
-    return f"{d['mean']:{f}} [{d['ci95_low']:{f}}, {d['ci95_high']:{f}}]"
+    return ci_text(d, f)
 
 
-kp_loss = describe((n["nation.KP.killed"] + n["nation.KP.wounded"]) / n["nation.KP.initial"])
-wpk = describe(n["nation.KP.wounded"] / n["nation.KP.killed"].clip(lower=1))
+kp_loss = describe((n["nation.KP.killed"] + n["nation.KP.wounded"]) / n["nation.KP.initial"],
+                   SHARE)
+wpk = describe(n["nation.KP.wounded"] / n["nation.KP.killed"].clip(lower=1), COUNT)
 per_rep = inc.groupby("replication")
 kp_on_ru = per_rep.apply(lambda g: int(((g.shooter_nation == "KP")
                                         & (g.target_nation == "RU")).sum()))
@@ -317,12 +329,12 @@ rows = [
     ("KP killed + wounded, share of initial force", "30-40% (~4,000 of ~12,000)",
      pct(kp_loss), 0.30 <= kp_loss["mean"] <= 0.40),
     ("KP wounded per killed", "3 to 9", num(wpk, ".1f"), 3 <= wpk["mean"] <= 9),
-    ("KP fire on RU units: incidents per campaign", "exists (>= 1)", num(describe(kp_on_ru)),
+    ("KP fire on RU units: incidents per campaign", "exists (>= 1)", num(describe(kp_on_ru, COUNT)),
      bool((kp_on_ru > 0).all())),
     ("... replications with at least one", "-", f"{int((kp_on_ru > 0).sum())} of {len(n)}",
      None),
     ("KP fire on the Akhmat unit: incidents per campaign", "exists (one named incident)",
-     num(describe(kp_on_ak_n), ".1f"), bool((kp_on_ak_n > 0).all())),
+     num(describe(kp_on_ak_n, COUNT), ".1f"), bool((kp_on_ak_n > 0).all())),
     ("... worst single KP-on-Akhmat incident, killed + wounded", "8 killed",
      "-" if worst is None else f"{int(worst.killed)} killed, {int(worst.wounded)} wounded",
      None),

@@ -125,6 +125,8 @@ def fmt(mean: float, lo: float, hi: float, f: str = ".0f") -> str:
     def g(v: float) -> str:
         text = f"{v:{f}}"
         return text[1:] if text.startswith("-") and float(text) == 0 else text
+    if lo == hi:  # every paired replication alike (or one): sim.experiment.stats gives none
+        return f"{g(mean)} (no interval)"
     return f"{g(mean)} [{g(lo)}, {g(hi)}]"
 
 

@@ -27,10 +27,10 @@ import matplotlib as mpl
 warnings.filterwarnings("ignore", message="IProgress not found")
 
 from sim import api  # noqa: E402
-from sim.experiment.stats import describe, paired_difference  # noqa: E402
+from sim.experiment.stats import COUNT, SHARE, describe, paired_difference  # noqa: E402
 
-__all__ = ["SCALE", "SMALL", "SEED", "WORKERS", "api", "by_scale", "describe", "overrides",
-           "paired_difference", "run_many", "scale_note"]
+__all__ = ["COUNT", "SCALE", "SHARE", "SMALL", "SEED", "WORKERS", "api", "by_scale", "ci_text",
+           "describe", "overrides", "paired_difference", "run_many", "scale_note"]
 
 SCALE: str = os.environ.get("SIM_NOTEBOOK_SCALE", "full").strip().lower()
 if SCALE not in ("small", "full"):
@@ -96,3 +96,11 @@ def run_many(points: Sequence[Sequence[str]]) -> list[api.Results]:
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
             raise
+
+
+def ci_text(d: dict, f: str = ".1%") -> str:
+    """``mean [low, high]`` of a :func:`describe` result in format ``f``, or ``mean (no
+    interval)`` where there is none (one replication, or all alike)."""
+    if d["ci95_low"] == d["ci95_high"]:
+        return f"{d['mean']:{f}} (no interval)"
+    return f"{d['mean']:{f}} [{d['ci95_low']:{f}}, {d['ci95_high']:{f}}]"

@@ -32,11 +32,17 @@ def launch(args: list[str]) -> None:
         out_dir = Path(hc.runtime.output_dir)
         multirun = hc.mode == RunMode.MULTIRUN
         data = OmegaConf.to_container(cfg, resolve=True)
-        record = run_job(data, out_dir, debug=debug_enabled(), resume=multirun)
+        point = None
+        if multirun:
+            from sim.cli.sweep import point_name
+
+            point = point_name(list(hc.overrides.task), Path(hc.sweep.dir))
+        record = run_job(data, out_dir, debug=debug_enabled(), resume=multirun, point=point)
         if not multirun:
             JOB_RECORDS.append(record)
         if record["status"] == "ok":
-            print(("(already complete) " if record.get("skipped") else "") + record["one_line"])
+            print(("(already complete) " if record.get("skipped") else "")
+                  + record.get("report", record["one_line"]), flush=True)
         else:
             print(f"error: {record['error']}", file=sys.stderr)
         return record

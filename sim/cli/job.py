@@ -24,6 +24,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from sim.cli import lines
 from sim.cli.validate import ConfigError, validate_config
 from sim.experiment.atomic import write_json
 from sim.experiment.design import DesignError, resolve_design
@@ -47,7 +48,7 @@ def config_hash(data: dict[str, Any]) -> str:
 
 
 def run_job(data: dict[str, Any], out_dir: Path, *, debug: bool = False,
-            resume: bool = False) -> dict[str, Any]:
+            resume: bool = False, point: str | None = None) -> dict[str, Any]:
     """Validate ``data``, run it, write ``out_dir``; return a status record.
 
     Args:
@@ -55,6 +56,13 @@ def run_job(data: dict[str, Any], out_dir: Path, *, debug: bool = False,
         out_dir: the run directory.
         debug: re-raise runtime errors instead of recording them.
         resume: a sweep point: keep ``status.json`` and skip a point already done.
+        point: a sweep point's name (the overrides that vary across the sweep), which its
+            line starts with; a design point's values are added to it.
+
+    Returns:
+        ``status``, ``error``, ``config_hash``, and when ok ``one_line`` (what a sweep
+        prints for the point) and ``report`` (what a single run prints;
+        :mod:`sim.cli.lines`).
     """
     out_dir = Path(out_dir)
     status_path = out_dir / STATUS_FILE
@@ -78,7 +86,12 @@ def run_job(data: dict[str, Any], out_dir: Path, *, debug: bool = False,
         start = time.perf_counter()
         exp = run_experiment(cfg, show_progress=_progress(cfg.progress, resume))
         summary = write_run(exp, out_dir, time.perf_counter() - start)
-        record.update(status="ok", one_line=one_line(summary, out_dir))
+        if resume:
+            record.update(status="ok", one_line=lines.one_line(
+                summary, out_dir, _point_name(point, parameters)))
+        else:
+            record.update(status="ok", one_line=lines.one_line(summary, out_dir),
+                          report=lines.report(summary, out_dir, cfg.scenario.horizon_h))
     except (ConfigError, DesignError) as err:
         record["error"] = "; ".join(err.lines)
         record["kind"] = "config"
@@ -120,17 +133,11 @@ def is_complete(status_path: Path, digest: str) -> bool:
             and (status_path.parent / "summary.json").is_file())
 
 
-def one_line(summary: dict, out_dir: Path) -> str:
-    """A one-line result: incidents, fratricide share, casualties, where the files are."""
-    m = summary["metrics"]
-
-    def ci(name: str, pct: bool = False) -> str:
-        k = 100.0 if pct else 1.0
-        unit = "%" if pct else ""
-        return (f"{m[name]['mean'] * k:.1f}{unit} "
-                f"[{m[name]['ci95_low'] * k:.1f}, {m[name]['ci95_high'] * k:.1f}]")
-
-    return (f"{summary['scenario']}/{summary['intervention']} x{summary['replications']}: "
-            f"friendly-fire incidents {ci('friendly_fire_incidents')}, "
-            f"fratricide share {ci('fratricide_share', True)}, "
-            f"coalition casualties {ci('total_casualties')} -> {out_dir}")
+def _point_name(point: str | None, parameters: dict[str, Any] | None) -> str:
+    """A sweep point's name: its varying overrides, then a design point's values."""
+    name = point or ""
+    if parameters:
+        values = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                           for k, v in parameters.items())
+        name = f"{name} ({values})" if name else values
+    return name or "(no varying override)"

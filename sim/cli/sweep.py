@@ -44,7 +44,13 @@ from sim.cli.job import STATUS_FILE, config_hash, is_complete
 from sim.experiment import ranking
 from sim.experiment.atomic import write_atomic, write_json
 from sim.experiment.design import DESIGN_FILE, DesignError, make_design, resolve_design, save_design
-from sim.experiment.sweep import failed_points, write_plan, write_sweep
+from sim.experiment.sweep import (
+    NOT_PARAMETERS,
+    failed_points,
+    read_plan,
+    write_plan,
+    write_sweep,
+)
 
 #: The last sweep of this process: ``dir`` (set at its start), then at its end ``points``,
 #: ``failed`` (labels of the points that are not ok) and ``errors`` (label -> error).
@@ -147,6 +153,22 @@ def _write_design(config: DictConfig, sweep_dir: Path, jobs: list[list[str]] | N
         note = f" (this sweep runs {len(indices)} of them; design_point=range({n}) runs all)"
     print(f"sweep: design of {n} points over {len(design.factors)} factors -> "
           f"{sweep_dir / DESIGN_FILE}{note}", flush=True)
+
+
+def point_name(task: Sequence[str], sweep_dir: Path) -> str:
+    """A sweep point's name for its line: its overrides whose values vary across the sweep
+    (from ``sweep_plan.json``), in the order given; all its own overrides when the plan is
+    not known or nothing varies (Hydra's keys, ``progress`` and ``workers`` left out).
+
+    Args:
+        task: the job's overrides (``hydra.overrides.task``).
+        sweep_dir: the sweep directory (where the plan is).
+    """
+    own = [o for o in task if not _split(o)[0].startswith("hydra")
+           and _split(o)[0] not in NOT_PARAMETERS]
+    varying = _swept_keys(read_plan(sweep_dir))
+    shown = [o for o in own if _split(o)[0] in varying]
+    return ",".join(shown or own)
 
 
 def _split(override: str) -> tuple[str, str]:

@@ -14,8 +14,10 @@ Rules (per metric, per replication, docs/contract.md):
   The three values sum to the effect in every replication (efficiency); a part that
   changes nothing gets 0; parts that act alike get the same value (symmetry).
   Interactions (two parts that each remove the same incidents) are shared equally.
-- Means and 95% Student-t intervals over replications of the per-replication values, by
-  the same function as the paired comparison (:mod:`sim.experiment.stats`).
+- Means and 95% intervals over replications of the per-replication values, by the same
+  function as the paired comparison (:mod:`sim.experiment.stats`): Student-t, within
+  [-1, 1] for a share (a difference of shares, and so each Shapley value, lies there);
+  none where every replication gives the same value.
 - Two configurations that build the same model (the same levers, the same parts on, names
   aside) are simulated once (:func:`simulation_key`).
 """
@@ -30,7 +32,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from sim.experiment.stats import difference_interval, paired_difference
+from sim.experiment.stats import REAL, difference_bounds, difference_interval, paired_difference
 from sim.schema import PARTS, Intervention
 
 #: The run directory's table of every combination's replications (docs/contract.md).
@@ -109,7 +111,8 @@ def split_table(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 def summarise(reps: pd.DataFrame, arms: Mapping[str, pd.DataFrame],
-              metrics: Sequence[str], parts: Sequence[str] = PARTS) -> dict:
+              metrics: Sequence[str], parts: Sequence[str] = PARTS,
+              ranges: Mapping[str, tuple[float, float]] | None = None) -> dict:
     """summary.json's ``decomposition`` (docs/contract.md).
 
     Args:
@@ -118,11 +121,12 @@ def summarise(reps: pd.DataFrame, arms: Mapping[str, pd.DataFrame],
             run's seeds.
         metrics: the metrics to decompose.
         parts: the parts, in order.
+        ranges: per metric, the range of one replication's value (unbounded if absent).
 
     Returns:
         ``{"parts": [...], "metrics": {METRIC: {"effect": DIFF, "shapley": {PART: DIFF},
         "combinations": {LABEL: mean}}}}``, DIFF being ``{"mean_diff", "ci95_low",
-        "ci95_high"}`` over replications.
+        "ci95_high", "ci95_method"}`` over replications.
     """
     tables = {frozenset(): reps.sort_values("replication")}
     for subset in subsets(parts)[1:]:
@@ -136,9 +140,11 @@ def summarise(reps: pd.DataFrame, arms: Mapping[str, pd.DataFrame],
     for m in metrics:
         values = {s: df[m].to_numpy(float) for s, df in tables.items()}
         phi = shapley(values, parts)
+        rng = (ranges or {}).get(m, REAL)
         out["metrics"][m] = {
-            "effect": paired_difference(values[frozenset()], values[full]),
-            "shapley": {p: difference_interval(phi[p]) for p in parts},
+            "effect": paired_difference(values[frozenset()], values[full], rng, method=True),
+            "shapley": {p: difference_interval(phi[p], difference_bounds(rng), method=True)
+                        for p in parts},
             "combinations": {label([p for p in parts if p in s]): float(v.mean())
                              for s, v in values.items()},
         }

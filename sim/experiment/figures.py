@@ -1,10 +1,12 @@
 """Figures of a run directory, drawn from its saved tables only.
 
 - ``casualties_over_time.png``: mean cumulative casualties per nation, split by
-  cause (friendly fire, enemy fire), with the 95% band over replications;
+  cause (friendly fire, enemy fire), with the 95% band over replications (a count's
+  interval, never below 0: :mod:`sim.experiment.stats`);
 - ``incidents_by_cause.png``: mean incidents per replication by cause, and
   where incidents happened;
-- ``comparison.png`` (with ``compare_to``): paired differences with 95% intervals;
+- ``comparison.png`` (with ``compare_to``): paired differences with 95% intervals (a
+  difference without one, all replications alike, is marked "no interval");
 - ``decomposition.png`` (with ``decompose``): the effect of miscommunication and each
   part's Shapley value, with 95% intervals.
 """
@@ -21,15 +23,16 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from sim.experiment.atomic import save_figure  # noqa: E402
-from sim.experiment.stats import describe  # noqa: E402
+from sim.experiment.stats import COUNT, describe  # noqa: E402
 from sim.model.records import CAUSES, incident_durations  # noqa: E402
 
 
 def mean_band(ts: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Mean and 95% interval of ``column`` over replications, per nation and time."""
+    """Mean and 95% interval of ``column`` (a count, >= 0) over replications, per nation and
+    time."""
     rows = []
     for (nation, t), grp in ts.groupby(["nation", "time_h"], sort=True):
-        d = describe(grp[column].to_numpy())
+        d = describe(grp[column].to_numpy(), COUNT)
         rows.append({"nation": nation, "time_h": t, **d})
     return pd.DataFrame(rows)
 
@@ -108,6 +111,9 @@ def comparison_figure(summary: dict):
         ax.errorbar([0], [m["mean_diff"]], yerr=[[m["mean_diff"] - m["ci95_low"]],
                                                   [m["ci95_high"] - m["mean_diff"]]],
                     fmt="o", capsize=5)
+        if m.get("ci95_method") == "none":
+            ax.annotate("no interval", (0, m["mean_diff"]), textcoords="offset points",
+                        xytext=(6, 0), fontsize=7, va="center")
         ax.axhline(0, color="grey", lw=0.8)
         ax.set_xticks([])
         ax.set_title(name.replace("_", "\n"), fontsize=8)

@@ -36,7 +36,7 @@ import pandas as pd
 
 from sim.experiment import posterior
 from sim.experiment.atomic import pyplot, save_figure, write_atomic, write_json
-from sim.experiment.stats import difference_interval
+from sim.experiment.stats import difference_interval, no_interval_reason
 from sim.interventions import COUNTERFACTUALS
 
 BASELINE = "none"
@@ -94,8 +94,8 @@ def jeffreys(w: float, n: int) -> tuple[float, float]:
     return lo, hi
 
 
-def _paired(d: np.ndarray, predictive: bool) -> dict[str, float]:
-    out = difference_interval(d)
+def _paired(d: np.ndarray, predictive: bool) -> dict[str, float | str]:
+    out = difference_interval(d, method=True)
     return {**out, **posterior.quantiles(d)} if predictive else out
 
 
@@ -127,8 +127,11 @@ def _num(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
 
 
-def _interval(d: dict) -> str:
-    text = f"{_num(d['mean_diff'])} [{_num(d['ci95_low'])}, {_num(d['ci95_high'])}]"
+def _interval(d: dict, n: int) -> str:
+    if d.get("ci95_method") == "none" or d["ci95_low"] == d["ci95_high"]:
+        text = f"{_num(d['mean_diff'])}, {no_interval_reason(n)}"
+    else:
+        text = f"{_num(d['mean_diff'])} [{_num(d['ci95_low'])}, {_num(d['ci95_high'])}]"
     return text + (f"; one campaign {_num(d['p05'])} to {_num(d['p95'])}" if "p05" in d else "")
 
 
@@ -147,10 +150,11 @@ def table(r: dict) -> str:
                                         if r["parameters"] == "posterior" else "") + ".", "",
         "| remedy | P(best) [95%] | friendly-fire casualties, change | enemy casualties "
         "not inflicted |", "| --- | --- | --- | --- |"]
+    n = r["replications"]
     for row in r["remedies"]:
         lines.append(f"| {row['remedy']} | {row['p_best']:.2f} [{row['p_best_low']:.2f}, "
-                     f"{row['p_best_high']:.2f}] | {_interval(row['friendly_fire_change'])} | "
-                     f"{_interval(row['enemy_not_inflicted'])} |")
+                     f"{row['p_best_high']:.2f}] | {_interval(row['friendly_fire_change'], n)} | "
+                     f"{_interval(row['enemy_not_inflicted'], n)} |")
     best = r["remedies"][0]
     lines += ["", f"`{best['remedy']}` is the best at cutting friendly-fire casualties in "
               f"{best['p_best']:.0%} of the replications, at a mean cost of "

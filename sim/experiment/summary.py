@@ -1,7 +1,8 @@
 """summary.json: the deterministic digest of a run (docs/contract.md).
 
 Built from the replications table alone (so ``sim report`` can rebuild it):
-means and 95% intervals of every metric, nation totals and incident causes
+means and 95% intervals of every metric (:mod:`sim.experiment.stats`: within the metric's
+range, with the method named, ``none`` where there is no interval), nation totals and incident causes
 averaged over replications, the paired comparison when a counterfactual
 was run on the same seeds, and the decomposition into the parts of perfect
 communication when the combinations were (:mod:`sim.experiment.decomposition`), and, for
@@ -18,8 +19,8 @@ import pandas as pd
 
 from sim.experiment import decomposition as decomp
 from sim.experiment import posterior
-from sim.experiment.metrics import METRICS
-from sim.experiment.stats import describe, paired_difference
+from sim.experiment.metrics import METRICS, bounds
+from sim.experiment.stats import COUNT, interval, paired_difference
 from sim.experiment.tables import NATION_FIELDS
 from sim.model.records import CAUSES
 from sim.schema import SCHEMA_VERSION
@@ -47,15 +48,15 @@ def build_summary(reps: pd.DataFrame, *, scenario: str, intervention: str, seed:
     out: dict = {
         "schema_version": SCHEMA_VERSION, "scenario": scenario, "intervention": intervention,
         "seed": int(seed), "replications": int(len(reps)),
-        "metrics": {m: describe(reps[m]) for m in METRICS},
+        "metrics": {m: interval(reps[m], bounds(m)) for m in METRICS},
         "by_cause": {str(c): float(reps[f"cause.{c}"].mean()) for c in CAUSES},
         "by_nation": {},
     }
-    durations = {q: describe(reps[f"incident_duration.{q}_h"]) for q in ("median", "p90")
+    durations = {q: interval(reps[f"incident_duration.{q}_h"], COUNT) for q in ("median", "p90")
                  if f"incident_duration.{q}_h" in reps}
     if durations:
         out["incident_duration_h"] = durations
-    by_fire = {fire: describe(reps[f"hostile_fire.{fire}"]) for fire in ("direct", "indirect")
+    by_fire = {fire: interval(reps[f"hostile_fire.{fire}"], COUNT) for fire in ("direct", "indirect")
                if f"hostile_fire.{fire}" in reps}
     if by_fire:
         out["hostile_fire_casualties_by_fire"] = by_fire
@@ -70,11 +71,12 @@ def build_summary(reps: pd.DataFrame, *, scenario: str, intervention: str, seed:
             raise ValueError("counterfactual replications do not share the run's seeds")
         out["comparison"] = {
             "counterfactual": counterfactual_name,
-            "metrics": {m: paired_difference(reps[m].to_numpy(), cf[m].to_numpy())
-                        for m in METRICS},
+            "metrics": {m: paired_difference(reps[m].to_numpy(), cf[m].to_numpy(), bounds(m),
+                                             method=True) for m in METRICS},
         }
     if decomposition is not None:
-        out["decomposition"] = decomp.summarise(reps, decomposition, METRICS)
+        out["decomposition"] = decomp.summarise(reps, decomposition, METRICS,
+                                                  ranges={m: bounds(m) for m in METRICS})
     if "posterior.particle" in reps:
         out["uncertainty"] = {
             "parameters": "posterior", "intervals": posterior.INTERVALS,
