@@ -1,12 +1,17 @@
 """Figures of a run directory, drawn from its saved tables only.
 
-- ``casualties_over_time.png``: mean cumulative casualties per nation, split by
-  cause (friendly fire, enemy fire), with the 95% band over replications (a count's
-  interval, never below 0: :mod:`sim.experiment.stats`);
-- ``incidents_by_cause.png``: mean incidents per replication by cause, and
-  where incidents happened;
-- ``comparison.png`` (with ``compare_to``): paired differences with 95% intervals (a
-  difference without one, all replications alike, is marked "no interval");
+- ``casualties_over_time.png``: mean cumulative casualties per nation (all causes and
+  enemy fire, top row), and friendly fire on its own axis (bottom row, coalition
+  nations: under the enemy's scale it would be a flat line), each with the 95% band over
+  replications (a count's interval, never below 0: :mod:`sim.experiment.stats`);
+- ``incidents_by_cause.png``: mean incidents per replication by cause with 95% error
+  bars, and where incidents happened;
+- ``comparison.png`` (with ``compare_to``): paired differences with 95% intervals, each
+  axis in its metric's unit (shares in percentage points), coloured green where the
+  difference is good for the coalition (less friendly fire and fewer casualties, more
+  enemy casualties inflicted) and its interval excludes 0, red where it is bad, grey
+  where the interval spans 0 (a difference without one, all replications alike, is
+  marked "no interval");
 - ``decomposition.png`` (with ``decompose``): the effect of miscommunication and each
   part's Shapley value, with 95% intervals.
 """
@@ -23,6 +28,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from sim.experiment.atomic import save_figure  # noqa: E402
+from sim.experiment.metrics import LABELS, axis_label, effect_colour, scaled  # noqa: E402
 from sim.experiment.stats import COUNT, describe  # noqa: E402
 from sim.model.records import CAUSES, incident_durations  # noqa: E402
 
@@ -37,36 +43,76 @@ def mean_band(ts: pd.DataFrame, column: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def casualties_over_time(ts: pd.DataFrame, title: str):
+def casualties_over_time(ts: pd.DataFrame, title: str, sides: dict[str, str] | None = None):
+    """Module doc. ``sides``: nation -> side (coalition nations get a friendly-fire panel;
+    default: every nation with friendly-fire casualties)."""
     ts = ts.copy()
     ts["casualties"] = ts["killed"] + ts["wounded"]
     ts["other_fire"] = ts["casualties"] - ts["friendly_fire_casualties"]
     nations = list(dict.fromkeys(ts["nation"]))
-    fig, axes = plt.subplots(1, max(1, len(nations)), figsize=(4.2 * max(1, len(nations)), 3.6),
-                             sharey=True, squeeze=False)
-    for ax, nation in zip(axes[0], nations, strict=False):
-        for col, label, style in (("casualties", "all causes", "-"),
-                                  ("other_fire", "enemy fire", "--"),
-                                  ("friendly_fire_casualties", "friendly fire", ":")):
-            band = mean_band(ts[ts["nation"] == nation], col)
+    n = max(1, len(nations))
+    fig, axes = plt.subplots(2, n, figsize=(4.2 * n, 6.4), squeeze=False, sharex=True,
+                             gridspec_kw={"height_ratios": [3, 2]})
+    for k, nation in enumerate(nations):
+        top, low = axes[0][k], axes[1][k]
+        rows = ts[ts["nation"] == nation]
+        for col, label, style, colour in (("casualties", "all causes", "-", "C0"),
+                                          ("other_fire", "enemy fire", "--", "C1")):
+            band = mean_band(rows, col)
             days = band["time_h"] / 24.0
-            ax.plot(days, band["mean"], style, label=label)
-            ax.fill_between(days, band["ci95_low"], band["ci95_high"], alpha=0.2)
-        ax.set_title(nation)
-        ax.set_xlabel("day")
-        ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel("killed + wounded (cumulative, mean)")
+            top.plot(days, band["mean"], style, color=colour, label=label)
+            top.fill_between(days, band["ci95_low"], band["ci95_high"], color=colour, alpha=0.2)
+        top.set_title(nation)
+        top.set_ylabel("killed + wounded so far\n(mean, 95% band)")
+        top.grid(alpha=0.3)
+        coalition = (sides or {}).get(nation) == "coalition" if sides else \
+            bool(rows["friendly_fire_casualties"].any())
+        if coalition:
+            band = mean_band(rows, "friendly_fire_casualties")
+            days = band["time_h"] / 24.0
+            low.plot(days, band["mean"], ":", color="C2", label="friendly fire")
+            low.fill_between(days, band["ci95_low"], band["ci95_high"], color="C2", alpha=0.25)
+            low.set_ylabel("friendly-fire killed +\nwounded so far")
+            low.set_ylim(bottom=0)
+            low.legend(fontsize=8, loc="upper left")
+        else:
+            low.text(0.5, 0.5, "enemy: no friendly fire counted", ha="center", va="center",
+                     transform=low.transAxes, fontsize=8, color="0.4")
+            low.set_yticks([])
+        low.set_xlabel("day")
+        low.grid(alpha=0.3)
     axes[0][0].legend(fontsize=8)
     fig.suptitle(title)
+    fig.tight_layout()
     return fig
 
 
+def _per_replication_counts(incidents: pd.DataFrame, replications: int) -> dict[str, np.ndarray]:
+    """Per cause: the incidents of each replication (zeros for replications with none)."""
+    out = {}
+    for cause in (str(c) for c in CAUSES):
+        sel = incidents[incidents["cause"] == cause] if len(incidents) else incidents
+        counts = sel.groupby("replication").size() if len(sel) else pd.Series(dtype=int)
+        out[cause] = counts.reindex(range(replications), fill_value=0).to_numpy(float)
+    return out
+
+
 def incidents_figure(summary: dict, incidents: pd.DataFrame):
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10.5, 4.2))
     causes = [str(c) for c in CAUSES]
-    ax1.bar(range(len(causes)), [summary["by_cause"][c] for c in causes], color="tab:red")
-    ax1.set_xticks(range(len(causes)), [c.replace("_", "\n") for c in causes], fontsize=8)
-    ax1.set_ylabel("incidents per replication (mean)")
+    counts = _per_replication_counts(incidents, int(summary["replications"]))
+    stats = [describe(counts[c], COUNT) for c in causes]
+    means = np.array([summary["by_cause"][c] for c in causes])
+    err = np.vstack([means - [d["ci95_low"] for d in stats],
+                     [d["ci95_high"] for d in stats] - means]).clip(min=0)
+    ax1.bar(range(len(causes)), means, color="tab:red", alpha=0.8)
+    if int(summary["replications"]) > 1:
+        ax1.errorbar(range(len(causes)), means, yerr=err, fmt="none", color="k", capsize=4,
+                     label="95% interval")
+        ax1.legend(fontsize=8)
+    ax1.set_xticks(range(len(causes)), [c.replace("_", " ") for c in causes], fontsize=8,
+                   rotation=25, ha="right")
+    ax1.set_ylabel("incidents per campaign\n(mean over replications)")
     ax1.set_title("friendly-fire incidents by cause")
     if len(incidents):
         for cause in causes:
@@ -105,20 +151,23 @@ def durations_figure(incidents: pd.DataFrame, title: str):
 def comparison_figure(summary: dict):
     comp = summary["comparison"]
     names = list(comp["metrics"])
-    fig, axes = plt.subplots(1, len(names), figsize=(2.1 * len(names), 3.2))
+    fig, axes = plt.subplots(1, len(names), figsize=(2.3 * len(names), 3.6))
     for ax, name in zip(np.atleast_1d(axes), names, strict=True):
         m = comp["metrics"][name]
-        ax.errorbar([0], [m["mean_diff"]], yerr=[[m["mean_diff"] - m["ci95_low"]],
-                                                  [m["ci95_high"] - m["mean_diff"]]],
-                    fmt="o", capsize=5)
+        mean, low, high = (scaled(name, m[k]) for k in ("mean_diff", "ci95_low", "ci95_high"))
+        colour = effect_colour(name, m)
+        ax.errorbar([0], [mean], yerr=[[max(mean - low, 0)], [max(high - mean, 0)]],
+                    fmt="o", capsize=5, color=colour)
         if m.get("ci95_method") == "none":
-            ax.annotate("no interval", (0, m["mean_diff"]), textcoords="offset points",
+            ax.annotate("no interval", (0, mean), textcoords="offset points",
                         xytext=(6, 0), fontsize=7, va="center")
         ax.axhline(0, color="grey", lw=0.8)
         ax.set_xticks([])
-        ax.set_title(name.replace("_", "\n"), fontsize=8)
+        ax.set_ylabel(axis_label(name, difference=True), fontsize=7)
+        ax.set_title(LABELS[name][0].replace(" ", "\n", 1), fontsize=8)
     fig.suptitle(f"{summary['intervention']} minus {comp['counterfactual']} "
-                 "(paired by seed, 95% CI)")
+                 "(paired by seed, 95% CI; green: better for the coalition, red: worse, "
+                 "grey: the interval spans 0)", fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -147,13 +196,27 @@ def decomposition_figure(summary: dict):
     return fig
 
 
+def _sides(out_dir: Path) -> dict[str, str] | None:
+    """Nation -> side, from the run's saved config (None when it cannot be read)."""
+    import yaml
+
+    path = out_dir / ".hydra" / "config.yaml"
+    try:
+        nations = yaml.safe_load(path.read_text())["scenario"]["nations"]
+        return {name: spec["side"] for name, spec in nations.items()}
+    except (OSError, KeyError, TypeError, yaml.YAMLError):
+        return None
+
+
 def run_figures(out_dir: Path, summary: dict) -> list[Path]:
     """Draw every figure of a run directory from its tables; return the paths."""
     out_dir = Path(out_dir)
     ts = pd.read_parquet(out_dir / "timeseries.parquet")
     inc = pd.read_parquet(out_dir / "incidents.parquet")
     title = f"{summary['scenario']} / {summary['intervention']} ({summary['replications']} reps)"
-    paths = [save_figure(out_dir / "casualties_over_time.png", casualties_over_time(ts, title)),
+    sides = _sides(out_dir)
+    paths = [save_figure(out_dir / "casualties_over_time.png",
+                         casualties_over_time(ts, title, sides)),
              save_figure(out_dir / "incidents_by_cause.png", incidents_figure(summary, inc)),
              save_figure(out_dir / "incident_durations.png", durations_figure(inc, title))]
     if "comparison" in summary:

@@ -36,6 +36,7 @@ import pandas as pd
 
 from sim.experiment import posterior
 from sim.experiment.atomic import pyplot, save_figure, write_atomic, write_json
+from sim.experiment.metrics import effect_colour
 from sim.experiment.stats import difference_interval, no_interval_reason
 from sim.interventions import COUNTERFACTUALS
 
@@ -178,6 +179,7 @@ def figure(r: dict):
                      fmt="none", color="k", capsize=3)
     axes[0].set_xlim(0, 1)
     axes[0].set_title("P(best at cutting friendly fire)", fontsize=9)
+    axes[0].set_xlabel("probability (95% interval)", fontsize=8)
     for ax, key, title in ((axes[1], "friendly_fire_change", "friendly-fire casualties, change"),
                            (axes[2], "enemy_not_inflicted", "enemy casualties not inflicted")):
         d = [row[key] for row in rows]
@@ -185,17 +187,24 @@ def figure(r: dict):
         if "p05" in d[0]:
             ax.hlines(y, [x["p05"] for x in d], [x["p95"] for x in d], color="0.7", lw=5,
                       label="one campaign (90%)")
-        ax.errorbar(m, y, xerr=np.vstack([m - [x["ci95_low"] for x in d],
-                                          [x["ci95_high"] for x in d] - m]).clip(min=0),
-                    fmt="o", color="k", capsize=3, label="mean (95%)")
+        # green: good for the coalition (friendly fire down; enemy casualties "not
+        # inflicted" down), red: bad, grey: the interval spans 0
+        colours = [effect_colour(key, x, more_is_better=False) for x in d]
+        err = np.vstack([m - [x["ci95_low"] for x in d],
+                         [x["ci95_high"] for x in d] - m]).clip(min=0)
+        for k in range(len(d)):
+            ax.errorbar(m[k], y[k], xerr=err[:, k:k + 1], fmt="o", color=colours[k],
+                        capsize=3, label="mean (95%)" if k == 0 else None)
         ax.axvline(0, color="0.4", lw=0.8)
         ax.set_title(title, fontsize=9)
+        ax.set_xlabel("killed + wounded per campaign, remedy minus baseline", fontsize=8)
         ax.legend(fontsize=7, loc="best")
     axes[0].set_yticks(y, [row["remedy"] for row in rows])
     for ax in axes:
         ax.grid(alpha=0.3, axis="x")
     fig.suptitle(f"remedies against `{r['baseline']}`, {r['replications']} paired replications"
-                 f" ({r['parameters']} parameters)", fontsize=9)
+                 f" ({r['parameters']} parameters); green: better for the coalition, red: "
+                 "worse, grey: the interval spans 0", fontsize=9)
     fig.tight_layout()
     return fig
 

@@ -34,7 +34,7 @@ import pandas as pd
 import yaml
 
 from sim.experiment.atomic import pyplot, save_figure, write_json, write_parquet
-from sim.experiment.metrics import METRICS
+from sim.experiment.metrics import LABELS, METRICS, axis_label, scaled
 
 STATUS_FILE = "status.json"
 PLAN_FILE = "sweep_plan.json"
@@ -42,8 +42,10 @@ TABLE_FILE = "sweep.parquet"
 FIGURES = ("sweep_response.png", "sweep_heatmap.png", "sweep_scatter.png")
 STATS = ("mean", "ci95_low", "ci95_high")
 FIXED_COLUMNS = ("point", "status", "error", "replications")
-FIGURE_METRICS = ("friendly_fire_incidents", "fratricide_share", "total_casualties",
-                  "enemy_casualties")
+FIGURE_METRICS = ("friendly_fire_incidents", "friendly_fire_casualties", "fratricide_share",
+                  "total_casualties", "enemy_casualties")
+#: A level drawn first on a categorical axis: the baseline the others are read against.
+BASELINES = ("none",)
 #: Overrides that are not parameters of the model (they change no result).
 NOT_PARAMETERS = ("progress", "workers")
 #: A parameter that only indexes a design: not plotted when its factors are.
@@ -196,8 +198,9 @@ def _is_numeric(col: pd.Series) -> bool:
 
 
 def _levels(col: pd.Series) -> list:
+    """The column's distinct values in order, a baseline (``BASELINES``) first."""
     seen = {repr(v): v for v in col if not _is_missing(v)}
-    return sorted(seen.values(), key=_sort_key)
+    return sorted(seen.values(), key=lambda v: (v not in BASELINES, _sort_key(v)))
 
 
 def sweep_figures(sweep_dir: Path, df: pd.DataFrame) -> list[Path]:
@@ -240,35 +243,42 @@ def _positions(col: pd.Series) -> tuple[np.ndarray, list | None]:
 
 
 def _yerr(rows: pd.DataFrame, m: str) -> np.ndarray:
-    mean = rows[f"{m}.mean"].to_numpy(float)
-    return np.vstack([mean - rows[f"{m}.ci95_low"].to_numpy(float),
-                      rows[f"{m}.ci95_high"].to_numpy(float) - mean]).clip(min=0)
+    mean = scaled(m, rows[f"{m}.mean"].to_numpy(float))
+    return np.vstack([mean - scaled(m, rows[f"{m}.ci95_low"].to_numpy(float)),
+                      scaled(m, rows[f"{m}.ci95_high"].to_numpy(float)) - mean]).clip(min=0)
 
 
 def _label(m: str) -> str:
-    return m.replace("_", " ")
+    return LABELS[m][0] if m in LABELS else m.replace("_", " ")
 
 
 def _response(ok: pd.DataFrame, key: str):
     plt = pyplot()
     x, levels = _positions(ok[key])
     rows = ok.assign(_x=x).dropna(subset=["_x"]).sort_values("_x", kind="stable")
-    fig, axes = plt.subplots(1, len(FIGURE_METRICS), figsize=(3.6 * len(FIGURE_METRICS), 3.3))
+    fig, axes = plt.subplots(1, len(FIGURE_METRICS), figsize=(3.6 * len(FIGURE_METRICS), 3.6))
     for ax, m in zip(axes, FIGURE_METRICS, strict=True):
         xs = rows["_x"].to_numpy(float)
+        mean = scaled(m, rows[f"{m}.mean"].to_numpy(float))
         if levels is None:
-            ax.plot(xs, rows[f"{m}.mean"], "o-", ms=4)
-            ax.fill_between(xs, rows[f"{m}.ci95_low"].to_numpy(float),
-                            rows[f"{m}.ci95_high"].to_numpy(float), alpha=0.25, lw=0)
+            ax.plot(xs, mean, "o-", ms=4)
+            ax.fill_between(xs, scaled(m, rows[f"{m}.ci95_low"].to_numpy(float)),
+                            scaled(m, rows[f"{m}.ci95_high"].to_numpy(float)), alpha=0.25,
+                            lw=0)
         else:
-            ax.errorbar(xs, rows[f"{m}.mean"], yerr=_yerr(rows, m), fmt="o", capsize=3)
+            ax.errorbar(xs, mean, yerr=_yerr(rows, m), fmt="o", capsize=3)
             ax.set_xticks(range(len(levels)), [str(v) for v in levels], rotation=30,
                           ha="right", fontsize=7)
             ax.set_xlim(-0.5, len(levels) - 0.5)
+            if levels[0] in BASELINES:
+                ax.axvspan(-0.5, 0.5, color="0.9", zorder=0)      # the baseline, first
         ax.set_title(_label(m), fontsize=9)
+        ax.set_ylabel(axis_label(m), fontsize=7)
         ax.set_xlabel(key, fontsize=8)
         ax.grid(alpha=0.3)
-    fig.suptitle("mean and 95% interval over replications", fontsize=9)
+    fig.suptitle("mean and 95% interval over replications, per campaign"
+                 + (" (baseline shaded, first)" if levels and levels[0] in BASELINES else ""),
+                 fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -278,14 +288,19 @@ def _heatmap(ok: pd.DataFrame, k1: str, k2: str):
     rows_l, cols_l = _levels(ok[k1]), _levels(ok[k2])
     ri = {repr(v): i for i, v in enumerate(rows_l)}
     ci = {repr(v): i for i, v in enumerate(cols_l)}
-    fig, axes = plt.subplots(2, 2, figsize=(4.8 + 0.45 * len(cols_l), 3.2 + 0.5 * len(rows_l)),
+    ncols = 3
+    nrows = -(-len(FIGURE_METRICS) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * (2.6 + 0.45 * len(cols_l)),
+                                                    nrows * (1.6 + 0.5 * len(rows_l))),
                              squeeze=False)
-    for ax, m in zip(axes.flat, FIGURE_METRICS, strict=True):
+    for ax in axes.flat[len(FIGURE_METRICS):]:
+        ax.set_visible(False)
+    for ax, m in zip(axes.flat, FIGURE_METRICS, strict=False):
         total = np.zeros((len(rows_l), len(cols_l)))
         count = np.zeros_like(total)
         for a, b, v in zip(ok[k1], ok[k2], ok[f"{m}.mean"], strict=True):
             if repr(a) in ri and repr(b) in ci and not _is_missing(v):
-                total[ri[repr(a)], ci[repr(b)]] += v
+                total[ri[repr(a)], ci[repr(b)]] += scaled(m, v)
                 count[ri[repr(a)], ci[repr(b)]] += 1
         grid = np.ma.masked_invalid(np.divide(total, count, out=np.full_like(total, np.nan),
                                               where=count > 0))
@@ -304,7 +319,7 @@ def _heatmap(ok: pd.DataFrame, k1: str, k2: str):
         ax.set_xlabel(k2, fontsize=8)
         ax.set_ylabel(k1, fontsize=8)
         ax.set_title(f"{_label(m)} (mean)", fontsize=9)
-        fig.colorbar(im, ax=ax)
+        fig.colorbar(im, ax=ax).set_label(axis_label(m).replace("\n", " "), fontsize=7)
     fig.tight_layout()
     return fig
 
@@ -317,15 +332,15 @@ def _scatter(ok: pd.DataFrame, keys: list[str]):
         x, levels = _positions(ok[key])
         for i, m in enumerate(FIGURE_METRICS):
             ax = axes[i, j]
-            ax.errorbar(x, ok[f"{m}.mean"], yerr=_yerr(ok, m), fmt="o", ms=3, alpha=0.7,
-                        elinewidth=0.8)
+            ax.errorbar(x, scaled(m, ok[f"{m}.mean"].to_numpy(float)), yerr=_yerr(ok, m),
+                        fmt="o", ms=3, alpha=0.7, elinewidth=0.8)
             if levels is not None:
                 ax.set_xticks(range(len(levels)), [str(v) for v in levels], rotation=30,
                               ha="right", fontsize=7)
             if i == len(FIGURE_METRICS) - 1:
                 ax.set_xlabel(key, fontsize=8)
             if j == 0:
-                ax.set_ylabel(_label(m), fontsize=8)
+                ax.set_ylabel(axis_label(m), fontsize=7)
             ax.grid(alpha=0.3)
     fig.suptitle("each point: mean and 95% interval over replications", fontsize=9)
     fig.tight_layout()
