@@ -125,7 +125,12 @@ options: sim run --hydra-help. A bad setting exits 2 naming the key, value and r
 
 
 def run_command(args: list[str]) -> int:
-    from sim.cli.validate import ConfigError, compose_config, config_failed, validate_config
+    from sim.cli.validate import (
+        ConfigError,
+        compose_with_schema_keys,
+        config_failed,
+        validate_config,
+    )
 
     if "--help" in args or "-h" in args:
         from sim.cli.settings import lines
@@ -137,9 +142,13 @@ def run_command(args: list[str]) -> int:
     flags = [a for a in args if a.startswith("-") and a not in ("-m", "--multirun")]
     if not multirun and not flags:
         try:
-            validate_config(compose_config(args))
+            cfg, composed = compose_with_schema_keys(args)
+            validate_config(cfg)
         except ConfigError as err:
             return config_failed(err)
+        # launch with the overrides as composed (a key left to the schema's default, ++)
+        hydra_keys = [a for a in args if a.lstrip("+~").startswith(("hydra.", "hydra/"))]
+        args = [*composed, *hydra_keys]
     # the model's imports wait for the job, after compose (sim.cli.app); a sweep's table
     # (pandas) loads only for a sweep
     from sim.cli import app

@@ -76,23 +76,64 @@ def _hydra_error(exc: Exception, overrides: list[str]) -> list[str]:
         key = m.group(1)
         value = next((o.split("=", 1)[1] for o in overrides
                       if o.lstrip("+~").split("=", 1)[0] == key and "=" in o), None)
-        return [f"{key} = {value!r}: unknown key (not in the config); add it with '+' only if "
-                "the schema has it"]
+        return [f"{key} = {value!r}: unknown key (neither the config nor the schema has it; "
+                "`sim settings` lists the settings)"]
     first = text.splitlines()[0] if text else type(exc).__name__
     return [f"config: {first}"]
 
 
-def compose_config(overrides: list[str]) -> DictConfig:
-    """Compose ``config.yaml`` with ``overrides`` (Hydra's own keys are left out)."""
-    user = [o for o in overrides if not o.lstrip("+~").startswith(("hydra.", "hydra/"))]
+def _compose(user: list[str]) -> DictConfig:
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
             return compose(config_name="config", overrides=user)
-    except (HydraException, OmegaConfBaseException, ValueError) as exc:
-        raise ConfigError(_hydra_error(exc, user)) from exc
     finally:
         GlobalHydra.instance().clear()
+
+
+def compose_with_schema_keys(overrides: list[str]) -> tuple[DictConfig, list[str]]:
+    """Compose ``config.yaml`` with ``overrides`` (Hydra's own keys left out), and the
+    overrides as composed. A plain ``KEY=VALUE`` whose key the config files leave to the
+    schema's default (``scenario.nations.RU.roe.engage_forward`` where RU's rules of
+    engagement do not spell it out) is set as ``++KEY=VALUE``, so that its value is
+    judged by the schema rather than refused as an unknown key; a key the schema lacks
+    stays an error."""
+    user = [o for o in overrides if not o.lstrip("+~").startswith(("hydra.", "hydra/"))]
+    for _ in range(len(user) + 1):
+        try:
+            return _compose(user), user
+        except (HydraException, OmegaConfBaseException, ValueError) as exc:
+            fixed = _schema_key(exc, user)
+            if fixed is None:
+                raise ConfigError(_hydra_error(exc, user)) from exc
+            user = fixed
+    raise ConfigError([f"config: could not compose {user}"])
+
+
+def _schema_key(exc: Exception, user: list[str]) -> list[str] | None:
+    """``user`` with the override Hydra could not apply written ``++`` if the schema has its
+    key (checked against the config composed without it), else None."""
+    from sim.priors import field_at
+
+    m = re.search(r"Could not override '([^']+)'", str(exc))
+    if not m:
+        return None
+    key = m.group(1)
+    at = next((i for i, o in enumerate(user) if "=" in o and not o.startswith(("+", "~"))
+               and o.split("=", 1)[0] == key), None)
+    if at is None:
+        return None
+    try:
+        rest = OmegaConf.to_container(_compose(user[:at] + user[at + 1:]), resolve=False)
+        field_at(key, rest)
+    except (KeyError, HydraException, OmegaConfBaseException, ValueError):
+        return None
+    return [*user[:at], "++" + user[at], *user[at + 1:]]
+
+
+def compose_config(overrides: list[str]) -> DictConfig:
+    """Compose ``config.yaml`` with ``overrides`` (:func:`compose_with_schema_keys`)."""
+    return compose_with_schema_keys(overrides)[0]
 
 
 def load_intervention(name: str) -> Intervention:
