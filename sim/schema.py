@@ -16,12 +16,27 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 Hours = Annotated[float, Field(ge=0.0)]
 PositiveHours = Annotated[float, Field(gt=0.0)]
 Km = Annotated[float, Field(ge=0.0)]
+
+
+def _a_name(value: str) -> str:
+    """A name is a name: letters, digits, ``_ . -``, starting with a letter or digit, no
+    ``..`` (it becomes part of a path: outputs/<scenario>/..., configs/intervention/...)."""
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", value) or ".." in value:
+        raise ValueError("not a name (it becomes part of a path): use letters, digits, '_', "
+                         "'.', '-', starting with a letter or digit, no '..' and no '/'")
+    return value
+
+
+#: a scenario's or intervention's name (it becomes part of a path)
+Name = Annotated[str, AfterValidator(_a_name)]
 
 SCHEMA_VERSION = 1
 
@@ -569,7 +584,7 @@ class Surprise(Strict):
 class Scenario(Strict):
     """A world: nations, forces, links, environment and horizon."""
 
-    name: str
+    name: Name
     description: str = ""
     horizon_h: PositiveHours = Field(description="simulated time, h")
     dt_h: PositiveHours = Field(1.0, description="time step, h")
@@ -702,7 +717,7 @@ class Scenario(Strict):
 class Intervention(Strict):
     """A remedy (lever) applied on top of any scenario. Neutral values change nothing."""
 
-    name: str
+    name: Name
     description: str = ""
     perfect_comms: bool = Field(
         False, description="every message delivered at once and understood, every picture "
@@ -755,7 +770,7 @@ class RunConfig(Strict):
     intervention: Intervention
     seed: int = Field(0, ge=0, description="master seed; replication seeds are spawned from it")
     replications: int = Field(1, ge=1, le=100_000, description="independent replications")
-    compare_to: str | None = Field(
+    compare_to: Name | None = Field(
         None, description="also run this intervention on the same seeds and report paired "
         "differences")
     counterfactual: Intervention | None = Field(

@@ -528,3 +528,16 @@ def test_compare_to_loads_the_counterfactual():
 def test_compare_to_unknown_is_rejected():
     line = line_for(config_error({**base(), "compare_to": "nope"}), "compare_to")
     assert "'nope'" in line
+
+
+@pytest.mark.parametrize("path", ["scenario.name", "intervention.name", "compare_to"])
+@pytest.mark.parametrize("value", ["../../../../x", "/some/path.yaml", "a/b", "a..b", ".hidden",
+                                   ""])
+def test_names_are_names_not_paths(path, value):
+    line = line_for(config_error(set_path(base(), path, value)), path)
+    assert f"{path} = {value!r}: not a name" in line
+
+
+@pytest.mark.parametrize("value", ["kursk_2024", "tri-nation.v2", "A1"])
+def test_a_name_may_hold_letters_digits_and_separators_within(value):
+    validate_config(set_path(base(), "scenario.name", value))

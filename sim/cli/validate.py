@@ -51,10 +51,12 @@ def format_validation_error(err: ValidationError, prefix: str = "") -> list[str]
         loc = ".".join(str(p) for p in parts if p != "")
         msg = e["msg"]
         if msg.startswith("Value error, "):
-            # cross-reference errors name their own path and value inside the scenario
             inner = msg[len("Value error, "):]
-            lines.append(f"{loc}.{inner}" if loc else inner)
-            continue
+            if re.match(r"[A-Za-z_][\w.\[\]]*:", inner):
+                # cross-reference errors name their own path and value inside the block
+                lines.append(f"{loc}.{inner}" if loc else inner)
+                continue
+            msg = inner                   # a field's own rule: KEY = VALUE: RULE below
         if e["type"] == "extra_forbidden":
             msg = "unknown key (not in the schema)"
         value = e.get("input")
