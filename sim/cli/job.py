@@ -97,7 +97,15 @@ def run_job(data: dict[str, Any], out_dir: Path, *, debug: bool = False,
         record["kind"] = "config"
         if not resume:  # a single run with a bad config writes nothing (docs/contract.md)
             return record
+    except KeyboardInterrupt:
+        _record_interrupt(status_path, record)
+        raise
     except Exception as exc:  # noqa: BLE001 - a job reports, never raises
+        if interrupted(exc):
+            # Ctrl-C inside a compiled kernel reaches Python as numba's SystemError
+            # ("returned a result with an exception set") caused by the KeyboardInterrupt
+            _record_interrupt(status_path, record)
+            raise KeyboardInterrupt from exc
         if debug:
             raise
         record["error"] = f"{type(exc).__name__}: {exc}"
@@ -105,6 +113,28 @@ def run_job(data: dict[str, Any], out_dir: Path, *, debug: bool = False,
         record["traceback"] = traceback.format_exc()
     write_json(status_path, record)
     return record
+
+
+def interrupted(exc: BaseException) -> bool:
+    """The exception is, or was caused by, an interrupt (Ctrl-C, or SIGTERM turned into one),
+    however many wrappers (numba's SystemError, a worker pool's error) lie between."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _record_interrupt(status_path: Path, record: dict[str, Any]) -> None:
+    """``status.json`` says interrupted (best effort: the run is stopping anyway)."""
+    try:
+        if status_path.parent.is_dir():
+            write_json(status_path, {**record, "status": "interrupted",
+                                     "error": "interrupted (Ctrl-C or a stop signal)"})
+    except OSError:
+        pass
 
 
 def _progress(enabled: bool, sweep: bool) -> bool | None:
