@@ -139,6 +139,8 @@ def run_command(args: list[str]) -> int:
         return 0
 
     multirun = "-m" in args or "--multirun" in args
+    overwrite = "--overwrite" in args
+    args = [a for a in args if a != "--overwrite"]
     flags = [a for a in args if a.startswith("-") and a not in ("-m", "--multirun")]
     if not multirun and not flags:
         try:
@@ -149,6 +151,11 @@ def run_command(args: list[str]) -> int:
         # launch with the overrides as composed (a key left to the schema's default, ++)
         hydra_keys = [a for a in args if a.lstrip("+~").startswith(("hydra.", "hydra/"))]
         args = [*composed, *hydra_keys]
+        claimed = _claim_run_dir(args, cfg, overwrite)
+        if isinstance(claimed, int):
+            return claimed
+        args = [a for a in args if not a.startswith("hydra.run.dir=")] + \
+            [f"hydra.run.dir={claimed}"]
     # the model's imports wait for the job, after compose (sim.cli.app); a sweep's table
     # (pandas) loads only for a sweep
     from sim.cli import app
@@ -176,6 +183,40 @@ def run_command(args: list[str]) -> int:
     if any(r["status"] != "ok" for r in app.JOB_RECORDS):
         return 2 if any(r.get("kind") == "config" for r in app.JOB_RECORDS) else 1
     return 0
+
+
+def _claim_run_dir(args: list[str], cfg, overwrite: bool):
+    """Claim the run's directory before Hydra writes there (sim.cli.claim): the claimed
+    path, or exit status 2 when ``hydra.run.dir`` holds another run."""
+    import time
+    from pathlib import Path
+
+    from sim.cli import claim
+    from sim.cli.overrides import given_dir
+    from sim.cli.validate import validate_config
+
+    run = validate_config(cfg)
+    given = given_dir(args, "hydra.run.dir")
+    if given is None:
+        base = Path("outputs") / run.scenario.name / time.strftime("%Y-%m-%d_%H-%M-%S")
+        return claim.claim_default(base)
+    if given.exists() and not given.is_dir():
+        print(f"error: hydra.run.dir = {str(given)!r}: is a file, not a directory",
+              file=sys.stderr)
+        return 2
+    if overwrite and given.is_dir():
+        claim.clear(given)
+    try:
+        claim.claim(given)
+    except claim.Taken:
+        print(f"error: hydra.run.dir = {str(given)!r}: already holds a run; choose another "
+              "directory, or add --overwrite to replace it", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: hydra.run.dir = {str(given)!r}: cannot be created ({exc.strerror})",
+              file=sys.stderr)
+        return 2
+    return given
 
 
 def report_command(args: list[str]) -> int:
