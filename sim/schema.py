@@ -25,13 +25,13 @@ Km = Annotated[float, Field(ge=0.0)]
 
 
 def _a_name(value: str) -> str:
-    """A name is a name: letters, digits, ``_ . -``, starting with a letter or digit, no
+    """A name is a name: letters, digits, ``_ . - +``, starting with a letter or digit, no
     ``..`` (it becomes part of a path: outputs/<scenario>/..., configs/intervention/...)."""
     import re
 
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", value) or ".." in value:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.+-]*", value) or ".." in value:
         raise ValueError("not a name (it becomes part of a path): use letters, digits, '_', "
-                         "'.', '-', starting with a letter or digit, no '..' and no '/'")
+                         "'.', '-', '+', starting with a letter or digit, no '..' and no '/'")
     return value
 
 

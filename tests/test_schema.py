@@ -538,6 +538,6 @@ def test_names_are_names_not_paths(path, value):
     assert f"{path} = {value!r}: not a name" in line
 
 
-@pytest.mark.parametrize("value", ["kursk_2024", "tri-nation.v2", "A1"])
+@pytest.mark.parametrize("value", ["kursk_2024", "tri-nation.v2", "A1", "none+perfect_reports"])
 def test_a_name_may_hold_letters_digits_and_separators_within(value):
     validate_config(set_path(base(), "scenario.name", value))
