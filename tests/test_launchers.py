@@ -145,10 +145,12 @@ TERMINAL_WAIT_S = 60
 
 
 def _sbatch(env: dict[str, str], tmp_path: Path, body: str, array: str) -> str:
+    """Submit a batch script, then remove it at once, as submitit renames it (SLURM has a copy)."""
     script = tmp_path / "job.sh"
     script.write_text(f"#!/bin/bash\n#SBATCH --array={array}\n{body}\n")
     done = subprocess.run([f"{tmp_path}/fake_bin/sbatch", str(script)], env={**os.environ, **env},
                           capture_output=True, text=True, timeout=60, check=True)
+    script.unlink()
     assert done.stdout.startswith("Submitted batch job "), done.stdout
     return done.stdout.split()[-1]
 

@@ -3,9 +3,11 @@
 
 Like SLURM it answers at once (``Submitted batch job 4242``) and runs the tasks in the
 background: submitit moves each task's pickle into place only after sbatch has answered,
-so the tasks cannot run inside this call. A detached runner runs the tasks as SLURM
-would (``SLURM_*`` variables, the batch script with its set-up lines), at most ``%N`` at
-once, and writes every task's state where the fake ``sacct`` reads it:
+so the tasks cannot run inside this call. Like SLURM it keeps a copy of the batch script
+as submitted (submitit renames the file it passed as soon as sbatch answers). A detached
+runner runs the tasks as SLURM would (``SLURM_*`` variables, the copied batch script with
+its set-up lines), at most ``%N`` at once, and writes every task's state where the fake
+``sacct`` reads it:
 
 - PENDING, then RUNNING, then one final state: COMPLETED (exit 0), FAILED (any other
   exit), or TIMEOUT (killed, with its whole process group, after
@@ -95,12 +97,17 @@ def submit(script: str) -> str:
     job = str(FIRST_JOB_ID + len(list(state_dir().glob("*.runner"))))
     runner = state_dir() / f"{job}.runner"
     runner.write_text("")            # reserves the id until the runner's pid is known
+    # SLURM keeps the script as it was at submission; so must we: submitit renames the file
+    # it passed right after sbatch answers (then links the old name to the new one), and a
+    # task started in between found no script (bash exit 127, no result: issue 17's hang)
+    copy = state_dir() / f"{job}.batch.sh"
+    copy.write_text(text)
     for task in range(first, last + 1):
         set_state(job, task, "PENDING")
     runner_log = Path(os.environ["FAKE_SLURM_DIR"]) / f"{job}.runner.log"
     with open(runner_log, "ab") as out:
         proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--run-array", job,
-                                 script, str(first), str(last), str(parallel)],
+                                 str(copy), str(first), str(last), str(parallel)],
                                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
     runner.write_text(str(proc.pid))   # sacct: a task of a dead runner is NODE_FAIL
