@@ -22,7 +22,8 @@ setup: $(STAMP)
 run: setup
 	$(BIN)/sim run $(ARGS)
 
-## run the test suite (what CI runs)
+## run the test suite (what CI runs) on two xdist workers, 8-12 min on 2 cores (README, Tests);
+## PYTEST_ARGS="..." is added after pyproject's options: PYTEST_ARGS="-n 0" runs it serially
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
