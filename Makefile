@@ -26,7 +26,8 @@ run: setup
 viz: setup
 	$(BIN)/sim viz $(ARGS)
 
-## run the test suite (what CI runs)
+## run the test suite (what CI runs) on two xdist workers, 8-12 min on 2 cores (README, Tests);
+## PYTEST_ARGS="..." is added after pyproject's options: PYTEST_ARGS="-n 0" runs it serially
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -60,8 +60,10 @@ def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-#: Seconds a test's ``sim`` subprocess may take before it is killed (and the test fails).
-SUBPROCESS_TIMEOUT_S = 900
+#: Seconds a test's ``sim`` (or script) subprocess may take before it is killed and the test
+#: fails: about 5x the slowest one seen (~100 s serially), below pytest-timeout's per-test
+#: limit (pyproject.toml), so the subprocess's own timeout fires first and names the command.
+SUBPROCESS_TIMEOUT_S = 480
 
 
 def run_sim(args: Sequence[str], cwd: Path, env: dict[str, str] | None = None,

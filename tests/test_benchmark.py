@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SUBPROCESS_TIMEOUT_S
 
 from sim.model.sensing import Contacts
 
@@ -43,7 +44,7 @@ def _bench(tmp_path: Path, *sections: str) -> tuple[str, dict]:
     out = tmp_path / "bench.json"
     proc = subprocess.run([sys.executable, str(SCRIPT), "--quick", "--only", ",".join(sections),
                            "--json", str(out)], cwd=tmp_path, capture_output=True, text=True,
-                          check=False, timeout=900)
+                          check=False, timeout=SUBPROCESS_TIMEOUT_S)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout, json.loads(out.read_text())
 

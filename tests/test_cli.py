@@ -206,7 +206,7 @@ def test_good_run_dir_passes_the_shared_checker(tiny_run):
     if not CHECKER.is_file():
         pytest.skip(f"{CHECKER} not present (clean clone)")
     proc = subprocess.run([sys.executable, str(CHECKER), str(tiny_run["dir"])],
-                          capture_output=True, text=True, check=False)
+                          capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "contract holds" in proc.stdout
 

@@ -7,17 +7,24 @@ recorded and the sweep exits non-zero on each (the end-of-sweep callback runs
 in the launching process and reads what the workers left on disk).
 
 The SLURM config (configs/hydra/launcher/slurm_cluster.yaml) runs end to end
-on a fake SLURM: ``sbatch``/``srun``/``sacct`` stand-ins that run the array
-tasks on this machine as SLURM would (environment variables, the batch script
-with its set-up lines), so the real submitit launcher, the sbatch script it
-writes from our config, and the venv activation line are all exercised.
+on a fake SLURM (tests/fake_slurm/): ``sbatch``/``srun``/``sacct`` stand-ins that
+run the array tasks on this machine as SLURM would (environment variables, the
+batch script with its set-up lines), so the real submitit launcher, the sbatch
+script it writes from our config, and the venv activation line are all exercised.
+The fake cannot hang the launcher (issue 17): every task runs under a time limit
+and ends in a state the fake ``sacct`` reports (COMPLETED, FAILED, TIMEOUT, or
+NODE_FAIL if the fake's runner dies), which is what submitit polls for; the tests
+at the end check that of the fake itself.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import stat
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -51,6 +58,7 @@ def sweeps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     out = {name: {"dir": dirs[name], "rc": rc, "out": out, "err": err}
            for name, (rc, out, err) in zip(LAUNCHERS, results, strict=True)}
     out["slurm_cluster"]["sbatch"] = Path(slurm["FAKE_SLURM_DIR"]) / "sbatch.log"
+    out["slurm_cluster"]["env"] = slurm
     out["slurm_cluster"]["venv"] = slurm["SIM_VENV"]
     return out
 
@@ -90,59 +98,28 @@ def test_launcher_keys_stay_out_of_the_root_config():
 
 # ---- SLURM, through a fake sbatch ---------------------------------------------------------------
 
-FAKE_SBATCH = r'''#!{python}
-"""Fake sbatch: read the array range from the script, run each task in the background."""
-import os, re, subprocess, sys
-script = sys.argv[-1]
-text = open(script).read()
-m = re.search(r"^#SBATCH --array=(\d+)-(\d+)%(\d+)", text, re.M)
-first, last, par = (int(g) for g in m.groups()) if m else (0, 0, 1)
-log = os.path.join(os.environ["FAKE_SLURM_DIR"], "sbatch.log")
-with open(log, "a") as f:
-    f.write(text + "\n")
-job = "4242"
-runner = (
-    "import os, subprocess, sys\n"
-    "from concurrent.futures import ThreadPoolExecutor\n"
-    "def task(i):\n"
-    "    env = dict(os.environ, SLURM_JOB_ID=str(5000 + i), SLURM_ARRAY_JOB_ID=%r,\n"
-    "               SLURM_ARRAY_TASK_ID=str(i), SLURM_NTASKS='1', SLURM_PROCID='0',\n"
-    "               SLURM_LOCALID='0', SLURM_NODEID='0', SLURM_JOB_NUM_NODES='1',\n"
-    "               SLURM_JOB_NODELIST='localhost')\n"
-    "    subprocess.run(['bash', %r], env=env)\n"
-    "with ThreadPoolExecutor(%d) as pool:\n"
-    "    list(pool.map(task, range(%d, %d)))\n"
-) % (job, script, par, first, last + 1)
-subprocess.Popen([sys.executable, "-c", runner], start_new_session=True,
-                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-print(f"Submitted batch job {job}")
-'''
-
-FAKE_SRUN = r'''#!/bin/bash
-# Fake srun: drop the options, run the command.
-while [[ "$1" == --* ]]; do
-  case "$1" in --output|--error) shift 2 ;; *) shift ;; esac
-done
-exec "$@"
-'''
-
-FAKE_SACCT = r'''#!/bin/bash
-# Fake sacct: no state known; submitit then waits for the result files.
-echo "JobID|State|NodeList"
-'''
+#: The fakes (tests/fake_slurm/*.py), installed under these names.
+FAKES = Path(__file__).parent / "fake_slurm"
+#: Seconds a fake SLURM task may run before it is killed and reported TIMEOUT (a tiny sweep
+#: point takes a few seconds alone, well under a minute on a loaded 2-core machine).
+FAKE_TASK_TIMEOUT_S = 240
 
 
-def fake_slurm(tmp_path: Path) -> dict[str, str]:
-    """Fake sbatch/srun/sacct in ``tmp_path``; the environment that puts them on PATH."""
+def fake_slurm(tmp_path: Path, task_timeout_s: float = FAKE_TASK_TIMEOUT_S) -> dict[str, str]:
+    """Fake sbatch/srun/sacct/scancel in ``tmp_path``; the environment that puts them on PATH."""
     bin_dir = tmp_path / "fake_bin"
     bin_dir.mkdir()
-    for name, text in (("sbatch", FAKE_SBATCH.replace("{python}", sys.executable)),
-                       ("srun", FAKE_SRUN), ("sacct", FAKE_SACCT), ("scancel", "#!/bin/sh\n")):
+    for name in ("sbatch", "srun", "sacct"):
+        source = (FAKES / f"{name}.py").read_text()
         path = bin_dir / name
-        path.write_text(text)
+        path.write_text(f"#!{sys.executable}\n" + source.split("\n", 1)[1])
         path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    scancel = bin_dir / "scancel"
+    scancel.write_text("#!/bin/sh\n")
+    scancel.chmod(scancel.stat().st_mode | stat.S_IXUSR)
     return {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
             "FAKE_SLURM_DIR": str(tmp_path),
+            "FAKE_SLURM_TASK_TIMEOUT_S": str(task_timeout_s),
             "SIM_VENV": str(Path(sys.executable).parents[1])}
 
 
@@ -154,3 +131,82 @@ def test_slurm_cluster_config_writes_the_batch_script_we_document(sweeps):
                  "#SBATCH --job-name=sim", "export OMP_NUM_THREADS=1",
                  f"source {run['venv']}/bin/activate"):
         assert line in script, line
+
+
+def test_every_fake_slurm_task_ran_and_completed(sweeps):
+    """The sweep's three array tasks each ran to a result (COMPLETED in the fake sacct)."""
+    env = sweeps["slurm_cluster"]["env"]
+    assert _sacct(env, "4242") == {f"4242_{i}": "COMPLETED" for i in range(3)}
+
+
+# ---- the fake itself: every task ends in a final state, whatever it does ------------------------
+
+TERMINAL_WAIT_S = 60
+
+
+def _sbatch(env: dict[str, str], tmp_path: Path, body: str, array: str) -> str:
+    """Submit a batch script, then remove it at once, as submitit renames it (SLURM has a copy)."""
+    script = tmp_path / "job.sh"
+    script.write_text(f"#!/bin/bash\n#SBATCH --array={array}\n{body}\n")
+    done = subprocess.run([f"{tmp_path}/fake_bin/sbatch", str(script)], env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=60, check=True)
+    script.unlink()
+    assert done.stdout.startswith("Submitted batch job "), done.stdout
+    return done.stdout.split()[-1]
+
+
+def _sacct(env: dict[str, str], job: str) -> dict[str, str]:
+    done = subprocess.run([f"{env['FAKE_SLURM_DIR']}/fake_bin/sacct", "-o", "JobID,State,NodeList",
+                           "--parsable2", "-j", job], env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=60, check=True)
+    header, *rows = done.stdout.splitlines()
+    assert header == "JobID|State|NodeList"
+    return {row.split("|")[0]: row.split("|")[1] for row in rows}
+
+
+def _final_states(env: dict[str, str], job: str, tasks: int) -> dict[str, str]:
+    """Poll sacct (as submitit does) until every task is in a final state; fail after a minute."""
+    deadline = time.monotonic() + TERMINAL_WAIT_S
+    while time.monotonic() < deadline:
+        states = _sacct(env, job)
+        if len(states) == tasks and not {"PENDING", "RUNNING"} & set(states.values()):
+            return states
+        time.sleep(0.2)
+    pytest.fail(f"fake SLURM job {job} still not finished after {TERMINAL_WAIT_S} s: {states}")
+
+
+def test_fake_slurm_reports_a_final_state_for_a_task_that_exits_fails_or_hangs(tmp_path):
+    env = fake_slurm(tmp_path, task_timeout_s=3)
+    body = ('case "$SLURM_ARRAY_TASK_ID" in\n'
+            '  0) srun --output out_%A_%a_%t.log --error err_%A_%a_%t.log '
+            'sh -c "echo out; echo err >&2" ;;\n'
+            '  1) exit 3 ;;\n'
+            '  2) echo $$ > hung.pid; sleep 600 ;;\n'
+            'esac')
+    started = time.monotonic()
+    job = _sbatch(env, tmp_path, f"cd {tmp_path}\n{body}", "0-2%3")
+    states = _final_states(env, job, 3)
+    assert states == {f"{job}_0": "COMPLETED", f"{job}_1": "FAILED", f"{job}_2": "TIMEOUT"}
+    assert time.monotonic() - started < 30
+    # srun fills in %A, %a and %t as SLURM does (submitit reads these logs)
+    assert (tmp_path / f"out_{job}_0_0.log").read_text() == "out\n"
+    assert (tmp_path / f"err_{job}_0_0.log").read_text() == "err\n"
+    # the hung task was killed with its process group, not left behind
+    with pytest.raises(ProcessLookupError):
+        os.kill(int((tmp_path / "hung.pid").read_text()), 0)
+
+
+def test_fake_slurm_reports_node_fail_when_its_runner_dies(tmp_path):
+    env = fake_slurm(tmp_path, task_timeout_s=600)
+    job = _sbatch(env, tmp_path, f"echo $$ > {tmp_path}/task_$SLURM_ARRAY_TASK_ID.pid; sleep 600",
+                  "0-1%1")
+    runner = int((tmp_path / "state" / f"{job}.runner").read_text())
+    deadline = time.monotonic() + TERMINAL_WAIT_S
+    while not (tmp_path / "task_0.pid").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    try:
+        assert _sacct(env, job) == {f"{job}_0": "RUNNING", f"{job}_1": "PENDING"}
+        os.kill(runner, signal.SIGKILL)
+        assert _final_states(env, job, 2) == {f"{job}_0": "NODE_FAIL", f"{job}_1": "NODE_FAIL"}
+    finally:
+        os.killpg(int((tmp_path / "task_0.pid").read_text()), signal.SIGKILL)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from conftest import SUBPROCESS_TIMEOUT_S
+
 from sim.cli import warmup
 
 #: In a fresh process: warm up, count the compiled signatures of every numba kernel of
@@ -39,7 +41,7 @@ print(sum(before.values()), [k for k in after if after[k] != before.get(k)])
 
 def test_warm_up_compiles_every_kernel_a_run_uses():
     proc = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True,
-                          check=True)
+                          timeout=SUBPROCESS_TIMEOUT_S, check=True)
     total, missed = proc.stdout.split(" ", 1)
     assert int(total) > 10, proc.stdout           # the count sees the kernels at all
     assert missed.strip() == "[]", f"compiled after the warm-up: {missed}"
