@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import copy
 import math
-import types
 import typing
 from typing import Any, Literal
 
@@ -43,7 +42,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.fields import FieldInfo
 
-from sim.schema import RunConfig
+from sim.schema import RunConfig, unwrap
 
 
 class Prior(BaseModel):
@@ -178,21 +177,6 @@ def _shown(prior: Prior) -> str:
     return f"{prior.distribution}[{prior.low:g}, {prior.high:g}{extra}]"
 
 
-def _unwrap(annotation: Any) -> Any:
-    """The type inside ``Annotated[...]`` and ``X | None``."""
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(annotation) if a is not type(None)]
-            if len(args) != 1:
-                return annotation
-            annotation = args[0]
-        else:
-            return annotation
-
-
 def field_at(key: str, data: dict[str, Any]) -> tuple[FieldInfo, Any]:
     """The pydantic field a dotted ``key`` of the run config names, and the type it holds
     (``Annotated`` and ``| None`` unwrapped). ``data`` is the composed config: it resolves
@@ -203,7 +187,7 @@ def field_at(key: str, data: dict[str, Any]) -> tuple[FieldInfo, Any]:
     info: FieldInfo | None = None
     path: list[str] = []
     for part in key.split("."):
-        kind = _unwrap(kind)
+        kind = unwrap(kind)
         if isinstance(kind, type) and issubclass(kind, BaseModel):
             if part not in kind.model_fields:
                 where = ".".join(path) or "the config"
@@ -223,7 +207,7 @@ def field_at(key: str, data: dict[str, Any]) -> tuple[FieldInfo, Any]:
         path.append(part)
     if info is None:
         raise KeyError("no such key: an empty key")
-    return info, _unwrap(kind)
+    return info, unwrap(kind)
 
 
 def bounds(info: FieldInfo) -> tuple[float | None, float | None]:

@@ -70,8 +70,9 @@ class Strict(BaseModel):
         return data
 
 
-def _number_type(annotation: object) -> bool:
-    """The annotation holds an int or a float (possibly optional or constrained)."""
+def unwrap(annotation: object) -> object:
+    """The type inside ``Annotated[...]`` and ``X | None`` (a union of several types is
+    returned as it is)."""
     import types
     import typing
 
@@ -82,10 +83,15 @@ def _number_type(annotation: object) -> bool:
         elif origin in (typing.Union, types.UnionType):
             args = [a for a in typing.get_args(annotation) if a is not type(None)]
             if len(args) != 1:
-                return False
+                return annotation
             annotation = args[0]
         else:
-            return annotation in (int, float)
+            return annotation
+
+
+def _number_type(annotation: object) -> bool:
+    """The annotation holds an int or a float (possibly optional or constrained)."""
+    return unwrap(annotation) in (int, float)
 
 
 class RulesOfEngagement(Strict):

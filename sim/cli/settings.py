@@ -28,8 +28,8 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from sim.cli.paths import group_options
-from sim.priors import _unwrap, bounds
-from sim.schema import RunConfig
+from sim.priors import bounds
+from sim.schema import RunConfig, unwrap
 
 #: config groups whose options fill a part of the config
 GROUPS = ("scenario", "intervention", "priors", "design", "sensitivity", "calibration",
@@ -72,7 +72,7 @@ def default_of(info: FieldInfo) -> str:
 
 
 def _type_name(kind: Any) -> str:
-    kind = _unwrap(kind)
+    kind = unwrap(kind)
     origin, args = typing.get_origin(kind), typing.get_args(kind)
     if origin is typing.Literal:
         return " | ".join(repr(a) for a in args)
@@ -86,25 +86,26 @@ def _type_name(kind: Any) -> str:
     return getattr(kind, "__name__", str(kind))
 
 
+def _model(kind: Any) -> type[BaseModel] | None:
+    """The config block a type holds, or None."""
+    kind = unwrap(kind)
+    return kind if isinstance(kind, type) and issubclass(kind, BaseModel) else None
+
+
 def walk(model: type[BaseModel], prefix: str = ""):
     """(section, key, field info, type) of every leaf setting under ``model``."""
     for name, info in model.model_fields.items():
         key = f"{prefix}{name}"
-        kind = _unwrap(info.annotation)
-        origin = typing.get_origin(kind)
-        args = typing.get_args(kind)
-        if isinstance(kind, type) and issubclass(kind, BaseModel):
-            yield from walk(kind, key + ".")
-        elif origin is dict and args and isinstance(_unwrap(args[1]), type) \
-                and issubclass(_unwrap(args[1]), BaseModel):
-            placeholder = f"<{name.rstrip('s').upper()}>"
-            yield from walk(_unwrap(args[1]), f"{key}.{placeholder}.")
-        elif origin is list and args and isinstance(_unwrap(args[0]), type) \
-                and issubclass(_unwrap(args[0]), BaseModel):
-            yield from walk(_unwrap(args[0]), f"{key}[i].")
+        kind = unwrap(info.annotation)
+        origin, args = typing.get_origin(kind), typing.get_args(kind)
+        if _model(kind):
+            yield from walk(_model(kind), key + ".")
+        elif origin is dict and args and _model(args[1]):
+            yield from walk(_model(args[1]), f"{key}.<{name.rstrip('s').upper()}>.")
+        elif origin is list and args and _model(args[0]):
+            yield from walk(_model(args[0]), f"{key}[i].")
         else:
-            section = prefix.rstrip(".") or "run"
-            yield section, key, info, kind
+            yield prefix.rstrip(".") or "run", key, info, kind
 
 
 def _composed() -> dict[str, Any]:
