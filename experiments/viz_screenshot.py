@@ -4,24 +4,17 @@ Starts ``sim viz`` on the default scenario (kursk_2024), steps 24 hours a frame 
 ``--day`` (KP at the front from day 30), shows KP's picture over a 30 km sector, and takes
 a screenshot in Debian's chromium.
 
-    python experiments/viz_screenshot.py [--day 40] [--out docs/figures/viz_page.png]
+    .venv/bin/python experiments/viz_screenshot.py [--day 40] [--out docs/figures/viz_page.png]
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
+from sim.viz.serve import CHROMIUM, CHROMIUM_FLAGS, serving
+
 REPO = Path(__file__).resolve().parents[1]
-SIM = Path(sys.executable).parent / "sim"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def main() -> None:
@@ -31,22 +24,11 @@ def main() -> None:
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([str(SIM), "viz", "--port", str(port)], start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(300):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.3)
+    with serving([], start_s=180) as url:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
-            page.goto(f"http://127.0.0.1:{port}/", timeout=180_000)
+            page.goto(url, timeout=180_000)
             page.wait_for_selector(".cf-map", timeout=180_000)
             sliders = page.locator(".v-slider")
             hours = sliders.nth(sliders.count() - 3)          # hours per frame, 1-48
@@ -74,10 +56,7 @@ def main() -> None:
             page.wait_for_timeout(3000)
             page.screenshot(path=args.out)
             browser.close()
-        print(f"wrote {args.out}")
-    finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        proc.wait(timeout=30)
+    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

@@ -7,27 +7,18 @@
    started, Play pressed, and the clock's changes counted for ``--seconds`` seconds:
    frames per second and model hours per second at the default 4 hours per frame.
 
-    python experiments/viz_speed.py                 # scales 1 and 10
-    python experiments/viz_speed.py --scales 1 10 80 --seconds 20
+    .venv/bin/python experiments/viz_speed.py                 # scales 1 and 10
+    .venv/bin/python experiments/viz_speed.py --scales 1 10 80 --seconds 20
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-SIM = Path(sys.executable).parent / "sim"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+from sim.viz.serve import CHROMIUM, CHROMIUM_FLAGS, serving
 
 
 def in_process(scale: float, hours: int, frames: int = 12) -> dict:
@@ -57,31 +48,14 @@ def in_process(scale: float, hours: int, frames: int = 12) -> dict:
             "plots": statistics.median(plot_ms)}
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def in_browser(scale: float, seconds: float) -> dict:
     from playwright.sync_api import sync_playwright
 
-    port = _port()
-    proc = subprocess.Popen([str(SIM), "viz", f"scale={scale}", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.3)
+    with serving([f"scale={scale}"], start_s=180) as url:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
-            page.goto(f"http://127.0.0.1:{port}/", timeout=180_000)
+            page.goto(url, timeout=180_000)
             page.wait_for_selector(".cf-map", timeout=180_000)
             # count the clock's changes in the page itself (polling from here would miss
             # frames): every frame rewrites the clock and the map together
@@ -106,12 +80,6 @@ def in_browser(scale: float, seconds: float) -> dict:
         seen = [text for _, text in frames]
         hours = [float(s.split(" h")[0].removeprefix("t = ")) for s in seen]
         return {"fps": (len(seen) - 1) / span, "hours_per_s": (hours[-1] - hours[0]) / span}
-    finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def main() -> None:

@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -22,20 +19,11 @@ from conftest import SIM, TINY, _env
 pytest.importorskip("solara")
 sync_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+from sim.viz.serve import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
+
 BASE = [o for o in TINY if not o.startswith("replications")]
 #: seconds for the server to print its URL and for the page to load
 START_S = 90
-#: flags for chromium in a closed network, as root in a container
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run",
-         "--disable-dev-shm-usage"]
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_a_bad_override_exits_2_before_any_server_starts(tmp_path):
@@ -56,33 +44,12 @@ def test_a_bad_port_exits_2(tmp_path):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """``sim viz`` on a free port (a tiny Kursk), stopped with Ctrl-C after the tests."""
+    from sim.viz.serve import serving
+
     cwd = tmp_path_factory.mktemp("viz")
-    port = _port()
-    log = (cwd / "server.log").open("w")
-    proc = subprocess.Popen([str(SIM), "viz", *BASE, "--port", str(port)], cwd=cwd,
-                            env=_env({"PYTHONUNBUFFERED": "1"}), stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + START_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"sim viz exited {proc.returncode}: {(cwd / 'server.log').read_text()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail(f"sim viz did not listen in {START_S} s")
-    yield url, cwd / "server.log"
-    os.killpg(proc.pid, signal.SIGINT)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-    log.close()
+    log = cwd / "server.log"
+    with serving(BASE, log=log, cwd=cwd, env=_env(), start_s=START_S) as url:
+        yield url, log
 
 
 @pytest.fixture
@@ -93,7 +60,7 @@ def browser_page(server):
         pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
     url, _log = server
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, timeout=60_000)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, timeout=60_000)
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
         problems: list[str] = []
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)

@@ -28,7 +28,8 @@ def _free(port: int) -> bool:
     return True
 
 
-def _any_port() -> int:
+def free_port() -> int:
+    """A port free on 127.0.0.1 now (the system's choice)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((HOST, 0))
         return int(s.getsockname()[1])
@@ -66,9 +67,9 @@ def viz_command(args: list[str]) -> int:
     except ConfigError as err:
         return config_failed(err)
     if port is None:
-        port = DEFAULT_PORT if _free(DEFAULT_PORT) else _any_port()
+        port = DEFAULT_PORT if _free(DEFAULT_PORT) else free_port()
     elif port == 0:
-        port = _any_port()
+        port = free_port()
     elif not _free(port):
         print(f"error: --port = {port}: already in use on {HOST}; give another, or --port 0",
               file=sys.stderr)
