@@ -21,8 +21,8 @@ def test_a_choice_is_said_as_overrides():
     c = Choice("kursk_2024", "strict_roe", 7, {"scenario.links.RU_KP.interpreters": 12.0,
                                                "scenario.units.kp.protection": 0.35})
     assert c.overrides() == ["scenario=kursk_2024", "intervention=strict_roe", "seed=7",
-                             "++scenario.links.RU_KP.interpreters=12",
-                             "++scenario.units.kp.protection=0.35"]
+                             "scenario.links.RU_KP.interpreters=12",
+                             "scenario.units.kp.protection=0.35"]
     assert Choice().overrides() == []
 
 

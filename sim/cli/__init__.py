@@ -145,13 +145,13 @@ def run_command(args: list[str]) -> int:
     if not multirun and not flags:
         try:
             cfg, composed = compose_with_schema_keys(args)
-            validate_config(cfg)
+            run = validate_config(cfg)
         except ConfigError as err:
             return config_failed(err)
         # launch with the overrides as composed (a key left to the schema's default, ++)
         hydra_keys = [a for a in args if a.lstrip("+~").startswith(("hydra.", "hydra/"))]
         args = [*composed, *hydra_keys]
-        claimed = _claim_run_dir(args, cfg, overwrite)
+        claimed = _claim_run_dir(args, run, overwrite)
         if isinstance(claimed, int):
             return claimed
         args = [a for a in args if not a.startswith("hydra.run.dir=")] + \
@@ -185,7 +185,7 @@ def run_command(args: list[str]) -> int:
     return 0
 
 
-def _claim_run_dir(args: list[str], cfg, overwrite: bool):
+def _claim_run_dir(args: list[str], run, overwrite: bool):
     """Claim the run's directory before Hydra writes there (sim.cli.claim): the claimed
     path, or exit status 2 when ``hydra.run.dir`` holds another run."""
     import time
@@ -193,9 +193,7 @@ def _claim_run_dir(args: list[str], cfg, overwrite: bool):
 
     from sim.cli import claim
     from sim.cli.overrides import given_dir
-    from sim.cli.validate import validate_config
 
-    run = validate_config(cfg)
     given = given_dir(args, "hydra.run.dir")
     if given is None:
         base = Path("outputs") / run.scenario.name / time.strftime("%Y-%m-%d_%H-%M-%S")

@@ -114,6 +114,7 @@ class MapView:
         for art in self.moving:
             art.set_animated(True)
         self._still: tuple | None = None        # (view key, background bitmap)
+        self._extent: tuple | None = None       # (battle, the extent seen so far)
 
     def _legend(self, colours: dict[str, str]) -> None:
         key = tuple(colours.items())
@@ -241,10 +242,10 @@ class MapView:
         front = m.world.front_line_x_km
         now = (min(pos[:, 1].min(), 0.0), pos[:, 1].max(), min(pos[:, 0].min(), front - 1),
                max(pos[:, 0].max(), front + 1))
-        old = getattr(battle, "extent", None) or now
+        old = self._extent[1] if self._extent and self._extent[0] is battle else now
         ext = (min(old[0], 5 * np.floor(now[0] / 5)), max(old[1], 5 * np.ceil(now[1] / 5)),
                min(old[2], 5 * np.floor(now[2] / 5)), max(old[3], 5 * np.ceil(now[3] / 5)))
-        battle.extent = ext
+        self._extent = (battle, ext)
         lo_y, hi_y = (ext[0], ext[1]) if y_range is None else y_range
         pad = max(0.5, 0.01 * (hi_y - lo_y))
         self.ax.set_xlim(lo_y - pad, hi_y + pad)

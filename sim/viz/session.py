@@ -46,9 +46,9 @@ class Choice:
             out.append(f"intervention={self.intervention}")
         if self.seed is not None:
             out.append(f"seed={int(self.seed)}")
-        # "++": set the key whether the composed config has it or leaves it to the
-        # schema's default (a key the schema lacks still fails validation)
-        out += [f"++{k}={_number(v)}" for k, v in sorted(self.values.items())]
+        # a key the config leaves to the schema's default is composed as ++KEY
+        # (sim.cli.validate.compose_with_schema_keys)
+        out += [f"{k}={_number(v)}" for k, v in sorted(self.values.items())]
         return out
 
 
@@ -118,8 +118,7 @@ class Battle:
     @property
     def changes(self) -> list[str]:
         """The sliders' settings it was built with (``key=value``)."""
-        return [] if self.choice is None else \
-            [o.removeprefix("++") for o in Choice(values=self.choice.values).overrides()]
+        return [] if self.choice is None else Choice(values=self.choice.values).overrides()
 
     @property
     def done(self) -> bool:
