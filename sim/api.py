@@ -31,6 +31,7 @@ from sim.experiment.rundir import COUNTERFACTUAL_FILE
 from sim.experiment.runner import Experiment, run_experiment
 from sim.experiment.summary import build_summary
 from sim.experiment.tables import (
+    counts_per_replication,
     incidents_table,
     links_table,
     replications_table,
@@ -85,13 +86,7 @@ class Results:
         no rows in the table), one column per value of ``by``. ``.mean()`` of it is the
         per-replication mean that ``summary.json`` reports (for incidents by cause, the
         summary's ``by_cause``)."""
-        frame = getattr(self, table)
-        reps = range(self.n_replications)
-        if frame is None or frame.empty:
-            return pd.DataFrame(index=pd.Index(reps, name="replication"))
-        counts = frame.groupby(["replication", by], observed=True).size().unstack(by)
-        return counts.reindex(reps, fill_value=0).fillna(0).astype(int).rename_axis(
-            "replication")
+        return counts_per_replication(getattr(self, table), by, self.n_replications)
 
 
 def config(*overrides: str) -> RunConfig:

@@ -30,6 +30,7 @@ import pandas as pd  # noqa: E402
 from sim.experiment.atomic import save_figure  # noqa: E402
 from sim.experiment.metrics import LABELS, axis_label, effect_colour, scaled  # noqa: E402
 from sim.experiment.stats import COUNT, describe  # noqa: E402
+from sim.experiment.tables import counts_per_replication  # noqa: E402
 from sim.model.records import CAUSES, incident_durations  # noqa: E402
 
 
@@ -87,21 +88,12 @@ def casualties_over_time(ts: pd.DataFrame, title: str, sides: dict[str, str] | N
     return fig
 
 
-def _per_replication_counts(incidents: pd.DataFrame, replications: int) -> dict[str, np.ndarray]:
-    """Per cause: the incidents of each replication (zeros for replications with none)."""
-    out = {}
-    for cause in (str(c) for c in CAUSES):
-        sel = incidents[incidents["cause"] == cause] if len(incidents) else incidents
-        counts = sel.groupby("replication").size() if len(sel) else pd.Series(dtype=int)
-        out[cause] = counts.reindex(range(replications), fill_value=0).to_numpy(float)
-    return out
-
-
 def incidents_figure(summary: dict, incidents: pd.DataFrame):
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10.5, 4.2))
     causes = [str(c) for c in CAUSES]
-    counts = _per_replication_counts(incidents, int(summary["replications"]))
-    stats = [describe(counts[c], COUNT) for c in causes]
+    counts = counts_per_replication(incidents, "cause", int(summary["replications"]))
+    stats = [describe(counts[c].to_numpy(float) if c in counts else
+                      np.zeros(len(counts)), COUNT) for c in causes]
     means = np.array([summary["by_cause"][c] for c in causes])
     err = np.vstack([means - [d["ci95_low"] for d in stats],
                      [d["ci95_high"] for d in stats] - means]).clip(min=0)

@@ -90,3 +90,15 @@ def links_table(results: list[ReplicationResult]) -> pd.DataFrame:
     rows = [{"replication": r.replication, **dict(zip(r.links, values, strict=True))}
             for r in results for values in zip(*r.links.values(), strict=True)]
     return pa.Table.from_pylist(rows, schema=LINKS_SCHEMA).to_pandas()
+
+
+def counts_per_replication(frame: pd.DataFrame | None, by: str, replications: int
+                           ) -> pd.DataFrame:
+    """Rows of ``frame`` (a table with a ``replication`` column, such as the incidents)
+    counted per replication and value of ``by``: one row per replication 0..N-1, those
+    with no rows included (zeros), one column per value seen."""
+    reps = pd.Index(range(replications), name="replication")
+    if frame is None or frame.empty:
+        return pd.DataFrame(index=reps)
+    counts = frame.groupby(["replication", by], observed=True).size().unstack(by)
+    return counts.reindex(reps, fill_value=0).fillna(0).astype(int)
