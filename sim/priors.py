@@ -257,13 +257,23 @@ def validated_with(data: dict[str, Any], values: dict[str, float]) -> RunConfig:
     return RunConfig.model_validate(data)
 
 
-def _get(data: dict[str, Any], key: str) -> Any:
+def value_at(data: dict[str, Any], key: str) -> Any:
+    """The value of dotted ``key`` in the config dict ``data``, or None where it has none."""
     node: Any = data
     for part in key.split("."):
         if not isinstance(node, dict) or part not in node:
             return None
         node = node[part]
     return node
+
+
+def current_value(data: dict[str, Any], key: str) -> Any:
+    """The value dotted ``key`` takes in a run of ``data``: the config's own, or where the
+    config leaves it out, the schema's default (read from the validated config)."""
+    value = value_at(data, key)
+    if value is None:
+        value = value_at(RunConfig.model_validate(data).model_dump(), key)
+    return value
 
 
 def _range_problem(data: dict[str, Any], key: str, prior: Prior) -> str | None:
@@ -277,9 +287,7 @@ def _range_problem(data: dict[str, Any], key: str, prior: Prior) -> str | None:
             rule = next((e["msg"] for e in err.errors()
                          if ".".join(map(str, e["loc"])) == key), err.errors()[0]["msg"])
             return f"{end} {value:g} is outside the field's range: {rule}"
-    current = _get(data, key)
-    if current is None:              # the schema's default: read it from a validated config
-        current = _get(RunConfig.model_validate(data).model_dump(), key)
+    current = current_value(data, key)
     if isinstance(current, (int, float)) and not prior.low <= current <= prior.high:
         return (f"the scenario's value {current:g} lies outside the prior's range "
                 f"[{prior.low:g}, {prior.high:g}]")

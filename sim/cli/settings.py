@@ -28,7 +28,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from sim.cli.paths import group_options
-from sim.priors import bounds
+from sim.priors import bounds, value_at
 from sim.schema import RunConfig, unwrap
 
 #: config groups whose options fill a part of the config
@@ -118,15 +118,6 @@ def _composed() -> dict[str, Any]:
     return data
 
 
-def _lookup(data: dict[str, Any], key: str) -> tuple[bool, Any]:
-    node: Any = data
-    for part in key.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return False, None
-        node = node[part]
-    return True, node
-
-
 def lines(prefix: str = "") -> list[str]:
     """The listing (module rules), for keys starting with ``prefix``; [] if none does."""
     sections: dict[str, list[str]] = {"run": []}
@@ -138,9 +129,9 @@ def lines(prefix: str = "") -> list[str]:
         unit = unit_of(key.split(".")[-1])
         default = default_of(info)
         facts = [_type_name(kind), range_of(info), unit, f"default {default}"]
-        found, value = _lookup(composed, key)
-        if found and not isinstance(value, dict) and str(value) != default and \
-                repr(value) != default and not (value is None and default == "none"):
+        value = value_at(composed, key)
+        if value is not None and not isinstance(value, dict) and \
+                default not in (str(value), repr(value)):
             facts.append(f"sim run: {value!r}")
         rows = sections.setdefault(section, [])
         rows.append(f"  {key}  ({'; '.join(f for f in facts if f)})")

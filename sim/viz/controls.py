@@ -32,8 +32,7 @@ from typing import Any
 from omegaconf import OmegaConf
 
 from sim.cli.paths import config_dir, group_options
-from sim.priors import bounds, field_at
-from sim.schema import RunConfig
+from sim.priors import bounds, current_value, field_at
 
 __all__ = ["Slider", "bounds", "field_at", "interventions", "scenarios", "slider",
            "slider_keys", "sliders"]
@@ -61,13 +60,6 @@ class Slider:
     high: float
     step: float
     integer: bool
-
-
-def _get(data: dict[str, Any], key: str) -> Any:
-    node: Any = data
-    for part in key.split("."):
-        node = node[part]
-    return node
 
 
 def _step(low: float, high: float, value: float) -> float:
@@ -105,13 +97,7 @@ def slider(key: str, data: dict[str, Any], prior: dict[str, Any] | None = None) 
     """The slider of dotted ``key`` of the composed config ``data`` (module rules)."""
     info, kind = field_at(key, data)
     integer = kind is int
-    try:
-        value = _get(data, key)
-    except (KeyError, TypeError):
-        value = None
-    if value is None:
-        value = _get(RunConfig.model_validate(data).model_dump(), key)
-    value = float(value)
+    value = float(current_value(data, key))
     low, high = bounds(info)
     if high is None:
         high = float(prior["high"]) if prior else max(4.0 * abs(value), 10.0)
