@@ -23,6 +23,7 @@ import textwrap
 import typing
 from typing import Any
 
+import annotated_types
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
@@ -49,8 +50,8 @@ def unit_of(name: str) -> str:
 def range_of(info: FieldInfo) -> str:
     """The field's constraints, e.g. '[0, 1]', '>= 0', '> 0', or ''."""
     low, high = bounds(info)
-    strict_low = any(type(m).__name__ == "Gt" for m in info.metadata)
-    strict_high = any(type(m).__name__ == "Lt" for m in info.metadata)
+    strict_low = any(isinstance(m, annotated_types.Gt) for m in info.metadata)
+    strict_high = any(isinstance(m, annotated_types.Lt) for m in info.metadata)
     if low is not None and high is not None:
         return f"{'(' if strict_low else '['}{low:g}, {high:g}{')' if strict_high else ']'}"
     if low is not None:
